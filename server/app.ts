@@ -1,0 +1,117 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { EventBus } from './bus/event-bus.js';
+import type { CheckoutService } from './checkouts/checkout-service.js';
+import { BROWSER_PATH, browserCors } from './cors.js';
+import { HttpError } from './http-error.js';
+import type { Logger } from './logger.js';
+import { browserRoutes } from './routes/browser-routes.js';
+import { eventsRoute } from './routes/events-route.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { merchantRoutes } from './routes/merchant-routes.js';
+import { webhookRoute } from './routes/webhook-route.js';
+import type { Store } from './store/store.js';
+import type { ErrorBody } from './contract.js';
+
+export interface AppDeps {
+  store: Store;
+  bus: EventBus;
+  service: CheckoutService;
+  logger: Logger;
+  checkoutApiKey: string;
+  cryptoToken: string;
+  merchantName: string;
+  allowedOrigins: '*' | readonly string[];
+  sseHeartbeatMs: number;
+  now?: () => Date;
+  /** Extra routers mounted before the 404 handler (the embedded sandbox, the demo). */
+  mount?: (app: Express) => void;
+}
+
+/** Builds the companion server. It never listens: `main.ts` does, tests use port 0. */
+export function createApp(deps: AppDeps): Express {
+  const now = deps.now ?? (() => new Date());
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(requestContext(deps.logger));
+  app.use(securityHeaders);
+  app.use((req, res, next) => (BROWSER_PATH.test(req.path) ? browserCors(deps.allowedOrigins)(req, res, next) : next()));
+
+  // The webhook route reads the raw body itself (the signature covers the exact bytes), so it goes
+  // before the JSON parser.
+  app.use(webhookRoute({ service: deps.service, store: deps.store, cryptoToken: deps.cryptoToken, logger: deps.logger, now }));
+  app.use('/v1', express.json({ limit: '32kb', strict: true, type: () => true }));
+
+  app.use(healthRoutes({ store: deps.store }));
+  app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
+  app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, now }));
+  app.use(eventsRoute({ service: deps.service, store: deps.store, bus: deps.bus, heartbeatMs: deps.sseHeartbeatMs }));
+
+  deps.mount?.(app);
+
+  app.use((req, _res, next) => next(new HttpError(404, `No route for ${req.method} ${req.path}.`)));
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'SAMEORIGIN',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+  });
+  next();
+};
+
+/** A request id on every answer and log line; the path is logged without its query (client secrets). */
+function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = id;
+    res.set('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.debug('request', { requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+    });
+    next();
+  };
+}
+
+/**
+ * The one place errors become answers: `HttpError` as itself, body-parser failures as 4xx naming
+ * the problem, anything else as a 500 without internals (and a log line with them).
+ */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const requestId = res.locals.requestId as string | undefined;
+    let httpError: HttpError;
+    if (err instanceof HttpError) {
+      httpError = err;
+    } else if (isBodyParserError(err)) {
+      httpError =
+        err.type === 'entity.too.large'
+          ? new HttpError(413, `Request body is larger than ${err.limit} bytes.`, { field: 'body' })
+          : err.type === 'entity.parse.failed'
+            ? new HttpError(400, 'Request body is not valid JSON.', { field: 'body' })
+            : new HttpError(err.status ?? 400, err.message, { field: 'body' });
+    } else {
+      logger.error('unhandled error', { requestId, method: req.method, path: req.path, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+      httpError = new HttpError(500, 'Something went wrong on our side. It has been logged.');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const body: ErrorBody = { error: { type: httpError.type, message: httpError.message, ...(httpError.field ? { field: httpError.field } : {}), ...(requestId ? { requestId } : {}) } };
+    res.status(httpError.status).json(body);
+  };
+}
+
+function isBodyParserError(err: unknown): err is { type: string; status?: number; limit?: number; message: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && 'expose' in err;
+}

@@ -1,0 +1,118 @@
+/**
+ * Pure functions from stored records to what the wire contract shows. No I/O: the store calls
+ * `statusEventData` inside its transactions, the routes call the rest.
+ */
+import type {
+  ActiveChargeView,
+  ChargeView,
+  CheckoutSession,
+  CheckoutStatus,
+  CheckoutView,
+  StatusEventData,
+} from '../contract.js';
+import type { ChargeRecord, CheckoutRecord } from '../store/store.js';
+
+/**
+ * The charge the payer should be shown: the newest one still awaiting payment, while the checkout
+ * itself is awaiting payment. Expired, paid or superseded charges are history, not something to pay.
+ */
+export function activeCharge(checkout: CheckoutRecord, charges: readonly ChargeRecord[]): ActiveChargeView | null {
+  if (checkout.status !== 'awaiting_payment') return null;
+  const charge = newest(charges.filter((c) => c.status === 'awaiting_payment'));
+  return charge ? toActiveChargeView(charge) : null;
+}
+
+export function toActiveChargeView(charge: ChargeRecord): ActiveChargeView {
+  const common = {
+    transactionId: charge.transactionId,
+    status: charge.status,
+    amount: charge.amount,
+    expiresAt: charge.expiresAt,
+    createdAt: charge.createdAt,
+  };
+  return charge.method === 'open_finance'
+    ? { ...common, method: 'open_finance', paymentUrl: charge.paymentUrl ?? '' }
+    : { ...common, method: 'pix', copyAndPaste: charge.copyAndPaste ?? '' };
+}
+
+export function statusEventData(
+  checkout: CheckoutRecord,
+  charges: readonly ChargeRecord[],
+  previous: CheckoutStatus | null,
+  at: string,
+): StatusEventData {
+  return {
+    checkoutId: checkout.id,
+    status: checkout.status,
+    previous,
+    activeCharge: activeCharge(checkout, charges),
+    endToEndId: checkout.endToEndId,
+    paidAt: checkout.paidAt,
+    at,
+  };
+}
+
+export function toChargeView(charge: ChargeRecord): ChargeView {
+  return {
+    transactionId: charge.transactionId,
+    method: charge.method,
+    status: charge.status,
+    amount: charge.amount,
+    expiresAt: charge.expiresAt,
+    createdAt: charge.createdAt,
+    endToEndId: charge.endToEndId,
+    paidAt: charge.paidAt,
+  };
+}
+
+export function toCheckoutView(checkout: CheckoutRecord, charges: readonly ChargeRecord[]): CheckoutView {
+  return {
+    id: checkout.id,
+    status: checkout.status,
+    amount: checkout.amount,
+    currency: 'BRL',
+    externalReference: checkout.externalReference,
+    description: checkout.description,
+    methods: checkout.methods,
+    // The full document stays on the server; the merchant already has it, the API need not echo it.
+    payer: checkout.payer ? { name: checkout.payer.name, documentLast4: checkout.payer.document.slice(-4) } : null,
+    expiresInMinutes: checkout.expiresInMinutes,
+    returnUrl: checkout.returnUrl,
+    metadata: checkout.metadata,
+    endToEndId: checkout.endToEndId,
+    paidAt: checkout.paidAt,
+    createdAt: checkout.createdAt,
+    updatedAt: checkout.updatedAt,
+    charges: [...charges].sort(byCreatedAt).map(toChargeView),
+  };
+}
+
+export function toSession(
+  checkout: CheckoutRecord,
+  charges: readonly ChargeRecord[],
+  merchantName: string,
+  now: Date,
+): CheckoutSession {
+  return {
+    id: checkout.id,
+    status: checkout.status,
+    amount: checkout.amount,
+    currency: 'BRL',
+    description: checkout.description,
+    merchantName,
+    methods: checkout.methods,
+    payerRequired: checkout.payer === null,
+    activeCharge: activeCharge(checkout, charges),
+    endToEndId: checkout.endToEndId,
+    paidAt: checkout.paidAt,
+    serverTime: now.toISOString(),
+  };
+}
+
+function byCreatedAt(a: ChargeRecord, b: ChargeRecord): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
+}
+
+function newest(charges: readonly ChargeRecord[]): ChargeRecord | undefined {
+  return [...charges].sort(byCreatedAt).at(-1);
+}

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { SANDBOX_CREDENTIALS } from './sandbox/defaults.js';
+import { CONNECTPSP_HOSTS } from './connectpsp/client.js';
+
+/** The sandbox's merchant API key: printed at start-up, accepted only in sandbox mode unless set. */
+export const SANDBOX_CHECKOUT_API_KEY = 'sk_sandbox_connectpsp_checkout';
+
+const CREDENTIAL_KEYS = [
+  'CONNECTPSP_CLIENT_ID',
+  'CONNECTPSP_CLIENT_SECRET',
+  'CONNECTPSP_APPLICATION_TOKEN',
+  'CONNECTPSP_CRYPTO_TOKEN',
+  'CHECKOUT_API_KEY',
+] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalString,
+  CONNECTPSP_ENV: z.enum(['sandbox', 'staging', 'production']).default('sandbox'),
+  CONNECTPSP_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CONNECTPSP_CLIENT_ID: optionalString,
+  CONNECTPSP_CLIENT_SECRET: optionalString,
+  CONNECTPSP_APPLICATION_TOKEN: optionalString,
+  CONNECTPSP_CRYPTO_TOKEN: optionalString,
+  CHECKOUT_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  DATABASE_URL: z.string().trim().default('sqlite:./data/connectpsp-checkout.db'),
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MERCHANT_NAME: z.string().trim().min(1).max(60).default('Loja Exemplo'),
+  ALLOWED_ORIGINS: optionalString,
+  DEFAULT_EXPIRES_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+  SSE_HEARTBEAT_SECONDS: z.coerce.number().min(1).max(55).default(15),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Database =
+  | { kind: 'sqlite'; filename: string /* ':memory:' or a path */ }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string | undefined;
+  mode: 'sandbox' | 'staging' | 'production';
+  /** True when the embedded sandbox is mounted at /sandbox and used as the gateway. */
+  embeddedSandbox: boolean;
+  /** ConnectPSP base URL; in embedded-sandbox mode it is only known once the port is. */
+  connectpspBaseUrl: string | undefined;
+  credentials: { clientId: string; clientSecret: string; applicationToken: string; cryptoToken: string };
+  checkoutApiKey: string;
+  /** Which credentials fell back to the printed sandbox defaults (said plainly at start-up). */
+  defaultedCredentials: string[];
+  database: Database;
+  publicUrl: string | undefined;
+  merchantName: string;
+  /** '*' or a list of exact origins the browser routes answer. */
+  allowedOrigins: '*' | string[];
+  defaultExpiresInMinutes: number;
+  sseHeartbeatMs: number;
+  reconcileIntervalMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the configuration from the environment, once, at start-up. Every problem is collected into
+ * one `ConfigError`, so an operator fixes them all in one go instead of one per restart.
+ * No other module reads `process.env`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'env'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const live = e.CONNECTPSP_ENV !== 'sandbox';
+
+  const defaults: Record<(typeof CREDENTIAL_KEYS)[number], string> = {
+    CONNECTPSP_CLIENT_ID: SANDBOX_CREDENTIALS.clientId,
+    CONNECTPSP_CLIENT_SECRET: SANDBOX_CREDENTIALS.clientSecret,
+    CONNECTPSP_APPLICATION_TOKEN: SANDBOX_CREDENTIALS.applicationToken,
+    CONNECTPSP_CRYPTO_TOKEN: SANDBOX_CREDENTIALS.cryptoToken,
+    CHECKOUT_API_KEY: SANDBOX_CHECKOUT_API_KEY,
+  };
+  const defaultedCredentials: string[] = [];
+  const value = (key: (typeof CREDENTIAL_KEYS)[number]): string => {
+    const v = e[key];
+    if (v !== undefined) return v;
+    // Against a real host a missing secret is an error, never a silent fallback to a public default.
+    if (live) problems.push(`${key}: required when CONNECTPSP_ENV=${e.CONNECTPSP_ENV}`);
+    defaultedCredentials.push(key);
+    return defaults[key];
+  };
+  const credentials = {
+    clientId: value('CONNECTPSP_CLIENT_ID'),
+    clientSecret: value('CONNECTPSP_CLIENT_SECRET'),
+    applicationToken: value('CONNECTPSP_APPLICATION_TOKEN'),
+    cryptoToken: value('CONNECTPSP_CRYPTO_TOKEN'),
+  };
+  const checkoutApiKey = value('CHECKOUT_API_KEY');
+
+  if (live && e.PUBLIC_URL === undefined) {
+    problems.push('PUBLIC_URL: required when CONNECTPSP_ENV is not sandbox (ConnectPSP calls it back)');
+  }
+
+  let database: Database | undefined;
+  const dbUrl = e.DATABASE_URL;
+  if (dbUrl.startsWith('sqlite:')) {
+    const filename = dbUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (filename === '') problems.push('DATABASE_URL: sqlite: needs a file name, e.g. sqlite:./data/checkout.db or sqlite::memory:');
+    else database = { kind: 'sqlite', filename };
+  } else if (/^postgres(ql)?:\/\//.test(dbUrl)) {
+    database = { kind: 'postgres', url: dbUrl };
+  } else {
+    problems.push('DATABASE_URL: must start with sqlite: or postgres://');
+  }
+
+  let allowedOrigins: Config['allowedOrigins'];
+  if (e.ALLOWED_ORIGINS === undefined) {
+    // Sandbox is for laptops and demos: any page may embed it. Live: nothing cross-origin until listed.
+    allowedOrigins = live ? [] : '*';
+  } else if (e.ALLOWED_ORIGINS === '*') {
+    allowedOrigins = '*';
+  } else {
+    allowedOrigins = [];
+    for (const origin of e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)) {
+      try {
+        const u = new URL(origin);
+        if (u.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
+        allowedOrigins.push(u.origin);
+      } catch {
+        problems.push(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://shop.example.com`);
+      }
+    }
+  }
+
+  if (problems.length > 0 || database === undefined) throw new ConfigError(problems);
+
+  const embeddedSandbox = !live && e.CONNECTPSP_BASE_URL === undefined;
+  const connectpspBaseUrl = e.CONNECTPSP_BASE_URL ?? (live ? CONNECTPSP_HOSTS[e.CONNECTPSP_ENV as 'staging' | 'production'] : undefined);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    mode: e.CONNECTPSP_ENV,
+    embeddedSandbox,
+    connectpspBaseUrl,
+    credentials,
+    checkoutApiKey,
+    defaultedCredentials,
+    database,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    merchantName: e.MERCHANT_NAME,
+    allowedOrigins,
+    defaultExpiresInMinutes: e.DEFAULT_EXPIRES_IN_MINUTES,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL,
+  };
+}

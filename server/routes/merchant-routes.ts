@@ -1,0 +1,43 @@
+import { Router, type RequestHandler } from 'express';
+import { HttpError } from '../http-error.js';
+import { safeEqual } from '../ids.js';
+import type { CheckoutService } from '../checkouts/checkout-service.js';
+import type { Store } from '../store/store.js';
+import { toCheckoutView } from '../checkouts/views.js';
+import { checkoutIdSchema, createCheckoutSchema, parseBody } from '../validation.js';
+
+/** `Authorization: Bearer <CHECKOUT_API_KEY>`, compared in constant time. */
+export function requireApiKey(apiKey: string): RequestHandler {
+  return (req, _res, next) => {
+    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+    if (!match || !safeEqual(match[1]!, apiKey)) {
+      throw new HttpError(401, 'Send the merchant API key as "Authorization: Bearer <CHECKOUT_API_KEY>".', { field: 'Authorization' });
+    }
+    next();
+  };
+}
+
+/** Merchant (server-to-server) routes: create a checkout, read it back. Never called from a browser. */
+export function merchantRoutes(deps: { service: CheckoutService; store: Store; apiKey: string }): Router {
+  const router = Router();
+  const auth = requireApiKey(deps.apiKey);
+
+  router.post('/v1/checkouts', auth, async (req, res) => {
+    const idempotencyKey = req.get('idempotency-key');
+    if (idempotencyKey !== undefined && !/^[\w.:-]{1,255}$/.test(idempotencyKey)) {
+      throw new HttpError(400, 'Idempotency-Key must be 1–255 characters of letters, digits, . _ : -', { field: 'Idempotency-Key' });
+    }
+    const input = parseBody(createCheckoutSchema, req.body);
+    const { status, body } = await deps.service.createCheckout(input, idempotencyKey);
+    res.status(status).json(body);
+  });
+
+  router.get('/v1/checkouts/:id', auth, async (req, res) => {
+    const id = String(req.params.id);
+    const checkout = checkoutIdSchema.safeParse(id).success ? await deps.store.getCheckout(id) : undefined;
+    if (!checkout) throw new HttpError(404, `No checkout with id "${id}".`, { field: 'id' });
+    res.json(toCheckoutView(checkout, await deps.store.listCharges(checkout.id)));
+  });
+
+  return router;
+}

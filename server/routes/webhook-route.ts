@@ -1,0 +1,84 @@
+import express, { Router } from 'express';
+import type { CheckoutService } from '../checkouts/checkout-service.js';
+import { constructConnectPspEvent, parseConnectPspEvent, WebhookPayloadError, WebhookSignatureError } from '../connectpsp/webhooks.js';
+import type { ConnectPspEvent } from '../connectpsp/types.js';
+import { HttpError } from '../http-error.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * The key that says "this is the same event again". `X-Event-Id` changes on every delivery
+ * attempt (CONNECTPSP.md §4.5), so it cannot be the key; the transaction, its new status and its
+ * end-to-end id are the same on every redelivery of one change.
+ */
+export function webhookDedupeKey(event: ConnectPspEvent): string {
+  if (event.eventType === 'UNKNOWN') return `UNKNOWN:${event.rawEventType}:${JSON.stringify(event.data).slice(0, 200)}`;
+  return [event.eventType, event.data.transactionId, event.data.status, event.data.endToEndId ?? ''].join(':');
+}
+
+/**
+ * `POST /v1/webhooks/connectpsp`. Verifies the HMAC over the raw bytes, writes the event down,
+ * applies it, then answers 200 — well inside ConnectPSP's 5-second deadline, since applying is a
+ * local transaction. If the process dies after the write and before applying, start-up replays
+ * the unprocessed events (`replayUnprocessedWebhooks`).
+ */
+export function webhookRoute(deps: { service: CheckoutService; store: Store; cryptoToken: string; logger: Logger; now: () => Date }): Router {
+  const router = Router();
+  router.post(
+    '/v1/webhooks/connectpsp',
+    express.raw({ type: () => true, limit: '256kb' }),
+    async (req, res) => {
+      const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let event: ConnectPspEvent;
+      try {
+        event = constructConnectPspEvent(rawBody, { signature: req.get('x-connect-signature'), eventId: req.get('x-event-id') }, deps.cryptoToken);
+      } catch (err) {
+        if (err instanceof WebhookSignatureError) {
+          deps.logger.warn('webhook rejected: bad signature', { problem: err.problem, eventId: req.get('x-event-id') });
+          throw new HttpError(401, 'Invalid signature.', { field: 'X-Connect-Signature' });
+        }
+        if (err instanceof WebhookPayloadError) {
+          deps.logger.warn('webhook rejected: bad payload', { field: err.field, eventId: req.get('x-event-id') });
+          throw new HttpError(400, err.message, { field: err.field });
+        }
+        throw err;
+      }
+      const dedupeKey = webhookDedupeKey(event);
+      const transactionId = event.eventType === 'UNKNOWN' ? null : event.data.transactionId;
+      const { processed } = await deps.store.recordWebhook({
+        dedupeKey,
+        eventType: event.eventType === 'UNKNOWN' ? event.rawEventType : event.eventType,
+        transactionId,
+        rawBody: rawBody.toString('utf8'),
+        receivedAt: deps.now().toISOString(),
+      });
+      const log = deps.logger.child({ eventType: event.eventType, transactionId, eventId: event.eventId });
+      if (processed) {
+        log.info('webhook duplicate acknowledged');
+        res.status(200).json({ received: true, duplicate: true });
+        return;
+      }
+      const outcome = await deps.service.applyEvent(event);
+      await deps.store.markWebhookProcessed(dedupeKey);
+      log.info('webhook applied', { outcome });
+      res.status(200).json({ received: true });
+    },
+  );
+  return router;
+}
+
+/** Applies webhooks that were written down but not applied before a crash. */
+export async function replayUnprocessedWebhooks(deps: { service: CheckoutService; store: Store; logger: Logger }): Promise<number> {
+  const pending = await deps.store.unprocessedWebhooks();
+  for (const record of pending) {
+    try {
+      // Verified on arrival, before it was written down.
+      const event = parseConnectPspEvent(record.rawBody);
+      await deps.service.applyEvent(event);
+      await deps.store.markWebhookProcessed(record.dedupeKey);
+    } catch (err) {
+      deps.logger.error('could not replay a stored webhook', { dedupeKey: record.dedupeKey, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return pending.length;
+}

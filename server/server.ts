@@ -1,0 +1,146 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { createApp } from './app.js';
+import { LocalEventBus, type EventBus } from './bus/event-bus.js';
+import { CheckoutService } from './checkouts/checkout-service.js';
+import type { Config } from './config.js';
+import { ConnectPspClient } from './connectpsp/client.js';
+import { createLogger, type Logger } from './logger.js';
+import { replayUnprocessedWebhooks } from './routes/webhook-route.js';
+import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+import { ROUTES } from './contract.js';
+
+export interface RunningServer {
+  /** Base URL the server answers on, e.g. http://127.0.0.1:3000. */
+  url: string;
+  publicUrl: string;
+  server: Server;
+  store: Store;
+  bus: EventBus;
+  service: CheckoutService;
+  logger: Logger;
+  /** Stops taking requests, ends streams and timers, closes the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Extra routers (the demo), mounted after the API and before the 404 handler. */
+  mount?: (app: Express) => void;
+}
+
+/**
+ * Wires the whole server from a config and starts listening. The socket is bound first so that a
+ * `PORT=0` server knows its own URL before the embedded sandbox and the ConnectPSP client, which
+ * need it, are built.
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (config.database.kind !== 'sqlite') {
+    throw new Error('DATABASE_URL=postgres:// is not supported yet; use sqlite:<file> (the PostgreSQL store is planned).');
+  }
+  const store = new SqliteStore(config.database.filename);
+  const bus = new LocalEventBus();
+
+  const server = createServer();
+  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+
+  let sandbox: Sandbox | undefined;
+  if (config.embeddedSandbox) {
+    sandbox = createSandbox({
+      credentials: config.credentials,
+      publicUrl: `${publicUrl}/sandbox`,
+      defaultWebhookUrl: `${url}${ROUTES.connectpspWebhook}`,
+      merchantName: config.merchantName,
+    });
+  }
+  const gateway = new ConnectPspClient({
+    baseUrl: config.connectpspBaseUrl ?? `${url}/sandbox/connectpsp`,
+    ...config.credentials,
+    onCall: (call) => {
+      if (call.status === 0 || call.status >= 500) logger.warn('ConnectPSP call failed', { ...call });
+      else logger.debug('ConnectPSP call', { ...call });
+    },
+  });
+  const service = new CheckoutService({
+    store,
+    bus,
+    gateway,
+    logger,
+    // The embedded sandbox calls back over loopback; a real gateway calls PUBLIC_URL.
+    webhookUrl: `${config.embeddedSandbox ? url : publicUrl}${ROUTES.connectpspWebhook}`,
+    defaultExpiresInMinutes: config.defaultExpiresInMinutes,
+  });
+
+  const app = createApp({
+    store,
+    bus,
+    service,
+    logger,
+    checkoutApiKey: config.checkoutApiKey,
+    cryptoToken: config.credentials.cryptoToken,
+    merchantName: config.merchantName,
+    allowedOrigins: config.allowedOrigins,
+    sseHeartbeatMs: config.sseHeartbeatMs,
+    mount: (a) => {
+      if (sandbox) a.use('/sandbox', sandbox.router);
+      options.mount?.(a);
+    },
+  });
+  server.on('request', app);
+
+  const replayed = await replayUnprocessedWebhooks({ service, store, logger });
+  if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
+
+  // The reconciler: ConnectPSP does not say whether expired charges send webhooks (§8), so the
+  // server asks about every charge that reaches its expiry.
+  let reconciling = false;
+  const reconciler = setInterval(async () => {
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      await service.reconcileDue();
+    } finally {
+      reconciling = false;
+    }
+  }, config.reconcileIntervalMs);
+  reconciler.unref();
+
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  return {
+    url,
+    publicUrl,
+    server,
+    store,
+    bus,
+    service,
+    logger,
+    async close() {
+      clearInterval(reconciler);
+      // The sandbox first: its webhook deliveries still have a server to finish talking to.
+      await sandbox?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // SSE streams never end by themselves: cut them so close() finishes.
+        for (const s of sockets) s.destroy();
+      });
+      await bus.close();
+      await store.close();
+    },
+  };
+}

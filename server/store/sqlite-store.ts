@@ -1,0 +1,421 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from '../contract.js';
+import { statusEventData } from '../checkouts/views.js';
+import {
+  DuplicateExternalReferenceError,
+  type ChargeAttempt,
+  type ChargeRecord,
+  type ChargeUpdate,
+  type CheckoutEvent,
+  type CheckoutRecord,
+  type Store,
+  type StoredResponse,
+  type TransitionResult,
+  type WebhookRecord,
+} from './store.js';
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` remembers how many ran. Append only:
+ * never edit a migration that has shipped.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE checkouts (
+     id TEXT PRIMARY KEY,
+     client_secret_hash TEXT NOT NULL,
+     amount INTEGER NOT NULL CHECK (amount > 0),
+     external_reference TEXT NOT NULL UNIQUE,
+     description TEXT,
+     payer_name TEXT,
+     payer_document TEXT,
+     methods TEXT NOT NULL,
+     expires_in_minutes INTEGER NOT NULL,
+     return_url TEXT,
+     metadata TEXT NOT NULL,
+     status TEXT NOT NULL,
+     end_to_end_id TEXT,
+     paid_at TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE charges (
+     transaction_id TEXT PRIMARY KEY,
+     checkout_id TEXT NOT NULL REFERENCES checkouts(id),
+     method TEXT NOT NULL,
+     status TEXT NOT NULL,
+     amount INTEGER NOT NULL,
+     internal_code TEXT,
+     gateway_reference TEXT NOT NULL UNIQUE,
+     copy_and_paste TEXT,
+     payment_url TEXT,
+     expires_at TEXT NOT NULL,
+     end_to_end_id TEXT,
+     paid_at TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX charges_by_checkout ON charges (checkout_id, created_at);
+   CREATE INDEX charges_awaiting_by_expiry ON charges (expires_at) WHERE status = 'awaiting_payment';
+   CREATE TABLE charge_attempts (
+     checkout_id TEXT NOT NULL REFERENCES checkouts(id),
+     method TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL UNIQUE,
+     gateway_reference TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (checkout_id, method)
+   );
+   CREATE TABLE checkout_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     checkout_id TEXT NOT NULL REFERENCES checkouts(id),
+     data TEXT NOT NULL
+   );
+   CREATE INDEX checkout_events_by_checkout ON checkout_events (checkout_id, id);
+   CREATE TABLE webhook_events (
+     dedupe_key TEXT PRIMARY KEY,
+     event_type TEXT NOT NULL,
+     transaction_id TEXT,
+     raw_body TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     processed_at TEXT
+   );
+   CREATE TABLE idempotent_responses (
+     key TEXT PRIMARY KEY,
+     request_hash TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );`,
+];
+
+interface CheckoutRow {
+  id: string;
+  client_secret_hash: string;
+  amount: number;
+  external_reference: string;
+  description: string | null;
+  payer_name: string | null;
+  payer_document: string | null;
+  methods: string;
+  expires_in_minutes: number;
+  return_url: string | null;
+  metadata: string;
+  status: CheckoutStatus;
+  end_to_end_id: string | null;
+  paid_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ChargeRow {
+  transaction_id: string;
+  checkout_id: string;
+  method: PaymentMethod;
+  status: ChargeRecord['status'];
+  amount: number;
+  internal_code: string | null;
+  gateway_reference: string;
+  copy_and_paste: string | null;
+  payment_url: string | null;
+  expires_at: string;
+  end_to_end_id: string | null;
+  paid_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const toCheckout = (r: CheckoutRow): CheckoutRecord => ({
+  id: r.id,
+  clientSecretHash: r.client_secret_hash,
+  amount: r.amount,
+  externalReference: r.external_reference,
+  description: r.description,
+  payer: r.payer_name !== null && r.payer_document !== null ? { name: r.payer_name, document: r.payer_document } : null,
+  methods: JSON.parse(r.methods) as PaymentMethod[],
+  expiresInMinutes: r.expires_in_minutes,
+  returnUrl: r.return_url,
+  metadata: JSON.parse(r.metadata) as Record<string, string>,
+  status: r.status,
+  endToEndId: r.end_to_end_id,
+  paidAt: r.paid_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toCharge = (r: ChargeRow): ChargeRecord => ({
+  transactionId: r.transaction_id,
+  checkoutId: r.checkout_id,
+  method: r.method,
+  status: r.status,
+  amount: r.amount,
+  internalCode: r.internal_code,
+  gatewayReference: r.gateway_reference,
+  copyAndPaste: r.copy_and_paste,
+  paymentUrl: r.payment_url,
+  expiresAt: r.expires_at,
+  endToEndId: r.end_to_end_id,
+  paidAt: r.paid_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/**
+ * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a write that returned
+ * survives a power cut. better-sqlite3 is synchronous; each method runs in one transaction and
+ * finishes before another request's code runs, which is what makes check-then-write safe here.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #now: () => Date;
+
+  constructor(filename: string, options: { now?: () => Date } = {}) {
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    this.#db = new Database(filename);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#now = options.now ?? (() => new Date());
+    this.#migrate();
+  }
+
+  #migrate(): void {
+    const applied = this.#db.pragma('user_version', { simple: true }) as number;
+    for (let i = applied; i < MIGRATIONS.length; i++) {
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[i]!);
+        this.#db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  async createCheckout(
+    checkout: CheckoutRecord,
+    event: Omit<StatusEventData, 'checkoutId'>,
+    idempotency?: { key: string; requestHash: string; response: (c: CheckoutRecord) => StoredResponse },
+  ): Promise<CheckoutRecord> {
+    const insert = this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO checkouts (id, client_secret_hash, amount, external_reference, description, payer_name,
+             payer_document, methods, expires_in_minutes, return_url, metadata, status, end_to_end_id, paid_at,
+             created_at, updated_at)
+           VALUES (@id, @clientSecretHash, @amount, @externalReference, @description, @payerName, @payerDocument,
+             @methods, @expiresInMinutes, @returnUrl, @metadata, @status, @endToEndId, @paidAt, @createdAt, @updatedAt)`,
+        )
+        .run({
+          ...checkout,
+          payerName: checkout.payer?.name ?? null,
+          payerDocument: checkout.payer?.document ?? null,
+          methods: JSON.stringify(checkout.methods),
+          metadata: JSON.stringify(checkout.metadata),
+        });
+      this.#appendEvent({ ...event, checkoutId: checkout.id });
+      if (idempotency) {
+        const response = idempotency.response(checkout);
+        this.#db
+          .prepare('INSERT INTO idempotent_responses (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(idempotency.key, idempotency.requestHash, response.status, JSON.stringify(response.body), checkout.createdAt);
+      }
+    });
+    try {
+      insert();
+    } catch (err) {
+      if (isUniqueViolation(err, 'checkouts.external_reference')) {
+        throw new DuplicateExternalReferenceError(checkout.externalReference);
+      }
+      throw err;
+    }
+    return checkout;
+  }
+
+  async getCheckout(id: string): Promise<CheckoutRecord | undefined> {
+    return this.#getCheckout(id);
+  }
+
+  #getCheckout(id: string): CheckoutRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM checkouts WHERE id = ?').get(id) as CheckoutRow | undefined;
+    return row && toCheckout(row);
+  }
+
+  async getIdempotentResponse(key: string): Promise<StoredResponse | undefined> {
+    const row = this.#db.prepare('SELECT request_hash, status, body FROM idempotent_responses WHERE key = ?').get(key) as
+      | { request_hash: string; status: number; body: string }
+      | undefined;
+    return row && { requestHash: row.request_hash, status: row.status, body: JSON.parse(row.body) };
+  }
+
+  async setPayerIfMissing(checkoutId: string, payer: { name: string; document: string }): Promise<CheckoutRecord> {
+    this.#db
+      .prepare('UPDATE checkouts SET payer_name = ?, payer_document = ?, updated_at = ? WHERE id = ? AND payer_name IS NULL')
+      .run(payer.name, payer.document, this.#now().toISOString(), checkoutId);
+    const checkout = this.#getCheckout(checkoutId);
+    if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
+    return checkout;
+  }
+
+  async listCharges(checkoutId: string): Promise<ChargeRecord[]> {
+    return this.#listCharges(checkoutId);
+  }
+
+  #listCharges(checkoutId: string): ChargeRecord[] {
+    const rows = this.#db.prepare('SELECT * FROM charges WHERE checkout_id = ? ORDER BY created_at, rowid').all(checkoutId) as ChargeRow[];
+    return rows.map(toCharge);
+  }
+
+  async getCharge(transactionId: string): Promise<ChargeRecord | undefined> {
+    const row = this.#db.prepare('SELECT * FROM charges WHERE transaction_id = ?').get(transactionId) as ChargeRow | undefined;
+    return row && toCharge(row);
+  }
+
+  async openChargeAttempt(
+    checkoutId: string,
+    method: PaymentMethod,
+    fresh: () => Omit<ChargeAttempt, 'checkoutId' | 'method' | 'createdAt'>,
+  ): Promise<ChargeAttempt> {
+    return this.#db.transaction(() => {
+      const existing = this.#db
+        .prepare('SELECT idempotency_key, gateway_reference, created_at FROM charge_attempts WHERE checkout_id = ? AND method = ?')
+        .get(checkoutId, method) as { idempotency_key: string; gateway_reference: string; created_at: string } | undefined;
+      if (existing) {
+        return { checkoutId, method, idempotencyKey: existing.idempotency_key, gatewayReference: existing.gateway_reference, createdAt: existing.created_at };
+      }
+      const attempt: ChargeAttempt = { checkoutId, method, ...fresh(), createdAt: this.#now().toISOString() };
+      this.#db
+        .prepare('INSERT INTO charge_attempts (checkout_id, method, idempotency_key, gateway_reference, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(checkoutId, method, attempt.idempotencyKey, attempt.gatewayReference, attempt.createdAt);
+      return attempt;
+    })();
+  }
+
+  async discardChargeAttempt(checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<void> {
+    this.#db.prepare('DELETE FROM charge_attempts WHERE checkout_id = ? AND method = ? AND idempotency_key = ?').run(checkoutId, method, idempotencyKey);
+  }
+
+  async saveCharge(charge: ChargeRecord, idempotencyKey: string): Promise<TransitionResult> {
+    return this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO charges (transaction_id, checkout_id, method, status, amount, internal_code, gateway_reference,
+             copy_and_paste, payment_url, expires_at, end_to_end_id, paid_at, created_at, updated_at)
+           VALUES (@transactionId, @checkoutId, @method, @status, @amount, @internalCode, @gatewayReference,
+             @copyAndPaste, @paymentUrl, @expiresAt, @endToEndId, @paidAt, @createdAt, @updatedAt)
+           ON CONFLICT (transaction_id) DO NOTHING`,
+        )
+        .run(charge);
+      this.#db.prepare('DELETE FROM charge_attempts WHERE idempotency_key = ?').run(idempotencyKey);
+      const current = this.#getCheckout(charge.checkoutId);
+      if (current?.status === 'awaiting_payment') {
+        const event = this.#appendEvent(statusEventData(current, this.#listCharges(current.id), current.status, this.#now().toISOString()));
+        return { changed: false, checkout: current, event };
+      }
+      return this.#transition(charge.checkoutId, 'awaiting_payment', {});
+    })();
+  }
+
+  async transition(
+    checkoutId: string,
+    to: CheckoutStatus,
+    patch: { endToEndId?: string | null; paidAt?: string | null },
+    charge?: ChargeUpdate,
+  ): Promise<TransitionResult> {
+    return this.#db.transaction(() => {
+      if (charge) this.#updateCharge(charge);
+      return this.#transition(checkoutId, to, patch);
+    })();
+  }
+
+  #updateCharge(update: ChargeUpdate): void {
+    this.#db
+      .prepare(
+        `UPDATE charges SET status = @status,
+           end_to_end_id = COALESCE(@endToEndId, end_to_end_id),
+           paid_at = COALESCE(@paidAt, paid_at),
+           updated_at = @now
+         WHERE transaction_id = @transactionId`,
+      )
+      .run({ endToEndId: null, paidAt: null, ...update, now: this.#now().toISOString() });
+  }
+
+  /** Must run inside a transaction. */
+  #transition(checkoutId: string, to: CheckoutStatus, patch: { endToEndId?: string | null; paidAt?: string | null }): TransitionResult {
+    const checkout = this.#getCheckout(checkoutId);
+    if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
+    if (!canTransition(checkout.status, to)) return { changed: false, checkout, event: null };
+    const now = this.#now().toISOString();
+    const updated: CheckoutRecord = {
+      ...checkout,
+      status: to,
+      endToEndId: patch.endToEndId !== undefined ? patch.endToEndId : checkout.endToEndId,
+      paidAt: patch.paidAt !== undefined ? patch.paidAt : checkout.paidAt,
+      updatedAt: now,
+    };
+    this.#db
+      .prepare('UPDATE checkouts SET status = ?, end_to_end_id = ?, paid_at = ?, updated_at = ? WHERE id = ?')
+      .run(updated.status, updated.endToEndId, updated.paidAt, now, checkoutId);
+    const event = this.#appendEvent(statusEventData(updated, this.#listCharges(checkoutId), checkout.status, now));
+    return { changed: true, checkout: updated, event };
+  }
+
+  #appendEvent(data: StatusEventData): CheckoutEvent {
+    const info = this.#db.prepare('INSERT INTO checkout_events (checkout_id, data) VALUES (?, ?)').run(data.checkoutId, JSON.stringify(data));
+    return { id: Number(info.lastInsertRowid), checkoutId: data.checkoutId, data };
+  }
+
+  async eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]> {
+    const rows = this.#db
+      .prepare('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = ? AND id > ? ORDER BY id')
+      .all(checkoutId, afterId) as { id: number; checkout_id: string; data: string }[];
+    return rows.map((r) => ({ id: r.id, checkoutId: r.checkout_id, data: JSON.parse(r.data) as StatusEventData }));
+  }
+
+  async latestEvent(checkoutId: string): Promise<CheckoutEvent | undefined> {
+    const row = this.#db
+      .prepare('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = ? ORDER BY id DESC LIMIT 1')
+      .get(checkoutId) as { id: number; checkout_id: string; data: string } | undefined;
+    return row && { id: row.id, checkoutId: row.checkout_id, data: JSON.parse(row.data) as StatusEventData };
+  }
+
+  async recordWebhook(record: WebhookRecord): Promise<{ isNew: boolean; processed: boolean }> {
+    const info = this.#db
+      .prepare(
+        `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at)
+         VALUES (@dedupeKey, @eventType, @transactionId, @rawBody, @receivedAt)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
+      )
+      .run(record);
+    if (info.changes === 1) return { isNew: true, processed: false };
+    const row = this.#db.prepare('SELECT processed_at FROM webhook_events WHERE dedupe_key = ?').get(record.dedupeKey) as { processed_at: string | null };
+    return { isNew: false, processed: row.processed_at !== null };
+  }
+
+  async markWebhookProcessed(dedupeKey: string): Promise<void> {
+    this.#db.prepare('UPDATE webhook_events SET processed_at = ? WHERE dedupe_key = ?').run(this.#now().toISOString(), dedupeKey);
+  }
+
+  async unprocessedWebhooks(): Promise<WebhookRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events WHERE processed_at IS NULL ORDER BY received_at')
+      .all() as { dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }[];
+    return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
+  }
+
+  async chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]> {
+    const rows = this.#db
+      .prepare("SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < ? ORDER BY expires_at LIMIT ?")
+      .all(before, limit) as ChargeRow[];
+    return rows.map(toCharge);
+  }
+
+  async ping(): Promise<boolean> {
+    return this.#db.prepare('SELECT 1 AS ok').get() !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+function isUniqueViolation(err: unknown, column: string): boolean {
+  return err instanceof Error && (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && err.message.includes(column);
+}

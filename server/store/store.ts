@@ -1,0 +1,152 @@
+import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from '../contract.js';
+
+/** A checkout as stored. Amounts are integer centavos; times are ISO 8601 UTC strings. */
+export interface CheckoutRecord {
+  id: string;
+  /** SHA-256 of the client secret: the secret itself is never stored. */
+  clientSecretHash: string;
+  amount: number;
+  externalReference: string;
+  description: string | null;
+  payer: { name: string; document: string } | null;
+  methods: PaymentMethod[];
+  expiresInMinutes: number;
+  returnUrl: string | null;
+  metadata: Record<string, string>;
+  status: CheckoutStatus;
+  endToEndId: string | null;
+  paidAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One ConnectPSP cash-in made for a checkout. */
+export interface ChargeRecord {
+  transactionId: string;
+  checkoutId: string;
+  method: PaymentMethod;
+  status: ChargeStatus;
+  amount: number;
+  internalCode: string | null;
+  /** The `externalReference` we gave ConnectPSP (unique per application, so one per charge). */
+  gatewayReference: string;
+  copyAndPaste: string | null;
+  paymentUrl: string | null;
+  expiresAt: string;
+  endToEndId: string | null;
+  paidAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A charge we have asked, or are about to ask, ConnectPSP for. Written before the first attempt so
+ * that every retry — in this process, after a crash, or on another instance — sends the same
+ * `X-Idempotency-Key` and ConnectPSP creates the cash-in at most once.
+ */
+export interface ChargeAttempt {
+  checkoutId: string;
+  method: PaymentMethod;
+  idempotencyKey: string;
+  gatewayReference: string;
+  createdAt: string;
+}
+
+/** One row of a checkout's status history; `id` is the SSE event id (increasing). */
+export interface CheckoutEvent {
+  id: number;
+  checkoutId: string;
+  data: StatusEventData;
+}
+
+export interface WebhookRecord {
+  dedupeKey: string;
+  eventType: string;
+  transactionId: string | null;
+  rawBody: string;
+  receivedAt: string;
+}
+
+/** A change to one charge, applied in the same transaction as the checkout transition. */
+export interface ChargeUpdate {
+  transactionId: string;
+  status: ChargeStatus;
+  endToEndId?: string | null;
+  paidAt?: string | null;
+}
+
+export interface TransitionResult {
+  /** False when the move was not allowed (duplicate, late, out of order): nothing was written. */
+  changed: boolean;
+  checkout: CheckoutRecord;
+  event: CheckoutEvent | null;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  requestHash: string;
+}
+
+export class DuplicateExternalReferenceError extends Error {
+  constructor(readonly externalReference: string) {
+    super(`a checkout with externalReference "${externalReference}" already exists`);
+    this.name = 'DuplicateExternalReferenceError';
+  }
+}
+
+/**
+ * Everything the server keeps. Each method is one atomic unit: an implementation runs it in one
+ * transaction, so a crash leaves either all of it or none. SQLite is the embedded default; a
+ * PostgreSQL implementation serves several instances.
+ */
+export interface Store {
+  /** Inserts the checkout, its first status event and (when given) the idempotent response, atomically. */
+  createCheckout(checkout: CheckoutRecord, event: Omit<StatusEventData, 'checkoutId'>, idempotency?: { key: string; requestHash: string; response: (checkout: CheckoutRecord) => StoredResponse }): Promise<CheckoutRecord>;
+  getCheckout(id: string): Promise<CheckoutRecord | undefined>;
+  getIdempotentResponse(key: string): Promise<StoredResponse | undefined>;
+  /** Saves the payer the browser gave, only if the merchant gave none (the merchant's payer wins). */
+  setPayerIfMissing(checkoutId: string, payer: { name: string; document: string }): Promise<CheckoutRecord>;
+
+  listCharges(checkoutId: string): Promise<ChargeRecord[]>;
+  getCharge(transactionId: string): Promise<ChargeRecord | undefined>;
+
+  /** The pending attempt for this checkout and method, creating it from `fresh()` when there is none. */
+  openChargeAttempt(checkoutId: string, method: PaymentMethod, fresh: () => Omit<ChargeAttempt, 'checkoutId' | 'method' | 'createdAt'>): Promise<ChargeAttempt>;
+  /** Forgets an attempt ConnectPSP definitively refused, so the next try uses a new key. */
+  discardChargeAttempt(checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<void>;
+  /**
+   * Records the charge ConnectPSP created, closes its attempt, and moves the checkout to
+   * `awaiting_payment` — one transaction. A checkout already awaiting payment gets a status event
+   * anyway (same status, new `activeCharge`), so open streams learn of the replacement code.
+   */
+  saveCharge(charge: ChargeRecord, idempotencyKey: string): Promise<TransitionResult>;
+
+  /**
+   * Moves a checkout to `to` if `TRANSITIONS` allow it from its current status, updating one charge
+   * alongside, and appends the status event — all or nothing. The charge update is applied even when
+   * the checkout does not move (a second payment still marks its own charge paid).
+   */
+  transition(checkoutId: string, to: CheckoutStatus, patch: { endToEndId?: string | null; paidAt?: string | null }, charge?: ChargeUpdate): Promise<TransitionResult>;
+
+  /** Status events after `afterId` (exclusive), oldest first. */
+  eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]>;
+  latestEvent(checkoutId: string): Promise<CheckoutEvent | undefined>;
+
+  /**
+   * Records a verified webhook before it is acknowledged. `isNew` is false for a duplicate;
+   * `processed` says whether an earlier copy was already applied (a copy whose application failed
+   * is applied again by its redelivery).
+   */
+  recordWebhook(record: WebhookRecord): Promise<{ isNew: boolean; processed: boolean }>;
+  markWebhookProcessed(dedupeKey: string): Promise<void>;
+  /** Webhooks recorded but not yet applied (a crash between the two): re-applied at start-up. */
+  unprocessedWebhooks(): Promise<WebhookRecord[]>;
+
+  /** Charges still awaiting payment whose expiry is before `before`. */
+  chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]>;
+
+  /** True when the store answers; for /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

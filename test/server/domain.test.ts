@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CHECKOUT_STATUSES, canTransition, isFinalForPayer, isTerminal, type CheckoutStatus } from '../../server/contract.js';
+import { createLogger, redact } from '../../server/logger.js';
+import { centavosToReais, reaisToCentavos } from '../../server/money.js';
+import { formatTaxId, isValidCnpj, isValidCpf, isValidTaxId } from '../../server/pix/tax-id.js';
+import { formatSse } from '../../server/sse.js';
+
+describe('checkout status machine', () => {
+  const allowed: [CheckoutStatus, CheckoutStatus][] = [
+    ['open', 'awaiting_payment'],
+    ['open', 'cancelled'],
+    ['awaiting_payment', 'paid'],
+    ['awaiting_payment', 'expired'],
+    ['awaiting_payment', 'cancelled'],
+    ['expired', 'awaiting_payment'],
+    ['expired', 'paid'],
+    ['expired', 'cancelled'],
+    ['paid', 'refunded'],
+  ];
+  for (const from of CHECKOUT_STATUSES) {
+    for (const to of CHECKOUT_STATUSES) {
+      const expected = allowed.some(([f, t]) => f === from && t === to);
+      it(`${from} → ${to} is ${expected ? 'allowed' : 'refused'}`, () => assert.equal(canTransition(from, to), expected));
+    }
+  }
+  it('only refunded and cancelled are terminal; paid is final for the payer', () => {
+    assert.deepEqual(CHECKOUT_STATUSES.filter(isTerminal), ['refunded', 'cancelled']);
+    assert.deepEqual(CHECKOUT_STATUSES.filter(isFinalForPayer), ['paid', 'refunded', 'cancelled']);
+  });
+});
+
+describe('money', () => {
+  it('converts centavos to reais and back exactly', () => {
+    for (const c of [1, 10, 99, 1050, 123456, 999999999]) assert.equal(reaisToCentavos(centavosToReais(c)), c);
+    assert.equal(centavosToReais(1050), 10.5);
+    assert.equal(reaisToCentavos(0.1 + 0.2), 30);
+  });
+  it('refuses fractions of a centavo and non-integers', () => {
+    assert.throws(() => reaisToCentavos(10.505), RangeError);
+    assert.throws(() => centavosToReais(10.5), RangeError);
+    assert.throws(() => reaisToCentavos(Number.NaN), RangeError);
+  });
+});
+
+describe('CPF/CNPJ', () => {
+  it('checks the digits', () => {
+    assert.ok(isValidCpf('123.456.789-09'));
+    assert.ok(!isValidCpf('123.456.789-00'));
+    assert.ok(!isValidCpf('111.111.111-11'));
+    assert.ok(isValidCnpj('11.222.333/0001-81'));
+    assert.ok(!isValidCnpj('11.222.333/0001-80'));
+    assert.ok(!isValidTaxId('1234'));
+  });
+  it('masks as the payer types', () => {
+    assert.equal(formatTaxId('12345678909'), '123.456.789-09');
+    assert.equal(formatTaxId('11222333000181'), '11.222.333/0001-81');
+    assert.equal(formatTaxId('1234'), '123.4');
+  });
+});
+
+describe('SSE formatting', () => {
+  it('writes event, id and one data line per line of data', () => {
+    assert.equal(formatSse({ event: 'status', id: 7, data: { a: 1 } }), 'event: status\nid: 7\ndata: {"a":1}\n\n');
+    assert.equal(formatSse({ data: 'x\ny' }), 'data: x\ndata: y\n\n');
+  });
+  it('refuses a newline in event or id, which would forge another field', () => {
+    assert.throws(() => formatSse({ event: 'status\ndata: evil', data: 1 }));
+    assert.throws(() => formatSse({ id: '1\n', data: 1 }));
+  });
+});
+
+describe('logger', () => {
+  it('never writes secrets or full documents', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', {}, (l) => lines.push(l));
+    log.info('x', { clientSecret: 'chk_1_secret_abc', headers: { authorization: 'Bearer sk' }, payer: { document: '12345678909' }, cryptoToken: 'ct' });
+    const text = lines.join('\n');
+    for (const secret of ['chk_1_secret_abc', 'Bearer sk', '12345678909', '"ct"']) assert.ok(!text.includes(secret), secret);
+    assert.deepEqual(redact({ document: '12345678909' }), { document: '***09' });
+  });
+});
