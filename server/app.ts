@@ -12,6 +12,9 @@ import { merchantRoutes } from './routes/merchant-routes.js';
 import { webhookRoute } from './routes/webhook-route.js';
 import type { Store } from './store/store.js';
 import type { ErrorBody } from './contract.js';
+import type { Metrics } from './metrics.js';
+import { browserRateLimit, FixedWindowLimiter } from './rate-limit.js';
+import type { SignatureFailureMonitor } from './alerts.js';
 
 export interface AppDeps {
   store: Store;
@@ -23,6 +26,10 @@ export interface AppDeps {
   merchantName: string;
   allowedOrigins: '*' | readonly string[];
   sseHeartbeatMs: number;
+  metrics?: Metrics;
+  metricsToken?: string | undefined;
+  rateLimits?: { perClientPerMinute: number; perCheckoutPerMinute: number };
+  signatureFailures?: SignatureFailureMonitor;
   now?: () => Date;
   /** Extra routers mounted before the 404 handler (the embedded sandbox, the demo). */
   mount?: (app: Express) => void;
@@ -37,17 +44,43 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(deps.logger));
   app.use(securityHeaders);
-  app.use((req, res, next) => (BROWSER_PATH.test(req.path) ? browserCors(deps.allowedOrigins)(req, res, next) : next()));
+  const cors = browserCors(deps.allowedOrigins);
+  const limit = deps.rateLimits
+    ? browserRateLimit({ perClient: new FixedWindowLimiter(deps.rateLimits.perClientPerMinute), perCheckout: new FixedWindowLimiter(deps.rateLimits.perCheckoutPerMinute) })
+    : undefined;
+  app.use((req, res, next) => {
+    if (!BROWSER_PATH.test(req.path)) return next();
+    cors(req, res, (err?: unknown) => (err || !limit ? next(err) : limit(req, res, next)));
+  });
 
   // The webhook route reads the raw body itself (the signature covers the exact bytes), so it goes
   // before the JSON parser.
-  app.use(webhookRoute({ service: deps.service, store: deps.store, cryptoToken: deps.cryptoToken, logger: deps.logger, now }));
+  app.use(
+    webhookRoute({
+      service: deps.service,
+      store: deps.store,
+      cryptoToken: deps.cryptoToken,
+      logger: deps.logger,
+      now,
+      ...(deps.signatureFailures ? { signatureFailures: deps.signatureFailures } : {}),
+      observe: (outcome, seconds) => deps.metrics?.webhookIngestSeconds.observe({ outcome }, seconds),
+    }),
+  );
   app.use('/v1', express.json({ limit: '32kb', strict: true, type: () => true }));
 
   app.use(healthRoutes({ store: deps.store }));
+  if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
   app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
   app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, now }));
-  app.use(eventsRoute({ service: deps.service, store: deps.store, bus: deps.bus, heartbeatMs: deps.sseHeartbeatMs }));
+  app.use(
+    eventsRoute({
+      service: deps.service,
+      store: deps.store,
+      bus: deps.bus,
+      heartbeatMs: deps.sseHeartbeatMs,
+      onStreamCount: (delta) => deps.metrics?.openStreams.inc(delta),
+    }),
+  );
 
   deps.mount?.(app);
 
@@ -56,13 +89,16 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
-const securityHeaders: RequestHandler = (_req, res, next) => {
+const securityHeaders: RequestHandler = (req, res, next) => {
   res.set({
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'SAMEORIGIN',
     'Cross-Origin-Resource-Policy': 'cross-origin',
+    'Strict-Transport-Security': 'max-age=31536000',
   });
+  // API answers are data, never documents: nothing in them may run or be framed.
+  if (req.path.startsWith('/v1/') || req.path === '/metrics') res.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
   next();
 };
 

@@ -4,6 +4,10 @@ import { CONNECTPSP_HOSTS } from './connectpsp/client.js';
 
 /** The sandbox's merchant API key: printed at start-up, accepted only in sandbox mode unless set. */
 export const SANDBOX_CHECKOUT_API_KEY = 'sk_sandbox_connectpsp_checkout';
+/** The sandbox's merchant webhook secret (Standard Webhooks `whsec_` form); printed, sandbox only. */
+export const SANDBOX_MERCHANT_WEBHOOK_SECRET = `whsec_${Buffer.from('connectpsp-checkout-sandbox-webhook-key').toString('base64')}`;
+
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const CREDENTIAL_KEYS = [
   'CONNECTPSP_CLIENT_ID',
@@ -37,6 +41,19 @@ const envSchema = z.object({
   SSE_HEARTBEAT_SECONDS: z.coerce.number().min(1).max(55).default(15),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  MERCHANT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MERCHANT_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+=*$/, 'must be whsec_ followed by base64')
+      .refine((s) => Buffer.from(s.slice(6), 'base64').length >= 24, 'must hold at least 24 random bytes')
+      .optional(),
+  ),
+  CONFIRM_PAYMENTS: booleanString.optional(),
+  AUTO_REFUND_DUPLICATES: booleanString.default(false),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  METRICS_TOKEN: optionalString,
 });
 
 export type Database =
@@ -64,6 +81,14 @@ export interface Config {
   sseHeartbeatMs: number;
   reconcileIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where merchant notifications go; undefined: they are kept in the outbox, not sent. */
+  merchantWebhookUrl: string | undefined;
+  merchantWebhookSecret: string;
+  confirmPayments: boolean;
+  autoRefundDuplicates: boolean;
+  rateLimits: { perClientPerMinute: number; perCheckoutPerMinute: number };
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +135,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cryptoToken: value('CONNECTPSP_CRYPTO_TOKEN'),
   };
   const checkoutApiKey = value('CHECKOUT_API_KEY');
+
+  let merchantWebhookSecret = e.MERCHANT_WEBHOOK_SECRET;
+  if (merchantWebhookSecret === undefined) {
+    if (live && e.MERCHANT_WEBHOOK_URL !== undefined) problems.push('MERCHANT_WEBHOOK_SECRET: required with MERCHANT_WEBHOOK_URL outside sandbox (whsec_ + base64 of 24+ random bytes)');
+    merchantWebhookSecret = SANDBOX_MERCHANT_WEBHOOK_SECRET;
+    defaultedCredentials.push('MERCHANT_WEBHOOK_SECRET');
+  }
 
   if (live && e.PUBLIC_URL === undefined) {
     problems.push('PUBLIC_URL: required when CONNECTPSP_ENV is not sandbox (ConnectPSP calls it back)');
@@ -168,5 +200,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
+    merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,
+    merchantWebhookSecret,
+    // Against real money a webhook is only a hint: confirm with ConnectPSP before saying "paid".
+    confirmPayments: e.CONFIRM_PAYMENTS ?? live,
+    autoRefundDuplicates: e.AUTO_REFUND_DUPLICATES,
+    rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
+    metricsToken: e.METRICS_TOKEN,
   };
 }

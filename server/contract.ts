@@ -79,6 +79,8 @@ export interface ChargeView {
   createdAt: string;
   endToEndId: string | null;
   paidAt: string | null;
+  /** The `D…` end-to-end id of the devolution when this charge was refunded. */
+  refundEndToEndId: string | null;
 }
 
 /** `GET /v1/checkouts/:id`, and the body of `POST /v1/checkouts` (plus `clientSecret`). */
@@ -97,6 +99,11 @@ export interface CheckoutView {
   metadata: Record<string, string>;
   endToEndId: string | null;
   paidAt: string | null;
+  /** The `D…` end-to-end id of the refund, once the checkout is refunded. */
+  refundEndToEndId: string | null;
+  refundedAt: string | null;
+  /** Payments beyond the first (a payer who paid twice): recorded, never lost, refundable. */
+  duplicatePayments: number;
   createdAt: string;
   updatedAt: string;
   charges: ChargeView[];
@@ -144,6 +151,8 @@ export interface CheckoutSession {
   activeCharge: ActiveChargeView | null;
   endToEndId: string | null;
   paidAt: string | null;
+  refundEndToEndId: string | null;
+  refundedAt: string | null;
   /** Server clock when this answer was made, so the widget can correct its countdown for skew. */
   serverTime: string;
 }
@@ -157,6 +166,8 @@ export interface StatusEventData {
   activeCharge: ActiveChargeView | null;
   endToEndId: string | null;
   paidAt: string | null;
+  refundEndToEndId: string | null;
+  refundedAt: string | null;
   at: string;
 }
 
@@ -189,5 +200,6 @@ export const ROUTES = {
   pix: (id: string) => `/v1/checkouts/${encodeURIComponent(id)}/pix`,
   openFinance: (id: string) => `/v1/checkouts/${encodeURIComponent(id)}/open-finance`,
   events: (id: string) => `/v1/checkouts/${encodeURIComponent(id)}/events`,
+  refund: (id: string) => `/v1/checkouts/${encodeURIComponent(id)}/refund`,
   connectpspWebhook: '/v1/webhooks/connectpsp',
 } as const;

@@ -18,6 +18,8 @@ export const newCheckoutId = () => `chk_${randomBase62(24)}`;
 /** 190 bits of randomness; the checkout id prefix lets support tell which checkout a secret is for. */
 export const newClientSecret = (checkoutId: string) => `${checkoutId}_secret_${randomBase62(32)}`;
 export const newIdempotencyKey = () => randomUUID();
+/** A merchant notification's `webhook-id`; Standard Webhooks forbids `.` in it. */
+export const newMerchantEventId = () => `msg_${randomBase62(24)}`;
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');

@@ -29,6 +29,9 @@ async function main(): Promise<void> {
       `  demo store:            ${running.publicUrl}/`,
       ...(config.defaultedCredentials.includes('CHECKOUT_API_KEY') ? [`  merchant API key:      ${config.checkoutApiKey}  (sandbox default; set CHECKOUT_API_KEY to change)`] : []),
       `  database:              ${config.database.kind === 'sqlite' ? config.database.filename : 'postgres'}`,
+      config.merchantWebhookUrl
+        ? `  merchant webhooks:     ${config.merchantWebhookUrl}${config.defaultedCredentials.includes('MERCHANT_WEBHOOK_SECRET') ? `  (secret ${config.merchantWebhookSecret}, sandbox default)` : ''}`
+        : '  merchant webhooks:     off (set MERCHANT_WEBHOOK_URL; events wait in the outbox)',
       '  Set CONNECTPSP_ENV=staging or production with real credentials to take real payments.',
     ];
     process.stdout.write(lines.join('\n') + '\n');

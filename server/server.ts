@@ -12,6 +12,9 @@ import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { ROUTES } from './contract.js';
+import { SignatureFailureMonitor } from './alerts.js';
+import { MerchantWebhookWorker } from './merchant-webhooks/outbox-worker.js';
+import { Metrics } from './metrics.js';
 
 export interface RunningServer {
   /** Base URL the server answers on, e.g. http://127.0.0.1:3000. */
@@ -64,14 +67,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       merchantName: config.merchantName,
     });
   }
+  const metrics = new Metrics(store);
   const gateway = new ConnectPspClient({
     baseUrl: config.connectpspBaseUrl ?? `${url}/sandbox/connectpsp`,
     ...config.credentials,
     onCall: (call) => {
+      const outcome = call.status === 0 ? 'network_error' : call.status < 400 ? 'ok' : call.status < 500 ? 'client_error' : 'server_error';
+      metrics.gatewayCalls.inc({ path: call.path, outcome, code: call.code ?? '' });
       if (call.status === 0 || call.status >= 500) logger.warn('ConnectPSP call failed', { ...call });
       else logger.debug('ConnectPSP call', { ...call });
     },
   });
+  const outbox = config.merchantWebhookUrl
+    ? new MerchantWebhookWorker({
+        store,
+        url: config.merchantWebhookUrl,
+        secret: config.merchantWebhookSecret,
+        logger,
+        onAttempt: (outcome) => metrics.merchantDeliveries.inc({ outcome }),
+      })
+    : undefined;
   const service = new CheckoutService({
     store,
     bus,
@@ -80,6 +95,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // The embedded sandbox calls back over loopback; a real gateway calls PUBLIC_URL.
     webhookUrl: `${config.embeddedSandbox ? url : publicUrl}${ROUTES.connectpspWebhook}`,
     defaultExpiresInMinutes: config.defaultExpiresInMinutes,
+    confirmPayments: config.confirmPayments,
+    autoRefundDuplicates: config.autoRefundDuplicates,
+    onMerchantEvent: () => outbox?.nudge(),
   });
 
   const app = createApp({
@@ -92,6 +110,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     merchantName: config.merchantName,
     allowedOrigins: config.allowedOrigins,
     sseHeartbeatMs: config.sseHeartbeatMs,
+    metrics,
+    metricsToken: config.metricsToken,
+    rateLimits: config.rateLimits,
+    signatureFailures: new SignatureFailureMonitor(logger),
     mount: (a) => {
       if (sandbox) a.use('/sandbox', sandbox.router);
       options.mount?.(a);
@@ -103,18 +125,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
 
   // The reconciler: ConnectPSP does not say whether expired charges send webhooks (§8), so the
-  // server asks about every charge that reaches its expiry.
+  // server asks about every charge that reaches its expiry — and retries duplicate refunds (when
+  // automatic)
+  // and webhooks recorded but not applied (ConnectPSP was unreachable to confirm them).
   let reconciling = false;
   const reconciler = setInterval(async () => {
     if (reconciling) return;
     reconciling = true;
     try {
       await service.reconcileDue();
+      await replayUnprocessedWebhooks({ service, store, logger }, new Date(Date.now() - 10_000).toISOString());
+    } catch (err) {
+      logger.warn('reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
     } finally {
       reconciling = false;
     }
   }, config.reconcileIntervalMs);
   reconciler.unref();
+  outbox?.start();
 
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {
@@ -132,6 +160,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     async close() {
       clearInterval(reconciler);
+      await outbox?.stop();
       // The sandbox first: its webhook deliveries still have a server to finish talking to.
       await sandbox?.close();
       await new Promise<void>((resolve) => {

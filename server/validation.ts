@@ -41,6 +41,13 @@ export const chargeRequestSchema = z.strictObject({
   payer: payerSchema.optional(),
 });
 
+export const refundRequestSchema = z.strictObject({
+  /** A specific charge (a duplicate payment); by default the payment that settled the checkout. */
+  transactionId: z.string().min(1).max(64).optional(),
+  reason: z.enum(['FRAUD', 'DUPLICATED_PAYMENT', 'CUSTOMER_REQUEST', 'MERCHANT_ERROR']).optional(),
+  description: z.string().trim().max(200).optional(),
+});
+
 export const checkoutIdSchema = z.string().regex(/^chk_[0-9A-Za-z]{24}$/);
 
 /**

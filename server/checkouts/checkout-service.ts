@@ -1,9 +1,12 @@
 
+import { createHash } from 'node:crypto';
+import { alertIfNeeded } from '../alerts.js';
 import { isFinalForPayer, type PaymentMethod } from '../contract.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { ConnectPspClient } from '../connectpsp/client.js';
-import { ConnectPspError, ConnectPspInvalidRequestError } from '../connectpsp/errors.js';
-import type { CashIn, ConnectPspEvent } from '../connectpsp/types.js';
+import { ConnectPspAuthenticationError, ConnectPspError, ConnectPspInvalidRequestError } from '../connectpsp/errors.js';
+import type { CashIn, ConnectPspEvent, RefundReason } from '../connectpsp/types.js';
+import type { MerchantEventType } from '../merchant-webhooks/events.js';
 import { HttpError } from '../http-error.js';
 import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEqual, sha256Hex } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +15,7 @@ import { toCheckoutView } from './views.js';
 import type { CreatedCheckout } from '../contract.js';
 
 /** The gateway calls the checkout flow needs; the real `ConnectPspClient` provides them. */
-export type Gateway = Pick<ConnectPspClient, 'createCashIn' | 'getCashIn'>;
+export type Gateway = Pick<ConnectPspClient, 'createCashIn' | 'getCashIn' | 'refundCashIn'>;
 
 export interface CheckoutServiceOptions {
   store: Store;
@@ -22,6 +25,12 @@ export interface CheckoutServiceOptions {
   /** Where ConnectPSP sends webhooks for the charges we create. */
   webhookUrl: string;
   defaultExpiresInMinutes: number;
+  /** Confirm every CASHIN_PAID webhook with GET /cash-in/{id} before announcing paid. */
+  confirmPayments?: boolean;
+  /** Refund a second payment of a paid checkout automatically (reason DUPLICATED_PAYMENT). */
+  autoRefundDuplicates?: boolean;
+  /** Called after a change that may have written a merchant notification (wakes the outbox worker). */
+  onMerchantEvent?: () => void;
   now?: () => Date;
 }
 
@@ -55,6 +64,9 @@ export class CheckoutService {
   readonly #webhookUrl: string;
   readonly #defaultExpiresInMinutes: number;
   readonly #now: () => Date;
+  readonly #confirmPayments: boolean;
+  readonly #autoRefundDuplicates: boolean;
+  readonly #onMerchantEvent: () => void;
   /** Concurrent requests for the same checkout's charge share one gateway call. */
   readonly #inFlight = new Map<string, Promise<ChargeRecord>>();
 
@@ -66,6 +78,9 @@ export class CheckoutService {
     this.#webhookUrl = options.webhookUrl;
     this.#defaultExpiresInMinutes = options.defaultExpiresInMinutes;
     this.#now = options.now ?? (() => new Date());
+    this.#confirmPayments = options.confirmPayments ?? false;
+    this.#autoRefundDuplicates = options.autoRefundDuplicates ?? false;
+    this.#onMerchantEvent = options.onMerchantEvent ?? (() => {});
   }
 
   /**
@@ -95,10 +110,12 @@ export class CheckoutService {
       status: 'open',
       endToEndId: null,
       paidAt: null,
+      refundEndToEndId: null,
+      refundedAt: null,
       createdAt: now,
       updatedAt: now,
     };
-    const firstEvent = { status: checkout.status, previous: null, activeCharge: null, endToEndId: null, paidAt: null, at: now };
+    const firstEvent = { status: checkout.status, previous: null, activeCharge: null, endToEndId: null, paidAt: null, refundEndToEndId: null, refundedAt: null, at: now };
     const respond = (c: CheckoutRecord) => ({
       status: 201,
       body: { ...toCheckoutView(c, []), clientSecret } satisfies CreatedCheckout,
@@ -224,6 +241,7 @@ export class CheckoutService {
       expiresAt: chargeExpiry(cashIn, requestedAt, current.expiresInMinutes),
       endToEndId: null,
       paidAt: null,
+      refundEndToEndId: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -235,6 +253,7 @@ export class CheckoutService {
 
   async #chargeFailure(err: unknown, checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<Error> {
     if (!(err instanceof ConnectPspError)) return err as Error;
+    alertIfNeeded(this.#logger, err);
     if (err instanceof ConnectPspInvalidRequestError) {
       // A definitive refusal: nothing was created, so the next try may use a new key.
       await this.#store.discardChargeAttempt(checkoutId, method, idempotencyKey);
@@ -248,68 +267,132 @@ export class CheckoutService {
   }
 
   /**
-   * Applies one verified ConnectPSP event. Returns what happened, for the log; never throws for an
-   * event that is merely late, duplicated or about a transaction we do not know.
+   * Applies one verified ConnectPSP event. Never throws for an event that is merely late,
+   * duplicated or about a transaction we do not know; throws when the truth could not be checked
+   * (ConnectPSP unreachable), so the webhook is answered 5xx and redelivered.
    */
-  async applyEvent(event: ConnectPspEvent): Promise<'applied' | 'unchanged' | 'unknown_transaction' | 'ignored'> {
+  async applyEvent(event: ConnectPspEvent): Promise<ApplyOutcome> {
     switch (event.eventType) {
-      case 'CASHIN_PAID':
+      case 'CASHIN_PAID': {
+        if (!this.#confirmPayments) return this.applyCashIn(event.data);
+        if (!(await this.#store.getCharge(event.data.transactionId))) return this.applyCashIn(event.data);
+        // A webhook is a hint: ConnectPSP's own GET decides, so a replayed or reordered delivery
+        // cannot announce a payment that is not there.
+        const truth = await this.#gateway.getCashIn(event.data.transactionId);
+        if (truth.status !== 'PAID' && truth.status !== 'REFUNDED') {
+          this.#logger.warn('webhook said paid but ConnectPSP says otherwise; nothing changed', { transactionId: truth.transactionId, status: truth.status });
+          return 'unchanged';
+        }
+        return this.applyCashIn(truth);
+      }
       case 'CASHIN_REFUNDED':
         return this.applyCashIn(event.data);
       case 'CASHOUT_COMPLETED':
       case 'CASHOUT_FAILED':
-      case 'CASHOUT_REFUNDED':
+      case 'CASHOUT_REFUNDED': {
+        const type = `cashout.${event.eventType.slice('CASHOUT_'.length).toLowerCase()}` as MerchantEventType;
+        await this.#store.enqueueMerchantEvent({
+          dedupeKey: `${event.eventType}:${event.data.transactionId}:${event.data.status}:${event.data.endToEndId ?? ''}`,
+          type,
+          data: merchantEvent(type, this.#now(), { cashOut: event.data }),
+        });
+        this.#onMerchantEvent();
+        return 'forwarded';
+      }
       case 'UNKNOWN':
         return 'ignored';
     }
   }
 
   /** Brings our records in line with a cash-in as ConnectPSP reports it (webhook or GET). */
-  async applyCashIn(cashIn: CashIn): Promise<'applied' | 'unchanged' | 'unknown_transaction'> {
+  async applyCashIn(cashIn: CashIn): Promise<ApplyOutcome> {
     const charge = await this.#store.getCharge(cashIn.transactionId);
     if (!charge) {
       this.#logger.warn('ConnectPSP reported a transaction we did not create', { transactionId: cashIn.transactionId, status: cashIn.status });
       return 'unknown_transaction';
     }
-    let result: TransitionResult;
     switch (cashIn.status) {
-      case 'PAID': {
-        if (cashIn.amount !== charge.amount) {
-          // A dynamic PIX fixes its amount; a different one is not this checkout's payment. A person must look.
-          this.#logger.error('payment amount differs from the charge; checkout not marked paid', { checkoutId: charge.checkoutId, transactionId: charge.transactionId, expected: charge.amount, got: cashIn.amount });
-          return 'unchanged';
-        }
-        const paidAt = cashIn.paidAt ? new Date(cashIn.paidAt).toISOString() : this.#now().toISOString();
-        result = await this.#store.transition(
-          charge.checkoutId,
-          'paid',
-          { endToEndId: cashIn.endToEndId, paidAt },
-          { transactionId: charge.transactionId, status: 'paid', endToEndId: cashIn.endToEndId, paidAt },
-        );
-        if (!result.changed && result.checkout.status === 'paid' && charge.status !== 'paid' && result.checkout.endToEndId !== cashIn.endToEndId) {
-          this.#logger.warn('second payment received for a paid checkout', { checkoutId: charge.checkoutId, transactionId: charge.transactionId, endToEndId: cashIn.endToEndId });
-        }
-        break;
-      }
+      case 'PAID':
+        return this.#applyPayment(charge, cashIn);
       case 'REFUNDED':
         if (charge.status !== 'paid' && charge.status !== 'refunded') {
           // The refund overtook the payment's webhook. A refunded cash-in was paid first, and its
           // data says when and with which E2E id: apply the payment, so no step goes missing.
-          await this.applyCashIn({ ...cashIn, status: 'PAID', endToEndId: cashIn.originalEndToEndId ?? null });
+          await this.#applyPayment(charge, { ...cashIn, status: 'PAID', endToEndId: cashIn.originalEndToEndId ?? null });
         }
-        result = await this.#store.transition(charge.checkoutId, 'refunded', {}, { transactionId: charge.transactionId, status: 'refunded' });
-        break;
+        return this.#applyRefund((await this.#store.getCharge(charge.transactionId))!, cashIn.endToEndId, cashIn.refundedAt);
       case 'EXPIRED':
       case 'CANCELLED':
         return this.#expireCharge(charge, cashIn.status === 'EXPIRED' ? 'expired' : 'cancelled');
       case 'AWAITING_PAYMENT':
         return 'unchanged';
     }
-    this.#announce(result);
+  }
+
+  async #applyPayment(charge: ChargeRecord, cashIn: CashIn): Promise<ApplyOutcome> {
+    if (cashIn.amount !== charge.amount) {
+      // A dynamic PIX fixes its amount; a different one is not this checkout's payment. A person must look.
+      this.#logger.error('ALERT payment amount differs from the charge; checkout not marked paid', { alert: true, checkoutId: charge.checkoutId, transactionId: charge.transactionId, expected: charge.amount, got: cashIn.amount, action: 'Compare the payment in the ConnectPSP panel with the order; refund it if it is not the order\'s.' });
+      return 'unchanged';
+    }
+    const paidAt = cashIn.paidAt ? new Date(cashIn.paidAt).toISOString() : this.#now().toISOString();
+    const endToEndId = cashIn.endToEndId;
+    let duplicate = false;
+    const result = await this.#store.transition(
+      charge.checkoutId,
+      'paid',
+      { endToEndId, paidAt },
+      { transactionId: charge.transactionId, status: 'paid', endToEndId, paidAt },
+      ({ changed, checkout, charges }) => {
+        if (changed) return { dedupeKey: `${checkout.id}:checkout.paid`, type: 'checkout.paid', data: merchantEvent('checkout.paid', this.#now(), { checkout: toCheckoutView(checkout, charges) }) };
+        // Money for a checkout another payment already settled: record it, tell the merchant.
+        if ((checkout.status === 'paid' || checkout.status === 'refunded') && endToEndId !== null && checkout.endToEndId !== endToEndId && charge.status !== 'refunded') {
+          duplicate = true;
+          return {
+            dedupeKey: `${charge.transactionId}:checkout.payment_duplicated`,
+            type: 'checkout.payment_duplicated',
+            data: merchantEvent('checkout.payment_duplicated', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, endToEndId }),
+          };
+        }
+        return null;
+      },
+    );
+    this.#announce(result, true);
+    if (duplicate) {
+      this.#logger.warn('second payment received for a paid checkout', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
+      if (this.#autoRefundDuplicates) {
+        // Not awaited: the webhook is acknowledged now; the reconciler retries a refund that fails.
+        void this.refund(charge.checkoutId, { transactionId: charge.transactionId, reason: 'DUPLICATED_PAYMENT' }).catch((err) =>
+          this.#logger.warn('automatic refund of a duplicate payment failed; will retry', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) }),
+        );
+      }
+    }
     return result.changed ? 'applied' : 'unchanged';
   }
 
-  async #expireCharge(charge: ChargeRecord, status: 'expired' | 'cancelled'): Promise<'applied' | 'unchanged'> {
+  /**
+   * Records a devolution. The refund of the payment that settled the checkout refunds the
+   * checkout; the refund of a duplicate payment only closes that charge.
+   */
+  async #applyRefund(charge: ChargeRecord, refundEndToEndId: string | null, refundedAt: string | null): Promise<ApplyOutcome> {
+    const checkout = (await this.#store.getCheckout(charge.checkoutId))!;
+    const at = refundedAt ? new Date(refundedAt).toISOString() : this.#now().toISOString();
+    const isSettlingPayment = checkout.endToEndId !== null && checkout.endToEndId === charge.endToEndId;
+    const chargeUpdate = { transactionId: charge.transactionId, status: 'refunded' as const, refundEndToEndId };
+    const result = isSettlingPayment
+      ? await this.#store.transition(checkout.id, 'refunded', { refundEndToEndId, refundedAt: at }, chargeUpdate, ({ changed, checkout: c, charges }) =>
+          changed ? { dedupeKey: `${c.id}:checkout.refunded`, type: 'checkout.refunded', data: merchantEvent('checkout.refunded', this.#now(), { checkout: toCheckoutView(c, charges) }) } : null,
+        )
+      : await this.#store.transition(checkout.id, checkout.status, {}, chargeUpdate, ({ checkout: c, charges }) =>
+          charge.status === 'refunded'
+            ? null
+            : { dedupeKey: `${charge.transactionId}:checkout.payment_refunded`, type: 'checkout.payment_refunded', data: merchantEvent('checkout.payment_refunded', this.#now(), { checkout: toCheckoutView(c, charges), transactionId: charge.transactionId, endToEndId: refundEndToEndId }) },
+        );
+    this.#announce(result, true);
+    return result.changed || (!isSettlingPayment && charge.status !== 'refunded') ? 'applied' : 'unchanged';
+  }
+
+  async #expireCharge(charge: ChargeRecord, status: 'expired' | 'cancelled'): Promise<ApplyOutcome> {
     const others = (await this.#store.listCharges(charge.checkoutId)).filter(
       (c) => c.transactionId !== charge.transactionId && c.status === 'awaiting_payment' && Date.parse(c.expiresAt) > this.#now().getTime(),
     );
@@ -319,9 +402,60 @@ export class CheckoutService {
       others.length === 0 ? 'expired' : 'awaiting_payment',
       {},
       { transactionId: charge.transactionId, status },
+      ({ changed, checkout, charges }) =>
+        changed && checkout.status === 'expired'
+          ? { dedupeKey: `${checkout.id}:checkout.expired:${checkout.updatedAt}`, type: 'checkout.expired', data: merchantEvent('checkout.expired', this.#now(), { checkout: toCheckoutView(checkout, charges) }) }
+          : null,
     );
-    this.#announce(result);
+    this.#announce(result, true);
     return result.changed ? 'applied' : 'unchanged';
+  }
+
+  /**
+   * Refunds a paid charge through ConnectPSP's signed refund call: by default the payment that
+   * settled the checkout (the checkout becomes refunded), or a duplicate payment by its
+   * transactionId (the checkout stays paid). Safe to repeat: a refunded charge answers as it is,
+   * and the idempotency key is derived from the charge, so retries never refund twice.
+   */
+  async refund(checkoutId: string, input: { transactionId?: string | undefined; reason?: RefundReason | undefined; description?: string | undefined }): Promise<void> {
+    const checkout = await this.#store.getCheckout(checkoutId);
+    if (!checkout) throw new HttpError(404, `No checkout with id "${checkoutId}".`, { field: 'id' });
+    const charges = await this.#store.listCharges(checkoutId);
+    const target = input.transactionId
+      ? charges.find((c) => c.transactionId === input.transactionId)
+      : charges.find((c) => c.endToEndId !== null && c.endToEndId === checkout.endToEndId);
+    if (!target) {
+      throw input.transactionId
+        ? new HttpError(404, `This checkout has no charge "${input.transactionId}".`, { field: 'transactionId' })
+        : new HttpError(409, `Only a paid checkout can be refunded; this one is ${checkout.status}.`, { type: 'conflict' });
+    }
+    if (target.status === 'refunded') return;
+    if (target.status !== 'paid') throw new HttpError(409, `Charge ${target.transactionId} is ${target.status}, not paid.`, { type: 'conflict', field: 'transactionId' });
+
+    const reason = input.reason ?? (target.endToEndId === checkout.endToEndId ? 'CUSTOMER_REQUEST' : 'DUPLICATED_PAYMENT');
+    try {
+      const refund = await this.#gateway.refundCashIn(target.transactionId, { reason, ...(input.description ? { description: input.description } : {}) }, { idempotencyKey: refundIdempotencyKey(target.transactionId) });
+      await this.#applyRefund(target, refund.endToEndId, refund.refundedAt);
+    } catch (err) {
+      if (err instanceof ConnectPspError && err.code === 'CASH_IN_ALREADY_REFUNDED') {
+        await this.applyCashIn(await this.#gateway.getCashIn(target.transactionId));
+        return;
+      }
+      throw this.#refundFailure(err, target.transactionId);
+    }
+  }
+
+  #refundFailure(err: unknown, transactionId: string): Error {
+    if (!(err instanceof ConnectPspError)) return err as Error;
+    alertIfNeeded(this.#logger, err);
+    if (err.code === 'MISSING_END_TO_END_ID') {
+      return new HttpError(409, 'ConnectPSP cannot refund this payment yet (its settlement id is not available). Try again in a few minutes.', { type: 'conflict', cause: err });
+    }
+    if (err instanceof ConnectPspInvalidRequestError || err instanceof ConnectPspAuthenticationError) {
+      return new HttpError(409, `ConnectPSP refused the refund: ${err.code}${err.detail ? ` — ${err.detail}` : ''}`, { type: 'conflict', cause: err });
+    }
+    this.#logger.warn('refund call failed', { transactionId, status: err.status, code: err.code });
+    return new HttpError(502, 'The payment provider is not answering right now. The refund was not confirmed; try again — it will not be made twice.', { type: 'gateway_error', cause: err });
   }
 
   /**
@@ -332,20 +466,48 @@ export class CheckoutService {
     try {
       await this.applyCashIn(await this.#gateway.getCashIn(charge.transactionId));
     } catch (err) {
+      if (err instanceof ConnectPspError) alertIfNeeded(this.#logger, err);
       this.#logger.warn('could not reconcile charge', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) });
     }
   }
 
-  /** One pass of the reconciler: charges at or past expiry, oldest first. */
+  /**
+   * One pass of the reconciler: charges at or past expiry, and (with automatic refunds on)
+   * duplicate payments not yet refunded.
+   */
   async reconcileDue(limit = 100): Promise<number> {
     const due = await this.#store.chargesAwaitingPaymentExpiringBefore(this.#now().toISOString(), limit);
     for (const charge of due) await this.reconcileCharge(charge);
+    if (this.#autoRefundDuplicates) {
+      for (const charge of await this.#store.unrefundedDuplicatePayments(limit)) {
+        await this.refund(charge.checkoutId, { transactionId: charge.transactionId, reason: 'DUPLICATED_PAYMENT' }).catch((err) =>
+          this.#logger.warn('automatic refund of a duplicate payment failed; will retry', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) }),
+        );
+      }
+    }
     return due.length;
   }
 
-  #announce(result: TransitionResult): void {
+  #announce(result: TransitionResult, merchantEventPossible = false): void {
     if (result.event) this.#bus.publish(result.checkout.id);
+    if (merchantEventPossible) this.#onMerchantEvent();
   }
+}
+
+export type ApplyOutcome = 'applied' | 'unchanged' | 'unknown_transaction' | 'ignored' | 'forwarded';
+
+function merchantEvent(type: MerchantEventType, at: Date, data: unknown) {
+  return { type, timestamp: at.toISOString(), data };
+}
+
+/**
+ * One refund per charge (ConnectPSP refunds are full), so the key can be derived from the charge:
+ * every retry, in any process, sends the same key without a table to remember it.
+ */
+export function refundIdempotencyKey(transactionId: string): string {
+  const h = createHash('sha256').update(`connectpsp-checkout:refund:${transactionId}`).digest('hex');
+  // Shaped as a UUID v4 (version and variant bits set), the format ConnectPSP documents for keys.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 function replay(previous: { status: number; body: unknown; requestHash: string }, requestHash: string) {

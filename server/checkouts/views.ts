@@ -48,6 +48,8 @@ export function statusEventData(
     activeCharge: activeCharge(checkout, charges),
     endToEndId: checkout.endToEndId,
     paidAt: checkout.paidAt,
+    refundEndToEndId: checkout.refundEndToEndId,
+    refundedAt: checkout.refundedAt,
     at,
   };
 }
@@ -62,6 +64,7 @@ export function toChargeView(charge: ChargeRecord): ChargeView {
     createdAt: charge.createdAt,
     endToEndId: charge.endToEndId,
     paidAt: charge.paidAt,
+    refundEndToEndId: charge.refundEndToEndId,
   };
 }
 
@@ -81,6 +84,9 @@ export function toCheckoutView(checkout: CheckoutRecord, charges: readonly Charg
     metadata: checkout.metadata,
     endToEndId: checkout.endToEndId,
     paidAt: checkout.paidAt,
+    refundEndToEndId: checkout.refundEndToEndId,
+    refundedAt: checkout.refundedAt,
+    duplicatePayments: duplicatePayments(charges),
     createdAt: checkout.createdAt,
     updatedAt: checkout.updatedAt,
     charges: [...charges].sort(byCreatedAt).map(toChargeView),
@@ -105,8 +111,15 @@ export function toSession(
     activeCharge: activeCharge(checkout, charges),
     endToEndId: checkout.endToEndId,
     paidAt: checkout.paidAt,
+    refundEndToEndId: checkout.refundEndToEndId,
+    refundedAt: checkout.refundedAt,
     serverTime: now.toISOString(),
   };
+}
+
+/** Charges that received money beyond the first one: a payer who paid twice. */
+export function duplicatePayments(charges: readonly ChargeRecord[]): number {
+  return Math.max(0, charges.filter((c) => c.paidAt !== null).length - 1);
 }
 
 function byCreatedAt(a: ChargeRecord, b: ChargeRecord): number {

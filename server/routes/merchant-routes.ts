@@ -4,7 +4,7 @@ import { safeEqual } from '../ids.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import type { Store } from '../store/store.js';
 import { toCheckoutView } from '../checkouts/views.js';
-import { checkoutIdSchema, createCheckoutSchema, parseBody } from '../validation.js';
+import { checkoutIdSchema, createCheckoutSchema, parseBody, refundRequestSchema } from '../validation.js';
 
 /** `Authorization: Bearer <CHECKOUT_API_KEY>`, compared in constant time. */
 export function requireApiKey(apiKey: string): RequestHandler {
@@ -37,6 +37,16 @@ export function merchantRoutes(deps: { service: CheckoutService; store: Store; a
     const checkout = checkoutIdSchema.safeParse(id).success ? await deps.store.getCheckout(id) : undefined;
     if (!checkout) throw new HttpError(404, `No checkout with id "${id}".`, { field: 'id' });
     res.json(toCheckoutView(checkout, await deps.store.listCharges(checkout.id)));
+  });
+
+  router.post('/v1/checkouts/:id/refund', auth, async (req, res) => {
+    const id = String(req.params.id);
+    const input = parseBody(refundRequestSchema, req.body);
+    const checkout = checkoutIdSchema.safeParse(id).success ? await deps.store.getCheckout(id) : undefined;
+    if (!checkout) throw new HttpError(404, `No checkout with id "${id}".`, { field: 'id' });
+    await deps.service.refund(checkout.id, input);
+    const refreshed = (await deps.store.getCheckout(checkout.id))!;
+    res.json(toCheckoutView(refreshed, await deps.store.listCharges(checkout.id)));
   });
 
   return router;

@@ -2,6 +2,8 @@ import express, { Router } from 'express';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { constructConnectPspEvent, parseConnectPspEvent, WebhookPayloadError, WebhookSignatureError } from '../connectpsp/webhooks.js';
 import type { ConnectPspEvent } from '../connectpsp/types.js';
+import { ConnectPspError } from '../connectpsp/errors.js';
+import type { SignatureFailureMonitor } from '../alerts.js';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
@@ -22,22 +24,39 @@ export function webhookDedupeKey(event: ConnectPspEvent): string {
  * local transaction. If the process dies after the write and before applying, start-up replays
  * the unprocessed events (`replayUnprocessedWebhooks`).
  */
-export function webhookRoute(deps: { service: CheckoutService; store: Store; cryptoToken: string; logger: Logger; now: () => Date }): Router {
+export interface WebhookRouteDeps {
+  service: CheckoutService;
+  store: Store;
+  cryptoToken: string;
+  logger: Logger;
+  now: () => Date;
+  signatureFailures?: SignatureFailureMonitor;
+  /** Observes how long each webhook took to answer, by outcome. */
+  observe?: (outcome: string, seconds: number) => void;
+}
+
+export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = Router();
   router.post(
     '/v1/webhooks/connectpsp',
     express.raw({ type: () => true, limit: '256kb' }),
     async (req, res) => {
+      const started = process.hrtime.bigint();
+      let outcome = 'error';
+      res.on('finish', () => deps.observe?.(outcome, Number(process.hrtime.bigint() - started) / 1e9));
       const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let event: ConnectPspEvent;
       try {
         event = constructConnectPspEvent(rawBody, { signature: req.get('x-connect-signature'), eventId: req.get('x-event-id') }, deps.cryptoToken);
       } catch (err) {
         if (err instanceof WebhookSignatureError) {
+          outcome = 'bad_signature';
+          deps.signatureFailures?.record();
           deps.logger.warn('webhook rejected: bad signature', { problem: err.problem, eventId: req.get('x-event-id') });
           throw new HttpError(401, 'Invalid signature.', { field: 'X-Connect-Signature' });
         }
         if (err instanceof WebhookPayloadError) {
+          outcome = 'bad_payload';
           deps.logger.warn('webhook rejected: bad payload', { field: err.field, eventId: req.get('x-event-id') });
           throw new HttpError(400, err.message, { field: err.field });
         }
@@ -54,11 +73,23 @@ export function webhookRoute(deps: { service: CheckoutService; store: Store; cry
       });
       const log = deps.logger.child({ eventType: event.eventType, transactionId, eventId: event.eventId });
       if (processed) {
+        outcome = 'duplicate';
         log.info('webhook duplicate acknowledged');
         res.status(200).json({ received: true, duplicate: true });
         return;
       }
-      const outcome = await deps.service.applyEvent(event);
+      try {
+        outcome = await deps.service.applyEvent(event);
+      } catch (err) {
+        // Written down but not applied (ConnectPSP unreachable for the confirming GET): a non-2xx
+        // makes ConnectPSP deliver it again, and the reconciler retries it meanwhile.
+        if (err instanceof ConnectPspError) {
+          outcome = 'deferred';
+          log.warn('webhook recorded, not yet applied', { code: err.code });
+          throw new HttpError(503, 'Recorded; could not confirm with ConnectPSP yet. Deliver again later.', { type: 'gateway_error' });
+        }
+        throw err;
+      }
       await deps.store.markWebhookProcessed(dedupeKey);
       log.info('webhook applied', { outcome });
       res.status(200).json({ received: true });
@@ -68,8 +99,9 @@ export function webhookRoute(deps: { service: CheckoutService; store: Store; cry
 }
 
 /** Applies webhooks that were written down but not applied before a crash. */
-export async function replayUnprocessedWebhooks(deps: { service: CheckoutService; store: Store; logger: Logger }): Promise<number> {
-  const pending = await deps.store.unprocessedWebhooks();
+export async function replayUnprocessedWebhooks(deps: { service: CheckoutService; store: Store; logger: Logger }, receivedBefore?: string): Promise<number> {
+  // Those received in the last seconds may still be in the hands of their request: leave them be.
+  const pending = (await deps.store.unprocessedWebhooks()).filter((w) => receivedBefore === undefined || w.receivedAt < receivedBefore);
   for (const record of pending) {
     try {
       // Verified on arrival, before it was written down.

@@ -3,8 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from '../contract.js';
 import { statusEventData } from '../checkouts/views.js';
+import { newMerchantEventId } from '../ids.js';
 import {
   DuplicateExternalReferenceError,
+  type CheckoutPatch,
+  type MerchantEventRule,
+  type OutboxInput,
+  type OutboxMessage,
   type ChargeAttempt,
   type ChargeRecord,
   type ChargeUpdate,
@@ -86,6 +91,22 @@ const MIGRATIONS: string[] = [
      body TEXT NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  `ALTER TABLE checkouts ADD COLUMN refund_end_to_end_id TEXT;
+   ALTER TABLE checkouts ADD COLUMN refunded_at TEXT;
+   ALTER TABLE charges ADD COLUMN refund_end_to_end_id TEXT;
+   CREATE TABLE merchant_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     dedupe_key TEXT NOT NULL UNIQUE,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     delivered_at TEXT,
+     last_error TEXT
+   );
+   CREATE INDEX merchant_outbox_due ON merchant_outbox (next_attempt_at) WHERE delivered_at IS NULL;`,
 ];
 
 interface CheckoutRow {
@@ -103,6 +124,8 @@ interface CheckoutRow {
   status: CheckoutStatus;
   end_to_end_id: string | null;
   paid_at: string | null;
+  refund_end_to_end_id: string | null;
+  refunded_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -120,9 +143,32 @@ interface ChargeRow {
   expires_at: string;
   end_to_end_id: string | null;
   paid_at: string | null;
+  refund_end_to_end_id: string | null;
   created_at: string;
   updated_at: string;
 }
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  data: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  delivered_at: string | null;
+  last_error: string | null;
+}
+
+const toOutbox = (r: OutboxRow): OutboxMessage => ({
+  id: r.id,
+  type: r.type,
+  data: JSON.parse(r.data) as unknown,
+  createdAt: r.created_at,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  deliveredAt: r.delivered_at,
+  lastError: r.last_error,
+});
 
 const toCheckout = (r: CheckoutRow): CheckoutRecord => ({
   id: r.id,
@@ -138,6 +184,8 @@ const toCheckout = (r: CheckoutRow): CheckoutRecord => ({
   status: r.status,
   endToEndId: r.end_to_end_id,
   paidAt: r.paid_at,
+  refundEndToEndId: r.refund_end_to_end_id,
+  refundedAt: r.refunded_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -155,6 +203,7 @@ const toCharge = (r: ChargeRow): ChargeRecord => ({
   expiresAt: r.expires_at,
   endToEndId: r.end_to_end_id,
   paidAt: r.paid_at,
+  refundEndToEndId: r.refund_end_to_end_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -199,9 +248,10 @@ export class SqliteStore implements Store {
         .prepare(
           `INSERT INTO checkouts (id, client_secret_hash, amount, external_reference, description, payer_name,
              payer_document, methods, expires_in_minutes, return_url, metadata, status, end_to_end_id, paid_at,
-             created_at, updated_at)
+             refund_end_to_end_id, refunded_at, created_at, updated_at)
            VALUES (@id, @clientSecretHash, @amount, @externalReference, @description, @payerName, @payerDocument,
-             @methods, @expiresInMinutes, @returnUrl, @metadata, @status, @endToEndId, @paidAt, @createdAt, @updatedAt)`,
+             @methods, @expiresInMinutes, @returnUrl, @metadata, @status, @endToEndId, @paidAt,
+             @refundEndToEndId, @refundedAt, @createdAt, @updatedAt)`,
         )
         .run({
           ...checkout,
@@ -297,9 +347,9 @@ export class SqliteStore implements Store {
       this.#db
         .prepare(
           `INSERT INTO charges (transaction_id, checkout_id, method, status, amount, internal_code, gateway_reference,
-             copy_and_paste, payment_url, expires_at, end_to_end_id, paid_at, created_at, updated_at)
+             copy_and_paste, payment_url, expires_at, end_to_end_id, paid_at, refund_end_to_end_id, created_at, updated_at)
            VALUES (@transactionId, @checkoutId, @method, @status, @amount, @internalCode, @gatewayReference,
-             @copyAndPaste, @paymentUrl, @expiresAt, @endToEndId, @paidAt, @createdAt, @updatedAt)
+             @copyAndPaste, @paymentUrl, @expiresAt, @endToEndId, @paidAt, @refundEndToEndId, @createdAt, @updatedAt)
            ON CONFLICT (transaction_id) DO NOTHING`,
         )
         .run(charge);
@@ -316,12 +366,16 @@ export class SqliteStore implements Store {
   async transition(
     checkoutId: string,
     to: CheckoutStatus,
-    patch: { endToEndId?: string | null; paidAt?: string | null },
+    patch: CheckoutPatch,
     charge?: ChargeUpdate,
+    merchantEvent?: MerchantEventRule,
   ): Promise<TransitionResult> {
     return this.#db.transaction(() => {
       if (charge) this.#updateCharge(charge);
-      return this.#transition(checkoutId, to, patch);
+      const result = this.#transition(checkoutId, to, patch);
+      const message = merchantEvent?.({ changed: result.changed, checkout: result.checkout, charges: this.#listCharges(checkoutId) });
+      if (message) this.#enqueue(message);
+      return result;
     })();
   }
 
@@ -331,30 +385,70 @@ export class SqliteStore implements Store {
         `UPDATE charges SET status = @status,
            end_to_end_id = COALESCE(@endToEndId, end_to_end_id),
            paid_at = COALESCE(@paidAt, paid_at),
+           refund_end_to_end_id = COALESCE(@refundEndToEndId, refund_end_to_end_id),
            updated_at = @now
          WHERE transaction_id = @transactionId`,
       )
-      .run({ endToEndId: null, paidAt: null, ...update, now: this.#now().toISOString() });
+      .run({ endToEndId: null, paidAt: null, refundEndToEndId: null, ...update, now: this.#now().toISOString() });
   }
 
   /** Must run inside a transaction. */
-  #transition(checkoutId: string, to: CheckoutStatus, patch: { endToEndId?: string | null; paidAt?: string | null }): TransitionResult {
+  #transition(checkoutId: string, to: CheckoutStatus, patch: CheckoutPatch): TransitionResult {
     const checkout = this.#getCheckout(checkoutId);
     if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
     if (!canTransition(checkout.status, to)) return { changed: false, checkout, event: null };
     const now = this.#now().toISOString();
-    const updated: CheckoutRecord = {
-      ...checkout,
-      status: to,
-      endToEndId: patch.endToEndId !== undefined ? patch.endToEndId : checkout.endToEndId,
-      paidAt: patch.paidAt !== undefined ? patch.paidAt : checkout.paidAt,
-      updatedAt: now,
-    };
+    const updated: CheckoutRecord = { ...checkout, ...definedOnly(patch), status: to, updatedAt: now };
     this.#db
-      .prepare('UPDATE checkouts SET status = ?, end_to_end_id = ?, paid_at = ?, updated_at = ? WHERE id = ?')
-      .run(updated.status, updated.endToEndId, updated.paidAt, now, checkoutId);
+      .prepare(
+        `UPDATE checkouts SET status = @status, end_to_end_id = @endToEndId, paid_at = @paidAt,
+           refund_end_to_end_id = @refundEndToEndId, refunded_at = @refundedAt, updated_at = @updatedAt
+         WHERE id = @id`,
+      )
+      .run(updated);
     const event = this.#appendEvent(statusEventData(updated, this.#listCharges(checkoutId), checkout.status, now));
     return { changed: true, checkout: updated, event };
+  }
+
+  #enqueue(input: OutboxInput): void {
+    const now = this.#now().toISOString();
+    this.#db
+      .prepare(
+        `INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
+      )
+      .run(newMerchantEventId(), input.dedupeKey, input.type, JSON.stringify(input.data), now, now);
+  }
+
+  async enqueueMerchantEvent(input: OutboxInput): Promise<void> {
+    this.#enqueue(input);
+  }
+
+  async claimDueMerchantEvents(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]> {
+    return this.#db.transaction(() => {
+      const rows = this.#db
+        .prepare('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?')
+        .all(now, limit) as OutboxRow[];
+      const lease = this.#db.prepare('UPDATE merchant_outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?');
+      for (const row of rows) lease.run(leaseUntil, row.id);
+      return rows.map((r) => toOutbox({ ...r, attempts: r.attempts + 1, next_attempt_at: leaseUntil }));
+    })();
+  }
+
+  async markMerchantEventDelivered(id: string, at: string): Promise<void> {
+    this.#db.prepare('UPDATE merchant_outbox SET delivered_at = ?, last_error = NULL WHERE id = ?').run(at, id);
+  }
+
+  async rescheduleMerchantEvent(id: string, nextAttemptAt: string, error: string): Promise<void> {
+    this.#db.prepare('UPDATE merchant_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL').run(nextAttemptAt, error.slice(0, 500), id);
+  }
+
+  async merchantEventBacklog(): Promise<number> {
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM merchant_outbox WHERE delivered_at IS NULL').get() as { n: number }).n;
+  }
+
+  async getMerchantEvents(limit: number): Promise<OutboxMessage[]> {
+    return (this.#db.prepare('SELECT * FROM merchant_outbox ORDER BY seq LIMIT ?').all(limit) as OutboxRow[]).map(toOutbox);
   }
 
   #appendEvent(data: StatusEventData): CheckoutEvent {
@@ -400,6 +494,17 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
   }
 
+  async unrefundedDuplicatePayments(limit: number): Promise<ChargeRecord[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT ch.* FROM charges ch JOIN checkouts co ON co.id = ch.checkout_id
+         WHERE ch.status = 'paid' AND co.end_to_end_id IS NOT NULL AND ch.end_to_end_id IS NOT co.end_to_end_id
+         ORDER BY ch.updated_at LIMIT ?`,
+      )
+      .all(limit) as ChargeRow[];
+    return rows.map(toCharge);
+  }
+
   async chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]> {
     const rows = this.#db
       .prepare("SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < ? ORDER BY expires_at LIMIT ?")
@@ -414,6 +519,11 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
+}
+
+/** Drops `undefined` so a patch only overwrites the fields it names. */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isUniqueViolation(err: unknown, column: string): boolean {

@@ -16,6 +16,8 @@ export interface CheckoutRecord {
   status: CheckoutStatus;
   endToEndId: string | null;
   paidAt: string | null;
+  refundEndToEndId: string | null;
+  refundedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,6 +37,7 @@ export interface ChargeRecord {
   expiresAt: string;
   endToEndId: string | null;
   paidAt: string | null;
+  refundEndToEndId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -73,7 +76,44 @@ export interface ChargeUpdate {
   status: ChargeStatus;
   endToEndId?: string | null;
   paidAt?: string | null;
+  refundEndToEndId?: string | null;
 }
+
+/** Checkout fields a transition may set alongside the status. */
+export interface CheckoutPatch {
+  endToEndId?: string | null;
+  paidAt?: string | null;
+  refundEndToEndId?: string | null;
+  refundedAt?: string | null;
+}
+
+/** A merchant notification to write into the outbox. */
+export interface OutboxInput {
+  /** Same key, same message: a second insert with it is ignored (crash replays, races). */
+  dedupeKey: string;
+  type: string;
+  data: unknown;
+}
+
+/** A merchant notification waiting in, or delivered from, the outbox. */
+export interface OutboxMessage {
+  /** Stable across every delivery attempt: the receiver's dedupe key (`webhook-id`). */
+  id: string;
+  type: string;
+  data: unknown;
+  createdAt: string;
+  attempts: number;
+  nextAttemptAt: string;
+  deliveredAt: string | null;
+  lastError: string | null;
+}
+
+/**
+ * Decides, inside the transaction and from its result, which merchant notification (if any) the
+ * change produces; the store writes it in the same transaction, so a status change and its
+ * notification are committed together or not at all.
+ */
+export type MerchantEventRule = (result: { changed: boolean; checkout: CheckoutRecord; charges: readonly ChargeRecord[] }) => OutboxInput | null;
 
 export interface TransitionResult {
   /** False when the move was not allowed (duplicate, late, out of order): nothing was written. */
@@ -127,7 +167,7 @@ export interface Store {
    * alongside, and appends the status event — all or nothing. The charge update is applied even when
    * the checkout does not move (a second payment still marks its own charge paid).
    */
-  transition(checkoutId: string, to: CheckoutStatus, patch: { endToEndId?: string | null; paidAt?: string | null }, charge?: ChargeUpdate): Promise<TransitionResult>;
+  transition(checkoutId: string, to: CheckoutStatus, patch: CheckoutPatch, charge?: ChargeUpdate, merchantEvent?: MerchantEventRule): Promise<TransitionResult>;
 
   /** Status events after `afterId` (exclusive), oldest first. */
   eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]>;
@@ -142,6 +182,23 @@ export interface Store {
   markWebhookProcessed(dedupeKey: string): Promise<void>;
   /** Webhooks recorded but not yet applied (a crash between the two): re-applied at start-up. */
   unprocessedWebhooks(): Promise<WebhookRecord[]>;
+
+  /** Writes a merchant notification that belongs to no checkout change (cash-out events). */
+  enqueueMerchantEvent(input: OutboxInput): Promise<void>;
+  /**
+   * Takes up to `limit` messages due at `now` and leases them until `leaseUntil`, so another worker
+   * (another instance) does not deliver them at the same time. A crash mid-delivery just lets the
+   * lease run out and the message is taken again: at-least-once, always under the same id.
+   */
+  claimDueMerchantEvents(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]>;
+  markMerchantEventDelivered(id: string, at: string): Promise<void>;
+  rescheduleMerchantEvent(id: string, nextAttemptAt: string, error: string): Promise<void>;
+  /** Messages not yet delivered, for /metrics. */
+  merchantEventBacklog(): Promise<number>;
+  getMerchantEvents(limit: number): Promise<OutboxMessage[]>;
+
+  /** Paid charges that are not the payment that settled their checkout, and are not refunded. */
+  unrefundedDuplicatePayments(limit: number): Promise<ChargeRecord[]>;
 
   /** Charges still awaiting payment whose expiry is before `before`. */
   chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]>;

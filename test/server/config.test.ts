@@ -12,7 +12,8 @@ describe('loadConfig', () => {
     assert.equal(c.checkoutApiKey, SANDBOX_CHECKOUT_API_KEY);
     assert.equal(c.credentials.cryptoToken, SANDBOX_CREDENTIALS.cryptoToken);
     assert.deepEqual(c.database, { kind: 'sqlite', filename: './data/connectpsp-checkout.db' });
-    assert.equal(c.defaultedCredentials.length, 5);
+    assert.equal(c.defaultedCredentials.length, 6);
+    assert.equal(c.confirmPayments, false);
     assert.equal(c.allowedOrigins, '*');
   });
 
@@ -44,7 +45,20 @@ describe('loadConfig', () => {
     assert.equal(c.embeddedSandbox, false);
     assert.equal(c.publicUrl, 'https://pay.example.com');
     assert.deepEqual(c.allowedOrigins, ['https://shop.example.com', 'https://www.example.com']);
-    assert.deepEqual(c.defaultedCredentials, []);
+    assert.deepEqual(c.defaultedCredentials, ['MERCHANT_WEBHOOK_SECRET']);
+    assert.equal(c.confirmPayments, true, 'live mode confirms payments with ConnectPSP by default');
+  });
+
+  it('wants a merchant webhook secret with a merchant webhook URL against a real host', () => {
+    const live = {
+      CONNECTPSP_ENV: 'production',
+      CONNECTPSP_CLIENT_ID: '1', CONNECTPSP_CLIENT_SECRET: 's', CONNECTPSP_APPLICATION_TOKEN: 'a', CONNECTPSP_CRYPTO_TOKEN: 'c',
+      CHECKOUT_API_KEY: 'sk_live_0123456789abcdef', PUBLIC_URL: 'https://pay.example.com', MERCHANT_WEBHOOK_URL: 'https://shop.example.com/hooks',
+    };
+    assert.throws(() => loadConfig(live), /MERCHANT_WEBHOOK_SECRET/);
+    assert.throws(() => loadConfig({ ...live, MERCHANT_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }), /24 random bytes/);
+    const secret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
+    assert.equal(loadConfig({ ...live, MERCHANT_WEBHOOK_SECRET: secret }).merchantWebhookSecret, secret);
   });
 
   it('names each malformed variable', () => {

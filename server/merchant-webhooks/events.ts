@@ -1,0 +1,33 @@
+import type { CheckoutView } from '../contract.js';
+
+/** What the merchant's backend is told, and when. */
+export type MerchantEventType =
+  /** The checkout was paid: fulfil the order. Sent once per checkout. */
+  | 'checkout.paid'
+  /** Every code expired unpaid. A later payment still sends checkout.paid. */
+  | 'checkout.expired'
+  /** The payment went back to the payer (the checkout's refund). */
+  | 'checkout.refunded'
+  /** Money arrived for a checkout that was already paid: refund it, or keep it deliberately. */
+  | 'checkout.payment_duplicated'
+  /** A duplicate payment was returned to the payer; the checkout stays paid. */
+  | 'checkout.payment_refunded'
+  /** ConnectPSP cash-out events, passed on for merchants who use cash-out. */
+  | 'cashout.completed'
+  | 'cashout.failed'
+  | 'cashout.refunded';
+
+/** The JSON body of every merchant notification. */
+export interface MerchantEvent<T = unknown> {
+  type: MerchantEventType;
+  /** When the event happened (not when this attempt was sent). */
+  timestamp: string;
+  data: T;
+}
+
+export interface CheckoutEventData {
+  checkout: CheckoutView;
+  /** The charge concerned, for payment_duplicated and payment_refunded. */
+  transactionId?: string;
+  endToEndId?: string | null;
+}
