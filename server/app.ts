@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes({ store: deps.store }));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
   app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
-  app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, now }));
+  app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, allowedOrigins: deps.allowedOrigins, now }));
   app.use(
     eventsRoute({
       service: deps.service,

@@ -2,9 +2,13 @@
  * `npm start`: reads the configuration, starts the companion server (with the embedded ConnectPSP
  * sandbox and the demo store in sandbox mode) and stops cleanly on SIGTERM/SIGINT.
  */
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { createDemoRouter } from '../demo/demo-router.js';
+
+const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
 
 async function main(): Promise<void> {
   let config: Config;
@@ -18,7 +22,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const running = await startServer(config, { logger });
+  const running = await startServer(config, {
+    logger,
+    // The demo store creates real checkouts with the merchant key: only where no money moves.
+    mount: config.mode === 'sandbox' ? (app) => app.use(createDemoRouter({ apiKey: config.checkoutApiKey, distDir: DIST_DIR })) : undefined,
+  });
 
   if (config.mode === 'sandbox') {
     const lines = [

@@ -41,6 +41,12 @@ export const chargeRequestSchema = z.strictObject({
   payer: payerSchema.optional(),
 });
 
+export const openFinanceRequestSchema = z.strictObject({
+  payer: payerSchema.optional(),
+  /** The merchant page to come back to; defaults to the checkout's returnUrl. */
+  returnUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+});
+
 export const refundRequestSchema = z.strictObject({
   /** A specific charge (a duplicate payment); by default the payment that settled the checkout. */
   transactionId: z.string().min(1).max(64).optional(),

@@ -164,15 +164,26 @@ export class CheckoutService {
    * key stored before the first attempt, so it creates each cash-in once.
    */
   async ensurePixCharge(checkout: CheckoutRecord, payer?: { name: string; document: string }): Promise<ChargeRecord> {
-    const key = `${checkout.id}:pix`;
-    const pending = this.#inFlight.get(key);
-    if (pending) return pending;
-    const work = this.#ensureCharge(checkout, 'pix', payer).finally(() => this.#inFlight.delete(key));
-    this.#inFlight.set(key, work);
-    return work;
+    return this.#singleFlight(`${checkout.id}:pix`, () => this.#ensureCharge(checkout, 'pix', payer));
   }
 
-  async #ensureCharge(checkout: CheckoutRecord, method: PaymentMethod, payer?: { name: string; document: string }): Promise<ChargeRecord> {
+  /**
+   * The checkout's Open Finance payment intent, made like a PIX charge (same idempotency), with a
+   * return URL that brings the payer back to the merchant page and this checkout.
+   */
+  async ensureOpenFinanceCharge(checkout: CheckoutRecord, returnUrl: string, payer?: { name: string; document: string }): Promise<ChargeRecord> {
+    return this.#singleFlight(`${checkout.id}:open_finance`, () => this.#ensureCharge(checkout, 'open_finance', payer, returnUrl));
+  }
+
+  #singleFlight(key: string, work: () => Promise<ChargeRecord>): Promise<ChargeRecord> {
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    const promise = work().finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, promise);
+    return promise;
+  }
+
+  async #ensureCharge(checkout: CheckoutRecord, method: PaymentMethod, payer?: { name: string; document: string }, returnUrl?: string): Promise<ChargeRecord> {
     if (!checkout.methods.includes(method)) {
       throw new HttpError(409, `This checkout does not accept ${method}.`, { type: 'conflict', field: 'method' });
     }
@@ -213,6 +224,7 @@ export class CheckoutService {
           expirationInMinutes: current.expiresInMinutes,
           webhookUrl: this.#webhookUrl,
           payer: chargePayer,
+          ...(method === 'open_finance' ? { openFinance: { redirectUrl: withReturnMarker(returnUrl!, current.id) } } : {}),
         },
         { idempotencyKey: attempt.idempotencyKey },
       );
@@ -226,6 +238,10 @@ export class CheckoutService {
     }
     if (method === 'pix' && !cashIn.pixData?.copyAndPaste) {
       throw new HttpError(502, 'The payment provider answered without a PIX code.', { type: 'gateway_error' });
+    }
+    if (method === 'open_finance' && !cashIn.paymentUrl) {
+      // The docs show only `paymentUrl` for this flow (CONNECTPSP.md §3.1); without it there is nowhere to send the payer.
+      throw new HttpError(502, 'The payment provider answered without a bank link.', { type: 'gateway_error' });
     }
     const now = this.#now().toISOString();
     const charge: ChargeRecord = {
@@ -471,6 +487,14 @@ export class CheckoutService {
     }
   }
 
+  /** Re-reads every charge still awaiting payment from ConnectPSP; returns the checkout as it is after. */
+  async refreshFromGateway(checkout: CheckoutRecord): Promise<CheckoutRecord> {
+    for (const charge of await this.#store.listCharges(checkout.id)) {
+      if (charge.status === 'awaiting_payment') await this.reconcileCharge(charge);
+    }
+    return (await this.#store.getCheckout(checkout.id)) ?? checkout;
+  }
+
   /**
    * One pass of the reconciler: charges at or past expiry, and (with automatic refunds on)
    * duplicate payments not yet refunded.
@@ -492,6 +516,16 @@ export class CheckoutService {
     if (result.event) this.#bus.publish(result.checkout.id);
     if (merchantEventPossible) this.#onMerchantEvent();
   }
+}
+
+/**
+ * The merchant page URL with `connectpsp_checkout=<id>` added, so a page that is loaded from
+ * scratch on the payer's return knows which checkout to resume.
+ */
+export function withReturnMarker(returnUrl: string, checkoutId: string): string {
+  const url = new URL(returnUrl);
+  url.searchParams.set('connectpsp_checkout', checkoutId);
+  return url.toString();
 }
 
 export type ApplyOutcome = 'applied' | 'unchanged' | 'unknown_transaction' | 'ignored' | 'forwarded';

@@ -2,7 +2,8 @@ import { Router, type Request } from 'express';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { toActiveChargeView, toSession } from '../checkouts/views.js';
 import type { Store } from '../store/store.js';
-import { chargeRequestSchema, parseBody } from '../validation.js';
+import { HttpError } from '../http-error.js';
+import { chargeRequestSchema, openFinanceRequestSchema, parseBody } from '../validation.js';
 
 /**
  * The client secret from `Authorization: Bearer …`, or from `?client_secret=` where a header cannot
@@ -16,11 +17,15 @@ export function clientSecretOf(req: Request): string | undefined {
 }
 
 /** Routes the payer's browser calls, authorised by the checkout's client secret. */
-export function browserRoutes(deps: { service: CheckoutService; store: Store; merchantName: string; now: () => Date }): Router {
+export function browserRoutes(deps: { service: CheckoutService; store: Store; merchantName: string; allowedOrigins: '*' | readonly string[]; now: () => Date }): Router {
   const router = Router();
 
   router.get('/v1/checkouts/:id/session', async (req, res) => {
-    const checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+    let checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+    if (req.query.refresh === 'true') {
+      // The payer is back from the bank: ask ConnectPSP now rather than wait for a webhook.
+      checkout = await deps.service.refreshFromGateway(checkout);
+    }
     res.set('Cache-Control', 'no-store');
     res.json(toSession(checkout, await deps.store.listCharges(checkout.id), deps.merchantName, deps.now()));
   });
@@ -33,5 +38,33 @@ export function browserRoutes(deps: { service: CheckoutService; store: Store; me
     res.json(toActiveChargeView(charge));
   });
 
+  router.post('/v1/checkouts/:id/open-finance', async (req, res) => {
+    const checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+    const { payer, returnUrl } = parseBody(openFinanceRequestSchema, req.body);
+    const target = returnUrl ?? checkout.returnUrl;
+    if (!target) throw new HttpError(400, 'returnUrl is required: the page the payer comes back to from the bank.', { field: 'returnUrl' });
+    if (!returnUrlAllowed(target, checkout.returnUrl, deps.allowedOrigins)) {
+      // Otherwise anyone holding a client secret could make the bank send the payer to any site.
+      throw new HttpError(400, 'returnUrl must be on the checkout\'s returnUrl origin or an allowed origin.', { field: 'returnUrl' });
+    }
+    const charge = await deps.service.ensureOpenFinanceCharge(checkout, target, payer);
+    res.set('Cache-Control', 'no-store');
+    res.json(toActiveChargeView(charge));
+  });
+
   return router;
+}
+
+/** A return URL is acceptable on the merchant's declared returnUrl origin or an ALLOWED_ORIGINS origin. */
+export function returnUrlAllowed(url: string, checkoutReturnUrl: string | null, allowedOrigins: '*' | readonly string[]): boolean {
+  let origin: string;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
+    origin = u.origin;
+  } catch {
+    return false;
+  }
+  if (checkoutReturnUrl && new URL(checkoutReturnUrl).origin === origin) return true;
+  return allowedOrigins === '*' || allowedOrigins.includes(origin);
 }

@@ -1,0 +1,4 @@
+/** Shared by playwright.config.ts (which starts the server with it) and the specs. */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+/** The merchant API key the e2e server runs with (server-to-server calls only). */
+export const E2E_API_KEY = 'sk_e2e_connectpsp_checkout_key';

@@ -1,0 +1,122 @@
+/**
+ * The expiry countdown, driven by the server's `expiresAt` and corrected for the device clock.
+ *
+ * Why not "N minutes from mount" (what Adyen does, ANCHORS.md §1.2): that restarts at every reload and
+ * drifts in a throttled background tab. Here the remaining time is always *computed* — server expiry
+ * minus the device clock plus the measured skew — and the timer only decides when to repaint, so a
+ * late or skipped tick can never make the display wrong, only late.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/**
+ * How far the server clock is ahead of this device (ms), from one request's `serverTime`. The server
+ * stamped its answer somewhere between sending and receiving, so the midpoint is the best guess, good
+ * to half the round trip. `null` when `serverTime` is unusable.
+ */
+export function measureClockOffset(serverTime: string, sentAt: number, receivedAt: number): number | null {
+  const server = Date.parse(serverTime);
+  if (Number.isNaN(server)) return null;
+  return server - (sentAt + receivedAt) / 2;
+}
+
+/** Milliseconds until `expiresAt` on the server's clock; negative once expired. */
+export function remainingMs(expiresAt: string, clockOffsetMs: number, now: number = Date.now()): number {
+  return Date.parse(expiresAt) - (now + clockOffsetMs);
+}
+
+/**
+ * When the remaining time is announced to screen readers. Announcing every tick makes a page
+ * unusable (w3c/aria#821); Adyen's screen-reader panel speaks at thresholds, and so do we.
+ */
+export const ANNOUNCE_AT_MS = [5 * 60_000, 60_000, 30_000] as const;
+
+/** The threshold crossed going from `previousMs` to `currentMs` remaining (the smallest, if several). */
+export function crossedThreshold(previousMs: number, currentMs: number): number | null {
+  let crossed: number | null = null;
+  for (const threshold of ANNOUNCE_AT_MS) {
+    if (previousMs > threshold && currentMs <= threshold && currentMs > 0) crossed = threshold;
+  }
+  return crossed;
+}
+
+export interface CountdownOptions {
+  /** Called once when the remaining time reaches zero. */
+  onExpire: () => void;
+  /** Called when the remaining time crosses one of {@link ANNOUNCE_AT_MS}. */
+  onThreshold?: (remainingMs: number) => void;
+}
+
+/**
+ * Repaints its host once a second while a deadline is set, and calls `onExpire` once at zero.
+ * Ticks are aligned to the whole second of the *remaining* time so "01:00" turns into "00:59" on time.
+ */
+export class CountdownController implements ReactiveController {
+  private deadline: string | null = null;
+  private offsetMs = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastRemaining = Infinity;
+  private expired = false;
+  private connected = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly options: CountdownOptions,
+  ) {
+    host.addController(this);
+  }
+
+  /** Milliseconds left, or `null` when no deadline is set. Computed on every read. */
+  get remainingMs(): number | null {
+    return this.deadline === null ? null : remainingMs(this.deadline, this.offsetMs);
+  }
+
+  /** Follows a new deadline (or none). Setting the same deadline again keeps the expiry latch. */
+  set(expiresAt: string | null, clockOffsetMs: number): void {
+    if (expiresAt !== this.deadline) {
+      this.expired = false;
+      this.lastRemaining = Infinity;
+    }
+    this.deadline = expiresAt;
+    this.offsetMs = clockOffsetMs;
+    this.tick();
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    // A background tab's timers are throttled to once a minute or worse; catch up on return.
+    document.addEventListener('visibilitychange', this.handleVisibility);
+    this.tick();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    document.removeEventListener('visibilitychange', this.handleVisibility);
+    clearTimeout(this.timer);
+  }
+
+  private readonly handleVisibility = (): void => {
+    if (document.visibilityState === 'visible') this.tick();
+  };
+
+  private tick = (): void => {
+    clearTimeout(this.timer);
+    const remaining = this.remainingMs;
+    if (remaining === null || !this.connected) return;
+
+    const crossed = crossedThreshold(this.lastRemaining, remaining);
+    this.lastRemaining = remaining;
+    this.host.requestUpdate();
+    if (crossed !== null) this.options.onThreshold?.(remaining);
+
+    if (remaining <= 0) {
+      if (!this.expired) {
+        this.expired = true;
+        this.options.onExpire();
+      }
+      return;
+    }
+    // Wake just after the displayed second changes (the display rounds up, see formatCountdown).
+    const untilNextSecond = remaining % 1000 || 1000;
+    this.timer = setTimeout(this.tick, untilNextSecond + 5);
+  };
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Fails when the script-tag bundle (Lit and qrcode included) is over its gzip budget.
+// Usage: node widget/size-check.mjs [file] [budget-bytes]   (after `npm run build`)
+// gzip level 9 with node:zlib, the figure CDNs serve; brotli is shown for reference.
+import { readFileSync } from 'node:fs';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+
+const file = process.argv[2] ?? 'dist/connectpsp-checkout.iife.js';
+const budget = Number(process.argv[3] ?? 20 * 1024);
+
+let bytes;
+try {
+  bytes = readFileSync(file);
+} catch {
+  console.error(`size-check: ${file} not found; run \`npm run build\` first`);
+  process.exit(2);
+}
+const gzip = gzipSync(bytes, { level: 9 }).length;
+const brotli = brotliCompressSync(bytes).length;
+const kib = (n) => `${(n / 1024).toFixed(2)} KiB`;
+const verdict = gzip <= budget ? 'within' : 'OVER';
+console.log(`${file}: ${kib(bytes.length)} raw, ${kib(gzip)} gzip, ${kib(brotli)} brotli — ${verdict} the ${kib(budget)} gzip budget`);
+process.exit(gzip <= budget ? 0 : 1);

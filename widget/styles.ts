@@ -1,0 +1,301 @@
+/**
+ * Styles of `<connectpsp-checkout>`. Adopted as a constructable stylesheet by Lit, which a strict
+ * `style-src` CSP does not block; the element sets no `style` attribute anywhere (PROTOCOLS.md §5.2).
+ *
+ * Theming surface, public and semver-stable: the `--connectpsp-*` custom properties below and the
+ * `part`s in the templates. Public tokens are copied once onto private `--_*` names, which is all the
+ * internal rules read (the Material pattern), so a token can change its default without touching them.
+ *
+ * Light and dark: colours use `light-dark()`, which follows the element's `color-scheme`. That is
+ * `light dark` by default — the payer's `prefers-color-scheme` — and a page forces one with
+ * `--connectpsp-color-scheme: light` (or `dark`).
+ */
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_accent: var(--connectpsp-accent, light-dark(#00695c, #5fd3c3));
+    --_accent-contrast: var(--connectpsp-accent-contrast, light-dark(#ffffff, #002b26));
+    --_radius: var(--connectpsp-radius, 12px);
+    --_font: var(--connectpsp-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    --_qr-size: var(--connectpsp-qr-size, 14rem);
+    --_background: var(--connectpsp-background, light-dark(#ffffff, #1c1c1e));
+    --_foreground: var(--connectpsp-foreground, light-dark(#1b1b1f, #f2f2f4));
+    --_muted: var(--connectpsp-muted, light-dark(#53535c, #b4b4bc));
+    --_border: var(--connectpsp-border, light-dark(#d4d4da, #44444c));
+    --_danger: var(--connectpsp-danger, light-dark(#b3261e, #ffb4ab));
+    --_success: var(--connectpsp-success, light-dark(#1b6e3a, #7ddc9a));
+    --_surface: light-dark(#f5f5f7, #26262a);
+
+    color-scheme: var(--connectpsp-color-scheme, light dark);
+    display: block;
+    font-family: var(--_font);
+    font-size: 1rem;
+    line-height: 1.45;
+    color: var(--_foreground);
+  }
+
+  :host([hidden]) {
+    display: none;
+  }
+
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+
+  .base {
+    background: var(--_background);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    padding: 1.25rem;
+    display: grid;
+    gap: 1rem;
+    max-width: 32rem;
+  }
+
+  h2,
+  h3,
+  p {
+    margin: 0;
+  }
+
+  h2 {
+    font-size: 1.25rem;
+    line-height: 1.3;
+  }
+
+  .summary {
+    display: grid;
+    gap: 0.125rem;
+    padding-bottom: 0.75rem;
+    border-bottom: 1px solid var(--_border);
+  }
+
+  .merchant,
+  .description,
+  .hint,
+  .receiver,
+  .muted {
+    color: var(--_muted);
+    font-size: 0.9375rem;
+  }
+
+  .amount {
+    font-size: 1.75rem;
+    font-weight: 700;
+    font-variant-numeric: tabular-nums;
+  }
+
+  /* Headings get focus on state changes, for screen readers; no ring for a non-interactive target. */
+  [tabindex='-1']:focus {
+    outline: none;
+  }
+
+  :focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+
+  button {
+    font: inherit;
+    font-weight: 600;
+    min-height: 2.75rem; /* 44 px touch target */
+    padding: 0.5rem 1rem;
+    border-radius: calc(var(--_radius) * 0.75);
+    border: 2px solid var(--_accent);
+    background: var(--_accent);
+    color: var(--_accent-contrast);
+    cursor: pointer;
+  }
+
+  button.secondary {
+    background: transparent;
+    color: var(--_accent);
+  }
+
+  button:disabled {
+    cursor: not-allowed;
+    opacity: 0.6;
+  }
+
+  form,
+  .field,
+  .methods,
+  .pix,
+  .code-block,
+  .qr-block,
+  .result {
+    display: grid;
+    gap: 0.5rem;
+  }
+
+  form {
+    gap: 0.875rem;
+  }
+
+  label {
+    font-weight: 600;
+  }
+
+  input,
+  textarea {
+    font: inherit;
+    color: var(--_foreground);
+    background: var(--_background);
+    border: 1px solid var(--_muted);
+    border-radius: calc(var(--_radius) * 0.5);
+    padding: 0.625rem 0.75rem;
+    width: 100%;
+  }
+
+  input[aria-invalid='true'] {
+    border: 2px solid var(--_danger);
+  }
+
+  .field-error,
+  .error-text {
+    color: var(--_danger);
+    font-size: 0.9375rem;
+  }
+
+  .methods button {
+    text-align: start;
+  }
+
+  .method-note {
+    font-weight: 400;
+    font-size: 0.875rem;
+  }
+
+  .pix {
+    gap: 1.25rem;
+  }
+
+  .qr-block {
+    justify-items: center;
+    text-align: center;
+  }
+
+  .qr {
+    display: block;
+    width: var(--_qr-size);
+    height: var(--_qr-size);
+    max-width: 100%;
+    border-radius: calc(var(--_radius) * 0.5);
+    /* Keeps a white frame around the code on dark backgrounds. */
+    background: #fff;
+  }
+
+  textarea.code {
+    font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+    font-size: 0.8125rem;
+    word-break: break-all;
+    resize: none;
+    background: var(--_surface);
+  }
+
+  .countdown {
+    display: grid;
+    gap: 0.25rem;
+    font-variant-numeric: tabular-nums;
+  }
+
+  progress {
+    width: 100%;
+    height: 0.375rem;
+    accent-color: var(--_accent);
+  }
+
+  .status-line {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    color: var(--_muted);
+  }
+
+  .reconnecting {
+    border: 1px solid var(--_border);
+    border-inline-start: 4px solid var(--_danger);
+    border-radius: calc(var(--_radius) * 0.5);
+    padding: 0.5rem 0.75rem;
+    background: var(--_surface);
+  }
+
+  .result h2 {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+  }
+
+  .result.paid h2 {
+    color: var(--_success);
+  }
+
+  .result.error h2 {
+    color: var(--_danger);
+  }
+
+  .e2e {
+    font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
+    font-size: 0.875rem;
+    overflow-wrap: anywhere;
+    user-select: all;
+  }
+
+  .icon {
+    width: 1.5rem;
+    height: 1.5rem;
+    flex: none;
+  }
+
+  .spinner {
+    width: 1.25rem;
+    height: 1.25rem;
+    border-radius: 50%;
+    border: 3px solid var(--_border);
+    border-top-color: var(--_accent);
+    animation: spin 0.9s linear infinite;
+    flex: none;
+  }
+
+  .loading {
+    display: flex;
+    align-items: center;
+    gap: 0.75rem;
+    min-height: 4rem;
+  }
+
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    clip-path: inset(50%);
+    white-space: nowrap;
+    border: 0;
+  }
+
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation: none;
+      border-top-color: var(--_border);
+      border-right-color: var(--_accent);
+    }
+
+    * {
+      transition: none !important;
+      scroll-behavior: auto !important;
+    }
+  }
+`;
