@@ -207,6 +207,39 @@ describe('browser routes', () => {
     assert.equal((await errorOf(unknown)).field, 'amount');
   });
 
+  it('POST /open-finance: only for checkouts that offer it, and only back to the merchant\'s own origins', async () => {
+    const pixOnly = await server.createCheckout();
+    const refused = await server.browser(ROUTES.openFinance(pixOnly.id), pixOnly.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://shop.example/checkout' }) });
+    assert.equal(refused.status, 409);
+
+    const strict = await startTestServer({ ALLOWED_ORIGINS: 'https://shop.example' });
+    try {
+      const c = await strict.createCheckout({ methods: ['pix', 'open_finance'], returnUrl: 'https://merchant.example/pay' });
+      const evil = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://evil.example/phish' }) });
+      assert.equal(evil.status, 400);
+      assert.equal((await errorOf(evil)).field, 'returnUrl');
+      const notUrl = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'javascript:alert(1)' }) });
+      assert.equal(notUrl.status, 400);
+      const ok = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://shop.example/checkout?order=1' }) });
+      assert.equal(ok.status, 200);
+      const intent = (await ok.json()) as { method: string; paymentUrl: string; expiresAt: string; transactionId: string };
+      assert.equal(intent.method, 'open_finance');
+      assert.match(intent.paymentUrl, /^http/);
+      // Idempotent like /pix: the same intent again.
+      const again = (await (await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://shop.example/checkout?order=1' }) })).json()) as { transactionId: string };
+      assert.equal(again.transactionId, intent.transactionId);
+      // Without a returnUrl the checkout's own is used.
+      const c2 = await strict.createCheckout({ methods: ['open_finance'], returnUrl: 'https://merchant.example/pay' });
+      assert.equal((await strict.browser(ROUTES.openFinance(c2.id), c2.clientSecret, { method: 'POST', body: '{}' })).status, 200);
+      const c3 = await strict.createCheckout({ methods: ['open_finance'] });
+      const none = await strict.browser(ROUTES.openFinance(c3.id), c3.clientSecret, { method: 'POST', body: '{}' });
+      assert.equal(none.status, 400);
+      assert.equal((await errorOf(none)).field, 'returnUrl');
+    } finally {
+      await strict.destroy();
+    }
+  });
+
   it('answers CORS preflights for browser routes, never for merchant routes', async () => {
     const c = await server.createCheckout();
     const pre = await fetch(server.url + ROUTES.pix(c.id), { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
