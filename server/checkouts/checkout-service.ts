@@ -188,8 +188,11 @@ export class CheckoutService {
       throw new HttpError(409, `This checkout does not accept ${method}.`, { type: 'conflict', field: 'method' });
     }
     // A charge past its expiry may still have been paid: ask ConnectPSP before making another.
+    // An Open Finance intent can also end early (refused or timed out at the bank) without a
+    // webhook, so it is checked before being handed out again.
     for (const charge of await this.#store.listCharges(checkout.id)) {
-      if (charge.status === 'awaiting_payment' && Date.parse(charge.expiresAt) <= this.#now().getTime()) {
+      const pastExpiry = Date.parse(charge.expiresAt) <= this.#now().getTime();
+      if (charge.status === 'awaiting_payment' && (pastExpiry || charge.method === 'open_finance')) {
         await this.reconcileCharge(charge);
       }
     }

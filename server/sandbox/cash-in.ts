@@ -241,6 +241,24 @@ export class CashIns {
     return record;
   }
 
+  /**
+   * Ends an unpaid Open Finance intent without payment (the sandbox bank journey: the payer refused,
+   * or the consent window was ended by the timeout control). CANCELLED is in the cash-in enum and is
+   * the safe reading of an intent that ended with no money moved; the docs do not say how an Open
+   * Finance intent ends (CONNECTPSP.md §3.1, §8). No webhook, for the reason given at
+   * `expireIfDue`: clients learn it from GET. Already CANCELLED: unchanged.
+   */
+  cancel(id: string): CashInRecord {
+    const record = this.get(id);
+    if (record.status === 'CANCELLED') return record;
+    if (record.status !== 'AWAITING_PAYMENT') {
+      throw new SandboxProblem('CASH_IN_ALREADY_PAID', `Cash-in ${record.transactionId} is ${record.status}; only an unpaid one can be cancelled.`);
+    }
+    record.status = 'CANCELLED';
+    this.commit(record);
+    return record;
+  }
+
   /** The periodic sweep: expires every unpaid cash-in whose time is up. */
   expireDue(): void {
     let changed = false;
@@ -254,7 +272,15 @@ export class CashIns {
    * gateway may never send; clients learn of expiry by polling GET.
    */
   private expireIfDue(record: CashInRecord): boolean {
-    if (record.status !== 'AWAITING_PAYMENT' || this.options.now() < record.expiresAt) return false;
+    if (record.status !== 'AWAITING_PAYMENT') return false;
+    // An Open Finance consent window that ran out before the charge itself ends the intent
+    // CANCELLED (see `cancel`), here so that reads and the sweep see it at once, like expiry.
+    const consentEnd = record.openFinance?.consent?.expiresAt;
+    if (consentEnd !== undefined && consentEnd < record.expiresAt && this.options.now() >= consentEnd) {
+      record.status = 'CANCELLED';
+      return true;
+    }
+    if (this.options.now() < record.expiresAt) return false;
     record.status = 'EXPIRED';
     record.expiredAt = record.expiresAt;
     return true;

@@ -14,6 +14,7 @@
  * | `GET /faults`, `POST /faults`, `DELETE /faults` | read, set, clear injected faults |
  * | `GET /webhooks` | delivery attempts, oldest first (last 1000) |
  * | `POST /webhooks/release` | delivers held webhooks (`{ order?: 'fifo' \| 'reverse' }`) |
+ * | `GET /open-finance/:id`, `POST /open-finance/:id/timeout` | the Open Finance bank journey (open-finance-routes.ts) |
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -57,6 +58,8 @@ export function controlRoutes(deps: { cashIns: CashIns; cashOuts: CashOuts; faul
         'GET|POST|DELETE faults',
         'GET webhooks',
         'POST webhooks/release',
+        'GET open-finance/:id (the bank journey: picker → consent → approve/reject)',
+        'POST open-finance/:id/timeout',
       ],
     });
   });

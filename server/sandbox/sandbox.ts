@@ -23,6 +23,8 @@ import { controlRoutes } from './control-routes.js';
 import { DEFAULT_MERCHANT_CITY, DEFAULT_MERCHANT_NAME, DEFAULTS } from './defaults.js';
 import { Faults } from './faults.js';
 import { IdempotencyKeys } from './idempotency.js';
+import { OpenFinanceJourney } from './open-finance-journey.js';
+import { openFinanceRoutes } from './open-finance-routes.js';
 import { notFoundHandler, problemErrorHandler } from './problem.js';
 import { SandboxStore } from './state.js';
 import { requireJsonContentType } from './validation.js';
@@ -68,7 +70,9 @@ export interface Sandbox {
  * - `/connectpsp/*`: the emulated API — `POST auth/token`, `POST cash-in`, `GET cash-in/:id`,
  *   `POST cash-in/:id/refund`, `POST cash-out`, `GET cash-out/:id`, `GET account/balance`,
  *   `POST account/rebalance`;
- * - the control routes of control-routes.ts (`POST cash-in/:id/pay`, `POST pix/pay`, faults, …).
+ * - the control routes of control-routes.ts (`POST cash-in/:id/pay`, `POST pix/pay`, faults, …);
+ * - `/open-finance/*`: the sandbox bank journey behind an Open Finance `paymentUrl`
+ *   (open-finance-routes.ts), with its `POST open-finance/:id/timeout` control.
  *
  * Throws at once when `publicUrl` is not an absolute http(s) URL or is too long to fit in a BR Code
  * location, or when `stateFile` exists but is not a sandbox state file.
@@ -133,6 +137,17 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   const router = Router();
   router.use('/connectpsp', api);
+  // The bank journey behind an Open Finance paymentUrl: HTML pages and form posts, so it goes
+  // before the JSON-only parsing of the control routes.
+  router.use(
+    '/open-finance',
+    openFinanceRoutes({
+      journey: new OpenFinanceJourney({ cashIns, store, now }),
+      merchantName: options.merchantName ?? DEFAULT_MERCHANT_NAME,
+      publicUrl,
+      now,
+    }),
+  );
   router.use(...json, controlRoutes({ cashIns, cashOuts, faults, webhooks }));
   // No catch-all 404 here: other routers may be mounted under the same prefix after this one
   // (the host app's 404 answers for paths nobody serves).

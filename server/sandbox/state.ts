@@ -42,10 +42,28 @@ export interface CashInRecord {
   webhookUrl: string | null;
   /** The BR Code handed out, for PIX cash-ins. */
   copyAndPaste: string | null;
-  openFinance: { redirectUrl: string; paymentUrl: string } | null;
+  openFinance: { redirectUrl: string; paymentUrl: string; consent?: OpenFinanceConsent } | null;
   /** The partner bank the payment landed in; a refund goes back out of it. */
   settlementBankIspb: string | null;
   refund: { reason: string; description: string | null } | null;
+}
+
+/**
+ * The consent of the sandbox bank journey (open-finance-journey.ts), kept with its cash-in so the
+ * 5-minute window survives a restart. Absent until the consent screen is first shown (state files
+ * written before it existed simply have none).
+ */
+export interface OpenFinanceConsent {
+  /** The sandbox institution chosen last (bank-logos.ts id); null when ended before any was chosen. */
+  bankId: string | null;
+  /** When the consent screen was first shown: the window starts here. */
+  createdAt: number;
+  /** End of the window: createdAt + 5 minutes, or earlier when the timeout control ended it. */
+  expiresAt: number;
+  /** The payer approved (the cash-in is then PAID). */
+  authorisedAt: number | null;
+  /** The payer refused (the cash-in is then CANCELLED). */
+  rejectedAt: number | null;
 }
 
 export interface CashOutRecord {
