@@ -66,7 +66,9 @@ export function createApp(deps: AppDeps): Express {
       observe: (outcome, seconds) => deps.metrics?.webhookIngestSeconds.observe({ outcome }, seconds),
     }),
   );
-  app.use('/v1', express.json({ limit: '32kb', strict: true, type: () => true }));
+  // inflate: false — compressed request bodies are refused (415), not decompressed: nothing we
+  // accept is large enough to need it, and a decompression bomb is one less thing to think about.
+  app.use('/v1', express.json({ limit: '32kb', strict: true, inflate: false, type: () => true }));
 
   app.use(healthRoutes({ store: deps.store }));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
@@ -128,6 +130,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     let httpError: HttpError;
     if (err instanceof HttpError) {
       httpError = err;
+    } else if (err instanceof URIError) {
+      // The router could not decode a %-escape in the path: the client sent a malformed URL.
+      httpError = new HttpError(400, 'The URL path has a malformed %-escape.', { field: 'path' });
     } else if (isBodyParserError(err)) {
       httpError =
         err.type === 'entity.too.large'

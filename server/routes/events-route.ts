@@ -56,14 +56,22 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
 
     openSseStream(res, deps.retryMs ?? 2000);
     deps.onStreamCount?.(1);
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
+    const heartbeat = setInterval(() => {
+      if (!closed) res.write(': heartbeat\n\n');
+    }, deps.heartbeatMs);
     heartbeat.unref();
 
-    // res 'close', not req 'close': the request side closes as soon as its (empty) body is read.
-    res.on('close', () => {
+    /** Ends the stream once; later notices, pulls and heartbeats find it closed and write nothing. */
+    const finish = () => {
+      if (closed) return;
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
+      res.end();
+    };
+    // res 'close', not req 'close': the request side closes as soon as its (empty) body is read.
+    res.on('close', () => {
+      finish();
       deps.onStreamCount?.(-1);
     });
 
@@ -72,10 +80,7 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
         if (closed || event.id <= lastSent) continue;
         res.write(formatSse({ event: 'status', id: event.id, data: event.data }));
         lastSent = Math.max(lastSent, event.id);
-        if (isFinalForPayer(event.data.status)) {
-          res.end();
-          return;
-        }
+        if (isFinalForPayer(event.data.status)) return finish();
       }
     };
 
@@ -90,7 +95,7 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
           send(await deps.store.eventsAfter(checkout.id, lastSent));
         } catch {
           // The store failed mid-stream: end it; the browser reconnects with Last-Event-ID and resumes.
-          res.end();
+          finish();
         }
       });
     }

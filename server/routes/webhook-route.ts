@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { Router } from 'express';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { constructConnectPspEvent, parseConnectPspEvent, WebhookPayloadError, WebhookSignatureError } from '../connectpsp/webhooks.js';
@@ -13,8 +14,9 @@ import type { Store } from '../store/store.js';
  * attempt (CONNECTPSP.md §4.5), so it cannot be the key; the transaction, its new status and its
  * end-to-end id are the same on every redelivery of one change.
  */
-export function webhookDedupeKey(event: ConnectPspEvent): string {
-  if (event.eventType === 'UNKNOWN') return `UNKNOWN:${event.rawEventType}:${JSON.stringify(event.data).slice(0, 200)}`;
+export function webhookDedupeKey(event: ConnectPspEvent, rawBody: Buffer): string {
+  // An event type we do not know has no fields we understand: the exact bytes identify it.
+  if (event.eventType === 'UNKNOWN') return `UNKNOWN:${createHash('sha256').update(rawBody).digest('hex')}`;
   return [event.eventType, event.data.transactionId, event.data.status, event.data.endToEndId ?? ''].join(':');
 }
 
@@ -39,7 +41,7 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = Router();
   router.post(
     '/v1/webhooks/connectpsp',
-    express.raw({ type: () => true, limit: '256kb' }),
+    express.raw({ type: () => true, limit: '256kb', inflate: false }),
     async (req, res) => {
       const started = process.hrtime.bigint();
       let outcome = 'error';
@@ -62,7 +64,7 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
         }
         throw err;
       }
-      const dedupeKey = webhookDedupeKey(event);
+      const dedupeKey = webhookDedupeKey(event, rawBody);
       const transactionId = event.eventType === 'UNKNOWN' ? null : event.data.transactionId;
       const { processed } = await deps.store.recordWebhook({
         dedupeKey,
