@@ -32,7 +32,7 @@ export const createCheckoutSchema = z.strictObject({
   expiresInMinutes: z.number().int().min(1).max(1440).optional(),
   returnUrl: z.url({ protocol: /^https?$/ }).optional(),
   metadata: z
-    .record(z.string().max(40), z.string().max(500))
+    .record(z.string().max(40).refine((k) => !['__proto__', 'constructor', 'prototype'].includes(k), 'may not be __proto__, constructor or prototype'), z.string().max(500))
     .refine((m) => Object.keys(m).length <= 20, 'may have at most 20 keys')
     .optional(),
 });
@@ -62,7 +62,7 @@ export const checkoutIdSchema = z.string().regex(/^chk_[0-9A-Za-z]{24}$/);
  */
 export function parseBody<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   if (input === undefined) input = {};
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.map(String).join('.') || undefined;

@@ -64,6 +64,14 @@ describe('POST /v1/checkouts', () => {
     });
   }
 
+  it('says "is required" only for a missing field, and what is wrong for a present one', async () => {
+    const send = async (body: unknown) => (await errorOf(await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify(body) }))).message;
+    assert.match(await send({ externalReference: 'm1' }), /amount is required/);
+    assert.doesNotMatch(await send({ amount: '100', externalReference: 'm2' }), /required/);
+    assert.doesNotMatch(await send({ amount: 100, externalReference: 5 }), /required/);
+    assert.match(await send({ amount: 100, externalReference: 'm3', payer: 'maria' }), /expected object/);
+  });
+
   it('answers 400 for malformed JSON and 413 for an oversized body, never 500', async () => {
     const malformed = await server.merchant('/v1/checkouts', { method: 'POST', body: '{"amount": 10' });
     assert.equal(malformed.status, 400);
