@@ -3,8 +3,8 @@
  * The path measured is the real one: sandbox settles → signs and POSTs the CASHIN_PAID webhook →
  * the server verifies, writes and applies it → the bus → the SSE stream → the client.
  *
- *   npm run bench                 # 50 checkouts
- *   npm run bench -- --count 200
+ *   npx tsx bench/pay-to-sse.ts              # 50 checkouts
+ *   npx tsx bench/pay-to-sse.ts --count 200
  *
  * Loopback only, bounded by --count, stops by itself.
  */
@@ -16,6 +16,8 @@ import { ROUTES, type CreatedCheckout, type PixChargeView } from '../server/cont
 import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { startServer } from '../server/server.js';
+import { report } from './lib/report.js';
+import { ms, summarize } from './lib/stats.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '50' } } });
 const count = Math.min(Math.max(Number(values.count) || 50, 20), 2000);
@@ -24,10 +26,6 @@ const dir = mkdtempSync(join(os.tmpdir(), 'cpc-bench-'));
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'silent' });
 const server = await startServer(config, { logger: createLogger('silent') });
 const auth = { authorization: `Bearer ${config.checkoutApiKey}`, 'content-type': 'application/json' };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Resolves with the time `paid` arrived on the stream. */
 async function openStream(checkout: CreatedCheckout): Promise<{ ready: Promise<void>; paidAt: Promise<number>; close: () => void }> {
@@ -68,8 +66,11 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const sorted = [...latencies].sort((a, b) => a - b);
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-console.log(`pay → SSE latency over ${count} checkouts (sandbox webhook hop included, SQLite WAL synchronous=FULL)`);
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}`);
-console.log(`p50 ${fmt(percentile(sorted, 50))}  p90 ${fmt(percentile(sorted, 90))}  p99 ${fmt(percentile(sorted, 99))}  max ${fmt(sorted.at(-1)!)}`);
+const latency = summarize(latencies);
+report([
+  {
+    bench: '0. sandbox pay → SSE',
+    setup: `${count} checkouts one at a time, embedded sandbox, SQLite`,
+    result: `p50 ${ms(latency.p50)}, p90 ${ms(latency.p90)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)} (the sandbox's webhook hop included)`,
+  },
+]);

@@ -2,14 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app.js';
-import { LocalEventBus, type EventBus } from './bus/event-bus.js';
+import type { EventBus } from './bus/event-bus.js';
 import { CheckoutService } from './checkouts/checkout-service.js';
 import type { Config } from './config.js';
 import { ConnectPspClient } from './connectpsp/client.js';
 import { createLogger, type Logger } from './logger.js';
 import { replayUnprocessedWebhooks } from './routes/webhook-route.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { createBus, createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { ROUTES } from './contract.js';
 import { SignatureFailureMonitor } from './alerts.js';
@@ -42,14 +42,21 @@ export interface StartOptions {
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  if (config.database.kind !== 'sqlite') {
-    throw new Error('DATABASE_URL=postgres:// is not supported yet; use sqlite:<file> (the PostgreSQL store is planned).');
-  }
-  const store = new SqliteStore(config.database.filename);
-  const bus = new LocalEventBus();
+  const store = await createStore(config.database, logger);
+  const bus = await createBus(config.database, logger);
 
   const server = createServer();
   server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
+  // Requests Node's parser refuses before the app sees them (headers too large, malformed lines)
+  // still get the JSON error shape every other 4xx has.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify({ error: { type: 'invalid_request', message: status === 431 ? 'Request headers are too large.' : 'Malformed HTTP request.' } });
+    // A HEAD answer has no body, or the client reads it as the start of the next response.
+    const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

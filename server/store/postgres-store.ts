@@ -1,0 +1,551 @@
+import pg, { type ClientBase, type CustomTypesConfig, type DatabaseError } from 'pg';
+import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from '../contract.js';
+import { statusEventData } from '../checkouts/views.js';
+import { newMerchantEventId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import { migrate } from './postgres-migrations.js';
+import {
+  DuplicateExternalReferenceError,
+  type ChargeAttempt,
+  type ChargeRecord,
+  type ChargeUpdate,
+  type CheckoutEvent,
+  type CheckoutPatch,
+  type CheckoutRecord,
+  type MerchantEventRule,
+  type OutboxInput,
+  type OutboxMessage,
+  type Store,
+  type StoredResponse,
+  type TransitionResult,
+  type WebhookRecord,
+} from './store.js';
+
+const TIMESTAMPTZ_OID = 1184;
+const INT8_OID = 20;
+
+/**
+ * Row values as the rest of the server expects them, whatever the session's time zone:
+ * `timestamptz` comes back as the same `toISOString()` text the server wrote (SQLite keeps that
+ * text verbatim, and views compare times as strings), and `bigint` (event ids, counts) as a number.
+ * Set per pool, so other users of `pg` in the process keep the defaults.
+ */
+const types: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === TIMESTAMPTZ_OID) {
+      const toDate = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
+      return (value: string) => toDate(value).toISOString();
+    }
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  }) as CustomTypesConfig['getTypeParser'],
+};
+
+interface CheckoutRow {
+  id: string;
+  client_secret_hash: string;
+  amount: number;
+  external_reference: string;
+  description: string | null;
+  payer_name: string | null;
+  payer_document: string | null;
+  methods: PaymentMethod[];
+  expires_in_minutes: number;
+  return_url: string | null;
+  metadata: Record<string, string>;
+  status: CheckoutStatus;
+  end_to_end_id: string | null;
+  paid_at: string | null;
+  refund_end_to_end_id: string | null;
+  refunded_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ChargeRow {
+  transaction_id: string;
+  checkout_id: string;
+  method: PaymentMethod;
+  status: ChargeRecord['status'];
+  amount: number;
+  internal_code: string | null;
+  gateway_reference: string;
+  copy_and_paste: string | null;
+  payment_url: string | null;
+  expires_at: string;
+  end_to_end_id: string | null;
+  paid_at: string | null;
+  refund_end_to_end_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface EventRow {
+  id: number;
+  checkout_id: string;
+  data: StatusEventData;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  data: unknown;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  delivered_at: string | null;
+  last_error: string | null;
+}
+
+const toCheckout = (r: CheckoutRow): CheckoutRecord => ({
+  id: r.id,
+  clientSecretHash: r.client_secret_hash,
+  amount: r.amount,
+  externalReference: r.external_reference,
+  description: r.description,
+  payer: r.payer_name !== null && r.payer_document !== null ? { name: r.payer_name, document: r.payer_document } : null,
+  methods: r.methods,
+  expiresInMinutes: r.expires_in_minutes,
+  returnUrl: r.return_url,
+  metadata: r.metadata,
+  status: r.status,
+  endToEndId: r.end_to_end_id,
+  paidAt: r.paid_at,
+  refundEndToEndId: r.refund_end_to_end_id,
+  refundedAt: r.refunded_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toCharge = (r: ChargeRow): ChargeRecord => ({
+  transactionId: r.transaction_id,
+  checkoutId: r.checkout_id,
+  method: r.method,
+  status: r.status,
+  amount: r.amount,
+  internalCode: r.internal_code,
+  gatewayReference: r.gateway_reference,
+  copyAndPaste: r.copy_and_paste,
+  paymentUrl: r.payment_url,
+  expiresAt: r.expires_at,
+  endToEndId: r.end_to_end_id,
+  paidAt: r.paid_at,
+  refundEndToEndId: r.refund_end_to_end_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toEvent = (r: EventRow): CheckoutEvent => ({ id: r.id, checkoutId: r.checkout_id, data: r.data });
+
+const toOutbox = (r: OutboxRow): OutboxMessage => ({
+  id: r.id,
+  type: r.type,
+  data: r.data,
+  createdAt: r.created_at,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  deliveredAt: r.delivered_at,
+  lastError: r.last_error,
+});
+
+/** `json` parameters go in as text, so what is read back is exactly what was written. */
+const json = (value: unknown) => JSON.stringify(value);
+
+export interface PgStoreOptions {
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The store for several server instances on one PostgreSQL database: the same contract as
+ * `SqliteStore`, made safe between processes rather than by running one statement at a time.
+ *
+ * - Every change to a checkout starts by locking its row (`SELECT … FOR UPDATE`), so two instances
+ *   applying the same webhook take turns and the second sees the first's result: `paid` is applied
+ *   once, whoever wins.
+ * - Inserts that may race (attempts, webhooks, outbox messages) use `ON CONFLICT`, so the loser
+ *   reads the winner's row instead of failing.
+ * - Event ids come from a `bigserial`. Across checkouts a lower id can commit after a higher one,
+ *   and a stream that resumes with `id > lastSent` would skip the late one. Streams read one
+ *   checkout at a time, and every event is appended while holding that checkout's row lock (taken
+ *   first in every transaction that appends, and implicit in the insert of a new checkout), so the
+ *   next id for a checkout is drawn only after the previous one committed: per checkout, ids commit
+ *   in increasing order and a cursor never passes an event that is still to come.
+ */
+export class PgStore implements Store {
+  readonly #pool: pg.Pool;
+  readonly #now: () => Date;
+
+  private constructor(pool: pg.Pool, now: () => Date) {
+    this.#pool = pool;
+    this.#now = now;
+  }
+
+  /** Connects and migrates (safe when several instances start at once). */
+  static async open(connectionString: string, options: PgStoreOptions = {}): Promise<PgStore> {
+    const pool = new pg.Pool({
+      connectionString,
+      // Per instance, plus one connection for the bus: size `max_connections` for instances × 11.
+      max: 10,
+      types,
+      application_name: 'connectpsp-checkout',
+      keepAlive: true,
+      connectionTimeoutMillis: 5000,
+    });
+    // An idle connection that dies (database restart, network cut) is reported here; without a
+    // listener it would crash the process. The pool replaces it on the next query.
+    pool.on('error', (err) => options.logger?.warn('PostgreSQL connection lost; the pool will reconnect', { error: err.message }));
+    const store = new PgStore(pool, options.now ?? (() => new Date()));
+    try {
+      const applied = await store.#tx(migrate);
+      if (applied.length > 0) options.logger?.info('PostgreSQL schema migrated', { versions: applied });
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Runs `fn` in one transaction on one connection: all of it commits, or none. */
+  async #tx<T>(fn: (client: ClientBase) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is discarded rather than handed to the next caller.
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Locks the checkout row until the transaction ends; see the class comment for why. */
+  async #lockCheckout(client: ClientBase, id: string): Promise<CheckoutRecord> {
+    const { rows } = await client.query<CheckoutRow>('SELECT * FROM checkouts WHERE id = $1 FOR UPDATE', [id]);
+    if (!rows[0]) throw new Error(`checkout ${id} does not exist`);
+    return toCheckout(rows[0]);
+  }
+
+  async createCheckout(
+    checkout: CheckoutRecord,
+    event: Omit<StatusEventData, 'checkoutId'>,
+    idempotency?: { key: string; requestHash: string; response: (c: CheckoutRecord) => StoredResponse },
+  ): Promise<CheckoutRecord> {
+    try {
+      await this.#tx(async (client) => {
+        await client.query(
+          `INSERT INTO checkouts (id, client_secret_hash, amount, external_reference, description, payer_name,
+             payer_document, methods, expires_in_minutes, return_url, metadata, status, end_to_end_id, paid_at,
+             refund_end_to_end_id, refunded_at, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+          [
+            checkout.id,
+            checkout.clientSecretHash,
+            checkout.amount,
+            checkout.externalReference,
+            checkout.description,
+            checkout.payer?.name ?? null,
+            checkout.payer?.document ?? null,
+            json(checkout.methods),
+            checkout.expiresInMinutes,
+            checkout.returnUrl,
+            json(checkout.metadata),
+            checkout.status,
+            checkout.endToEndId,
+            checkout.paidAt,
+            checkout.refundEndToEndId,
+            checkout.refundedAt,
+            checkout.createdAt,
+            checkout.updatedAt,
+          ],
+        );
+        await this.#appendEvent(client, { ...event, checkoutId: checkout.id });
+        if (idempotency) {
+          const response = idempotency.response(checkout);
+          await client.query('INSERT INTO idempotent_responses (key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5)', [
+            idempotency.key,
+            idempotency.requestHash,
+            response.status,
+            json(response.body),
+            checkout.createdAt,
+          ]);
+        }
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'checkouts_external_reference_key')) throw new DuplicateExternalReferenceError(checkout.externalReference);
+      throw err;
+    }
+    return checkout;
+  }
+
+  async getCheckout(id: string): Promise<CheckoutRecord | undefined> {
+    const { rows } = await this.#pool.query<CheckoutRow>('SELECT * FROM checkouts WHERE id = $1', [id]);
+    return rows[0] && toCheckout(rows[0]);
+  }
+
+  async getIdempotentResponse(key: string): Promise<StoredResponse | undefined> {
+    const { rows } = await this.#pool.query<{ request_hash: string; status: number; body: unknown }>(
+      'SELECT request_hash, status, body FROM idempotent_responses WHERE key = $1',
+      [key],
+    );
+    return rows[0] && { requestHash: rows[0].request_hash, status: rows[0].status, body: rows[0].body };
+  }
+
+  async setPayerIfMissing(checkoutId: string, payer: { name: string; document: string }): Promise<CheckoutRecord> {
+    await this.#pool.query('UPDATE checkouts SET payer_name = $1, payer_document = $2, updated_at = $3 WHERE id = $4 AND payer_name IS NULL', [
+      payer.name,
+      payer.document,
+      this.#now().toISOString(),
+      checkoutId,
+    ]);
+    const checkout = await this.getCheckout(checkoutId);
+    if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
+    return checkout;
+  }
+
+  async listCharges(checkoutId: string): Promise<ChargeRecord[]> {
+    return this.#listCharges(this.#pool, checkoutId);
+  }
+
+  async #listCharges(db: ClientBase | pg.Pool, checkoutId: string): Promise<ChargeRecord[]> {
+    const { rows } = await db.query<ChargeRow>('SELECT * FROM charges WHERE checkout_id = $1 ORDER BY created_at, seq', [checkoutId]);
+    return rows.map(toCharge);
+  }
+
+  async getCharge(transactionId: string): Promise<ChargeRecord | undefined> {
+    const { rows } = await this.#pool.query<ChargeRow>('SELECT * FROM charges WHERE transaction_id = $1', [transactionId]);
+    return rows[0] && toCharge(rows[0]);
+  }
+
+  async openChargeAttempt(
+    checkoutId: string,
+    method: PaymentMethod,
+    fresh: () => Omit<ChargeAttempt, 'checkoutId' | 'method' | 'createdAt'>,
+  ): Promise<ChargeAttempt> {
+    const candidate = { ...fresh(), createdAt: this.#now().toISOString() };
+    // One statement, atomic between instances: it inserts the candidate, or (the no-op update) hands
+    // back the attempt another request already opened, whose key every retry must reuse.
+    const { rows } = await this.#pool.query<{ idempotency_key: string; gateway_reference: string; created_at: string }>(
+      `INSERT INTO charge_attempts (checkout_id, method, idempotency_key, gateway_reference, created_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (checkout_id, method) DO UPDATE SET method = charge_attempts.method
+       RETURNING idempotency_key, gateway_reference, created_at`,
+      [checkoutId, method, candidate.idempotencyKey, candidate.gatewayReference, candidate.createdAt],
+    );
+    const row = rows[0]!;
+    return { checkoutId, method, idempotencyKey: row.idempotency_key, gatewayReference: row.gateway_reference, createdAt: row.created_at };
+  }
+
+  async discardChargeAttempt(checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<void> {
+    await this.#pool.query('DELETE FROM charge_attempts WHERE checkout_id = $1 AND method = $2 AND idempotency_key = $3', [checkoutId, method, idempotencyKey]);
+  }
+
+  async saveCharge(charge: ChargeRecord, idempotencyKey: string): Promise<TransitionResult> {
+    return this.#tx(async (client) => {
+      const current = await this.#lockCheckout(client, charge.checkoutId);
+      await client.query(
+        `INSERT INTO charges (transaction_id, checkout_id, method, status, amount, internal_code, gateway_reference,
+           copy_and_paste, payment_url, expires_at, end_to_end_id, paid_at, refund_end_to_end_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         ON CONFLICT (transaction_id) DO NOTHING`,
+        [
+          charge.transactionId,
+          charge.checkoutId,
+          charge.method,
+          charge.status,
+          charge.amount,
+          charge.internalCode,
+          charge.gatewayReference,
+          charge.copyAndPaste,
+          charge.paymentUrl,
+          charge.expiresAt,
+          charge.endToEndId,
+          charge.paidAt,
+          charge.refundEndToEndId,
+          charge.createdAt,
+          charge.updatedAt,
+        ],
+      );
+      await client.query('DELETE FROM charge_attempts WHERE idempotency_key = $1', [idempotencyKey]);
+      const charges = await this.#listCharges(client, current.id);
+      if (current.status === 'awaiting_payment') {
+        const data = statusEventData(current, charges, current.status, this.#now().toISOString());
+        return { changed: false, checkout: current, event: await this.#appendEvent(client, data) };
+      }
+      return this.#transition(client, current, 'awaiting_payment', {}, charges);
+    });
+  }
+
+  async transition(
+    checkoutId: string,
+    to: CheckoutStatus,
+    patch: CheckoutPatch,
+    charge?: ChargeUpdate,
+    merchantEvent?: MerchantEventRule,
+  ): Promise<TransitionResult> {
+    return this.#tx(async (client) => {
+      const checkout = await this.#lockCheckout(client, checkoutId);
+      if (charge) await this.#updateCharge(client, charge);
+      // Read once, after the charge update: both the status event and the merchant rule see it.
+      const charges = merchantEvent || canTransition(checkout.status, to) ? await this.#listCharges(client, checkoutId) : [];
+      const result = await this.#transition(client, checkout, to, patch, charges);
+      const message = merchantEvent?.({ changed: result.changed, checkout: result.checkout, charges });
+      if (message) await this.#enqueue(client, message);
+      return result;
+    });
+  }
+
+  async #updateCharge(client: ClientBase, update: ChargeUpdate): Promise<void> {
+    await client.query(
+      `UPDATE charges SET status = $2,
+         end_to_end_id = COALESCE($3, end_to_end_id),
+         paid_at = COALESCE($4, paid_at),
+         refund_end_to_end_id = COALESCE($5, refund_end_to_end_id),
+         updated_at = $6
+       WHERE transaction_id = $1`,
+      [update.transactionId, update.status, update.endToEndId ?? null, update.paidAt ?? null, update.refundEndToEndId ?? null, this.#now().toISOString()],
+    );
+  }
+
+  /** `checkout` must be locked by this transaction; `charges` are its charges as of now. */
+  async #transition(client: ClientBase, checkout: CheckoutRecord, to: CheckoutStatus, patch: CheckoutPatch, charges: readonly ChargeRecord[]): Promise<TransitionResult> {
+    if (!canTransition(checkout.status, to)) return { changed: false, checkout, event: null };
+    const now = this.#now().toISOString();
+    const updated: CheckoutRecord = { ...checkout, ...definedOnly(patch), status: to, updatedAt: now };
+    await client.query(
+      `UPDATE checkouts SET status = $2, end_to_end_id = $3, paid_at = $4, refund_end_to_end_id = $5, refunded_at = $6, updated_at = $7
+       WHERE id = $1`,
+      [updated.id, updated.status, updated.endToEndId, updated.paidAt, updated.refundEndToEndId, updated.refundedAt, updated.updatedAt],
+    );
+    const event = await this.#appendEvent(client, statusEventData(updated, charges, checkout.status, now));
+    return { changed: true, checkout: updated, event };
+  }
+
+  /** The caller holds the checkout's row lock (or is creating the checkout): ids commit in order. */
+  async #appendEvent(client: ClientBase, data: StatusEventData): Promise<CheckoutEvent> {
+    const { rows } = await client.query<{ id: number }>('INSERT INTO checkout_events (checkout_id, data) VALUES ($1, $2) RETURNING id', [data.checkoutId, json(data)]);
+    return { id: rows[0]!.id, checkoutId: data.checkoutId, data };
+  }
+
+  async eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]> {
+    const { rows } = await this.#pool.query<EventRow>('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = $1 AND id > $2 ORDER BY id', [checkoutId, afterId]);
+    return rows.map(toEvent);
+  }
+
+  async latestEvent(checkoutId: string): Promise<CheckoutEvent | undefined> {
+    const { rows } = await this.#pool.query<EventRow>('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = $1 ORDER BY id DESC LIMIT 1', [checkoutId]);
+    return rows[0] && toEvent(rows[0]);
+  }
+
+  async recordWebhook(record: WebhookRecord): Promise<{ isNew: boolean; processed: boolean }> {
+    const inserted = await this.#pool.query(
+      `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
+      [record.dedupeKey, record.eventType, record.transactionId, record.rawBody, record.receivedAt],
+    );
+    if (inserted.rowCount === 1) return { isNew: true, processed: false };
+    const { rows } = await this.#pool.query<{ processed_at: string | null }>('SELECT processed_at FROM webhook_events WHERE dedupe_key = $1', [record.dedupeKey]);
+    return { isNew: false, processed: rows[0]?.processed_at != null };
+  }
+
+  async markWebhookProcessed(dedupeKey: string): Promise<void> {
+    await this.#pool.query('UPDATE webhook_events SET processed_at = $2 WHERE dedupe_key = $1', [dedupeKey, this.#now().toISOString()]);
+  }
+
+  async unprocessedWebhooks(): Promise<WebhookRecord[]> {
+    const { rows } = await this.#pool.query<{ dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }>(
+      'SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events WHERE processed_at IS NULL ORDER BY received_at, dedupe_key',
+    );
+    return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
+  }
+
+  async #enqueue(db: ClientBase | pg.Pool, input: OutboxInput): Promise<void> {
+    const now = this.#now().toISOString();
+    await db.query(
+      `INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
+      [newMerchantEventId(), input.dedupeKey, input.type, json(input.data), now],
+    );
+  }
+
+  async enqueueMerchantEvent(input: OutboxInput): Promise<void> {
+    await this.#enqueue(this.#pool, input);
+  }
+
+  async claimDueMerchantEvents(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]> {
+    // SKIP LOCKED: a message another instance is claiming right now is left to it, not waited for
+    // and then taken again; once that claim commits, its lease keeps the message out of this query.
+    const { rows } = await this.#pool.query<OutboxRow & { due_at: string; seq: number }>(
+      `WITH due AS (
+         SELECT seq, next_attempt_at AS due_at FROM merchant_outbox
+         WHERE delivered_at IS NULL AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, seq LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE merchant_outbox o SET next_attempt_at = $2, attempts = o.attempts + 1
+       FROM due WHERE o.seq = due.seq
+       RETURNING o.*, due.due_at`,
+      [now, leaseUntil, limit],
+    );
+    return rows.sort((a, b) => a.due_at.localeCompare(b.due_at) || a.seq - b.seq).map(toOutbox);
+  }
+
+  async markMerchantEventDelivered(id: string, at: string): Promise<void> {
+    await this.#pool.query('UPDATE merchant_outbox SET delivered_at = $2, last_error = NULL WHERE id = $1', [id, at]);
+  }
+
+  async rescheduleMerchantEvent(id: string, nextAttemptAt: string, error: string): Promise<void> {
+    await this.#pool.query('UPDATE merchant_outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND delivered_at IS NULL', [id, nextAttemptAt, error.slice(0, 500)]);
+  }
+
+  async merchantEventBacklog(): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: number }>('SELECT count(*) AS n FROM merchant_outbox WHERE delivered_at IS NULL');
+    return rows[0]!.n;
+  }
+
+  async getMerchantEvents(limit: number): Promise<OutboxMessage[]> {
+    const { rows } = await this.#pool.query<OutboxRow>('SELECT * FROM merchant_outbox ORDER BY seq LIMIT $1', [limit]);
+    return rows.map(toOutbox);
+  }
+
+  async unrefundedDuplicatePayments(limit: number): Promise<ChargeRecord[]> {
+    const { rows } = await this.#pool.query<ChargeRow>(
+      `SELECT ch.* FROM charges ch JOIN checkouts co ON co.id = ch.checkout_id
+       WHERE ch.status = 'paid' AND co.end_to_end_id IS NOT NULL AND ch.end_to_end_id IS DISTINCT FROM co.end_to_end_id
+       ORDER BY ch.updated_at, ch.seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toCharge);
+  }
+
+  async chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]> {
+    const { rows } = await this.#pool.query<ChargeRow>(
+      "SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < $1 ORDER BY expires_at, seq LIMIT $2",
+      [before, limit],
+    );
+    return rows.map(toCharge);
+  }
+
+  async ping(): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ ok: number }>('SELECT 1 AS ok');
+    return rows[0]?.ok === 1;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}
+
+/** Drops `undefined` so a patch only overwrites the fields it names. */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  return err instanceof Error && (err as DatabaseError).code === '23505' && (err as DatabaseError).constraint === constraint;
+}
