@@ -1,29 +1,24 @@
 /**
  * The widget's side of the companion server's browser routes (DESIGN.md "Companion server HTTP
- * contract"). Every method resolves to a result union and never rejects: a network failure, a
- * timeout, an HTTP error and a malformed body all come back as a typed {@link ConnectpspError}, so
- * no failure can escape into the merchant's page as an unhandled rejection.
+ * contract": `GET …/session`, `POST …/pix`, `GET …/events`). Every method resolves to a result union
+ * and never rejects: a network failure, a timeout, an HTTP error and a malformed body all come back
+ * as a typed {@link ConnectpspError}, so no failure can escape into the merchant's page as an
+ * unhandled rejection.
+ *
+ * The paths are written here rather than taken from `ROUTES` (server/contract.ts): that table holds
+ * every server route, and the script-tag bundle needs three.
  */
-import { ROUTES, type CheckoutSession, type Payer, type PixChargeView } from '../server/contract.js';
-import type { ConnectpspError, ConnectpspErrorReason } from './events.js';
-import { parseErrorBody, parsePixCharge, parseSession, type Parsed } from './wire.js';
+import type { Payer, PixChargeView } from '../server/contract.js';
 import { measureClockOffset } from './countdown.js';
+import type { ConnectpspError, ConnectpspErrorReason } from './events.js';
+import { REASON_BY_ERROR_TYPE, parseErrorBody, parsePixCharge, parseSession, type Parsed, type SessionView } from './wire.js';
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ConnectpspError };
 
 /** A session plus how far the server clock is ahead of ours, measured on this very request. */
 export interface SessionResult {
-  session: CheckoutSession;
+  session: SessionView;
   clockOffsetMs: number | null;
-}
-
-export interface ApiClientOptions {
-  /** Base URL of the companion server; may carry a path prefix (`https://shop.example/pay`). */
-  server: string;
-  checkoutId: string;
-  clientSecret: string;
-  /** A request that has not answered by then counts as a network error. */
-  timeoutMs?: number;
 }
 
 /** Long enough for a slow mobile network, short enough that a hung server never spins forever. */
@@ -34,150 +29,115 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
  * http(s) URL. Relative values resolve against the page, so `server="/"` means "this origin".
  */
 export function resolveServerUrl(server: string | null | undefined, base: string = document.baseURI): string | null {
-  if (!server || !server.trim()) return null;
-  let url: URL;
+  if (!server?.trim()) return null;
   try {
-    url = new URL(server.trim(), base);
+    const url = new URL(server.trim(), base);
+    if (/^https?:$/.test(url.protocol)) return (url.origin + url.pathname).replace(/\/+$/, '');
   } catch {
-    return null;
+    // not a URL
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '');
+  return null;
 }
 
-export class ApiClient {
-  private readonly base: string;
+const failure = (reason: ConnectpspErrorReason, message: string): { ok: false; error: ConnectpspError } => ({
+  ok: false,
+  error: { reason, message },
+});
 
-  constructor(private readonly options: ApiClientOptions) {
-    this.base = options.server.replace(/\/+$/, '');
-  }
+export class ApiClient {
+  constructor(
+    /** Base URL of the companion server (no trailing slash); may carry a path prefix. */
+    private readonly _base: string,
+    private readonly _checkoutId: string,
+    private readonly _secret: string,
+    /** A request that has not answered by then counts as a network error. */
+    private readonly _timeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {}
 
   /** `GET /v1/checkouts/:id/session`. */
-  async getSession(signal?: AbortSignal): Promise<ApiResult<SessionResult>> {
+  async _getSession(signal?: AbortSignal): Promise<ApiResult<SessionResult>> {
     const sentAt = Date.now();
-    const result = await this.request(ROUTES.session(this.options.checkoutId), { method: 'GET' }, parseSession, signal);
-    if (!result.ok) return result;
-    const clockOffsetMs = measureClockOffset(result.value.serverTime, sentAt, Date.now());
-    return { ok: true, value: { session: result.value, clockOffsetMs } };
+    const result = await this._request('session', parseSession, signal);
+    return result.ok
+      ? { ok: true, value: { session: result.value, clockOffsetMs: measureClockOffset(result.value.serverTime, sentAt, Date.now()) } }
+      : result;
   }
 
   /** `POST /v1/checkouts/:id/pix`: the active charge, or a new one once the last expired. */
-  createPixCharge(payer: Payer | null, signal?: AbortSignal): Promise<ApiResult<PixChargeView>> {
-    const body = JSON.stringify(payer ? { payer } : {});
-    return this.request(
-      ROUTES.pix(this.options.checkoutId),
-      { method: 'POST', body, headers: { 'Content-Type': 'application/json' } },
-      parsePixCharge,
-      signal,
-    );
+  _createPixCharge(payer: Payer | null): Promise<ApiResult<PixChargeView>> {
+    return this._request('pix', parsePixCharge, undefined, JSON.stringify(payer ? { payer } : {}));
   }
 
   /**
    * The SSE URL. `EventSource` cannot send headers, so the secret rides in the query string; the
    * server never logs it (DESIGN.md).
    */
-  eventsUrl(): string {
-    const query = new URLSearchParams({ client_secret: this.options.clientSecret });
-    return `${this.base}${ROUTES.events(this.options.checkoutId)}?${query}`;
+  _eventsUrl(): string {
+    return `${this._url('events')}?client_secret=${encodeURIComponent(this._secret)}`;
   }
 
-  private async request<T>(
-    path: string,
-    init: RequestInit & { headers?: Record<string, string> },
-    parse: (value: unknown) => Parsed<T>,
-    signal?: AbortSignal,
-  ): Promise<ApiResult<T>> {
+  private _url(route: string): string {
+    return `${this._base}/v1/checkouts/${encodeURIComponent(this._checkoutId)}/${route}`;
+  }
+
+  /** A GET, or a POST of `body` (JSON). */
+  private async _request<T>(route: string, parse: (value: unknown) => Parsed<T>, signal?: AbortSignal, body?: string): Promise<ApiResult<T>> {
     // A timer of our own (not AbortSignal.timeout) so fake timers in tests control it too.
     const controller = new AbortController();
-    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const forwardAbort = () => controller.abort();
-    signal?.addEventListener('abort', forwardAbort);
-
+    const abort = () => controller.abort();
+    const timer = setTimeout(abort, this._timeoutMs);
+    signal?.addEventListener('abort', abort);
     try {
       let response: Response;
       try {
-        response = await fetch(this.base + path, {
-          ...init,
-          headers: { Accept: 'application/json', Authorization: `Bearer ${this.options.clientSecret}`, ...init.headers },
+        response = await fetch(this._url(route), {
+          method: body ? 'POST' : 'GET',
+          body,
+          headers: {
+            Accept: 'application/json',
+            Authorization: `Bearer ${this._secret}`,
+            ...(body && { 'Content-Type': 'application/json' }),
+          },
           signal: controller.signal,
           credentials: 'omit',
           cache: 'no-store',
         });
       } catch (cause) {
-        const message = timedOut
-          ? `no answer from ${this.base} within ${timeoutMs} ms`
-          : `could not reach ${this.base}: ${cause instanceof Error ? cause.message : String(cause)}`;
-        return failure('network_error', message);
+        const timedOut = controller.signal.aborted && !signal?.aborted;
+        return failure('network_error', timedOut ? `no answer from ${this._base} within ${this._timeoutMs} ms` : `${this._base}: ${cause}`);
       }
-
-      let json: unknown;
-      try {
-        json = await response.json();
-      } catch {
-        json = undefined;
-      }
-
+      // A body that is not JSON, or that breaks off mid-stream, reads as none.
+      const json: unknown = await response.json().catch(() => undefined);
       if (!response.ok) return { ok: false, error: httpError(response.status, json) };
-      if (json === undefined) return failure('invalid_response', `${init.method} ${path} answered ${response.status} without a JSON body`);
       const parsed = parse(json);
-      if (!parsed.ok) return failure('invalid_response', `${init.method} ${path}: ${parsed.problem}`);
-      return { ok: true, value: parsed.value };
-    } catch (cause) {
-      // Reading the body can fail mid-stream (the connection dropped); that is a network error.
-      return failure('network_error', `connection to ${this.base} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+      return parsed.ok ? parsed : failure('invalid_response', `${route}: ${parsed.problem}`);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', forwardAbort);
+      signal?.removeEventListener('abort', abort);
     }
   }
 }
 
-function failure(reason: ConnectpspErrorReason, message: string): { ok: false; error: ConnectpspError } {
-  return { ok: false, error: { reason, message } };
-}
-
-const REASON_BY_ERROR_TYPE: Record<string, ConnectpspErrorReason> = {
-  invalid_request: 'invalid_request',
-  payload_too_large: 'invalid_request',
-  unauthorized: 'unauthorized',
-  not_found: 'not_found',
-  conflict: 'conflict',
-  rate_limited: 'rate_limited',
-  gateway_error: 'gateway_error',
-  internal_error: 'server_error',
-};
-
 /** The reason for a bare HTTP status, when the body is not the server's `ErrorBody` (a proxy page). */
-function reasonForStatus(httpStatus: number): ConnectpspErrorReason {
-  switch (httpStatus) {
-    case 401:
-    case 403:
-      return 'unauthorized';
-    case 404:
-      return 'not_found';
-    case 409:
-      return 'conflict';
-    case 429:
-      return 'rate_limited';
-    case 502:
-      return 'gateway_error';
-    default:
-      return httpStatus < 500 ? 'invalid_request' : 'server_error';
-  }
-}
+const REASON_BY_STATUS: Record<number, ConnectpspErrorReason> = {
+  401: 'unauthorized',
+  403: 'unauthorized',
+  404: 'not_found',
+  409: 'conflict',
+  429: 'rate_limited',
+  502: 'gateway_error',
+};
 
 /** Maps an HTTP error to a reason: the server's typed body first, the status code as a fallback. */
 export function httpError(httpStatus: number, body: unknown): ConnectpspError {
   const parsed = parseErrorBody(body);
-  const reason = (parsed && REASON_BY_ERROR_TYPE[parsed.type]) || reasonForStatus(httpStatus);
-  const error: ConnectpspError = { reason, httpStatus, message: parsed?.message ?? `HTTP ${httpStatus}` };
+  const error: ConnectpspError = {
+    reason: parsed
+      ? REASON_BY_ERROR_TYPE[parsed.type]
+      : (REASON_BY_STATUS[httpStatus] ?? (httpStatus < 500 ? 'invalid_request' : 'server_error')),
+    httpStatus,
+    message: parsed?.message ?? `HTTP ${httpStatus}`,
+  };
   if (parsed?.field) error.field = parsed.field;
   return error;
 }

@@ -1,23 +1,30 @@
 /**
- * The Pix code's self-check before it becomes a QR (ANCHORS.md (b)11): the TLV structure and CRC16
- * (server/pix/brcode.ts, shared with the server), and — when the code states an amount — that it is
- * the amount the payer is shown. A code that fails is an error, never a QR someone could pay.
+ * The Pix code's self-check before it becomes a QR (ANCHORS.md (b)11): the TLV structure, 00 first,
+ * 63 last with a correct CRC16 (server/pix/brcode-core.ts, shared with the server), and — when the
+ * code states an amount — that it is the amount the payer is shown. A code that fails is an error,
+ * never a QR someone could pay.
  */
-import { parseBrCode, type ParsedBrCode } from '../server/pix/brcode.js';
+import { isProblem, readBrCode } from '../server/pix/brcode-core.js';
 
-export type BrCodeCheck = { ok: true; value: ParsedBrCode } | { ok: false; reason: string };
-
-/** "10.50" → 1050. Object 54 is at most 13 characters, so the float product is exact after rounding. */
-function toCentavos(amount: string): number {
-  return Math.round(Number(amount) * 100);
+/** What the widget shows from the code itself: who receives the money. */
+export interface BrCodeInfo {
+  merchantName: string;
+  merchantCity: string;
 }
 
+export type BrCodeCheck = { ok: true; value: BrCodeInfo } | { ok: false; reason: string };
+
 export function checkBrCode(copyAndPaste: string, expectedCentavos: number): BrCodeCheck {
-  const parsed = parseBrCode(copyAndPaste);
-  if (!parsed.ok) return parsed;
-  const { amount } = parsed.value;
-  if (amount !== undefined && toCentavos(amount) !== expectedCentavos) {
+  const objects = readBrCode(copyAndPaste);
+  if (isProblem(objects)) return { ok: false, reason: objects.join(' ') };
+  const field = (id: string) => objects.find((object) => object.id === id)?.value;
+  const amount = field('54');
+  const merchantName = field('59');
+  const merchantCity = field('60');
+  // Object 54 is at most 13 characters, so the float product is exact after rounding.
+  if (amount && Math.round(Number(amount) * 100) !== expectedCentavos) {
     return { ok: false, reason: `the code says ${amount} but the checkout amount is ${(expectedCentavos / 100).toFixed(2)}` };
   }
-  return parsed;
+  if (!merchantName || !merchantCity) return { ok: false, reason: 'no merchant name (59) or city (60)' };
+  return { ok: true, value: { merchantName, merchantCity } };
 }

@@ -1,21 +1,17 @@
 /**
  * `<connectpsp-checkout>`: the element class. Importing this module registers nothing; `define.ts`
  * does (and the script-tag bundle imports that), so apps and tests can subclass or rename it.
+ *
+ * The element holds the state and decides which screen shows; each screen is drawn by one
+ * `_render…` method below. Conventions: the element to focus when a screen appears carries
+ * `data-autofocus`; headings that receive focus have `tabindex="-1"`; nothing sets a `style`
+ * attribute (strict CSP). Private members are `_camelCase`: the script-tag build shortens them.
  */
-import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
-import {
-  canTransition,
-  isFinalForPayer,
-  type ActiveChargeView,
-  type CheckoutSession,
-  type CheckoutStatus,
-  type Payer,
-  type PixChargeView,
-} from '../server/contract.js';
-import type { ParsedBrCode } from '../server/pix/brcode.js';
-import { ApiClient, resolveServerUrl, type ApiResult, type SessionResult } from './api-client.js';
-import { checkBrCode } from './brcode-check.js';
+import { canTransition, isFinalForPayer, type CheckoutStatus, type Payer, type PixChargeView } from '../server/contract.js';
+import { ApiClient, resolveServerUrl, type SessionResult } from './api-client.js';
+import { checkBrCode, type BrCodeCheck, type BrCodeInfo } from './brcode-check.js';
 import { CountdownController, remainingMs } from './countdown.js';
 import {
   ConnectpspErrorEvent,
@@ -23,39 +19,59 @@ import {
   ConnectpspPaidEvent,
   ConnectpspStatusEvent,
   type ConnectpspError,
+  type ConnectpspErrorReason,
   type WidgetStatus,
 } from './events.js';
-import { checkDocument, checkName, formatCountdown, maskDocument, onlyDigits } from './format.js';
+import { checkDocument, checkName, formatBRL, formatCountdown, formatDateTime, maskDocument, onlyDigits } from './format.js';
 import { MediaQueryController } from './media-query-controller.js';
 import { claimOnce, paidEventKey } from './once.js';
+import { renderQr } from './qr.js';
 import { StatusController, type ConnectionState, type StatusSnapshot } from './status-controller.js';
 import { styles } from './styles.js';
-import { LOCALES, resolveLocale, type Locale, type Messages } from './translations/index.js';
-import {
-  errorMessage,
-  renderCancelled,
-  renderError,
-  renderExpired,
-  renderLoading,
-  renderMethodChoice,
-  renderPaid,
-  renderPayerForm,
-  renderPixView,
-  renderRefunded,
-  renderSummary,
-  type CopyState,
-} from './views.js';
+import { LOCALES, resolveLocale, type Messages } from './translations/index.js';
+import type { SessionView } from './wire.js';
 
 /** Where the payer is while the checkout is still `open`. */
 type OpenStep = 'payer_form' | 'method_choice' | 'creating_charge';
+
+type CopyState = 'idle' | 'copied' | 'failed';
 
 /** Touch or narrow screens: the phone layout, with the code to copy first (ANCHORS.md (b)5). */
 const HANDHELD_QUERY = '(pointer: coarse), (max-width: 30rem)';
 
 /** Session loads that fail for a transient reason are retried after these delays, then reported. */
-const LOAD_RETRY_DELAYS_MS = [1_000, 3_000] as const;
+const LOAD_RETRY_DELAYS_MS = [1_000, 3_000];
 
-const TRANSIENT: ReadonlySet<ConnectpspError['reason']> = new Set(['network_error', 'server_error', 'gateway_error', 'rate_limited']);
+const TRANSIENT: ConnectpspErrorReason[] = ['network_error', 'server_error', 'gateway_error', 'rate_limited'];
+
+/** Failures a second attempt can fix; the others need the merchant (a new link, a fixed page). */
+const RETRYABLE: ConnectpspErrorReason[] = [...TRANSIENT, 'invalid_response', 'invalid_brcode', 'conflict'];
+
+/** The payer-facing message of each failure. */
+const ERROR_MESSAGE: Record<ConnectpspErrorReason, keyof Messages> = {
+  missing_attributes: 'errorMissingAttributes',
+  unauthorized: 'errorUnauthorized',
+  not_found: 'errorNotFound',
+  network_error: 'errorNetwork',
+  invalid_response: 'errorInvalidResponse',
+  invalid_request: 'errorInvalidRequest',
+  conflict: 'errorConflict',
+  gateway_error: 'errorGateway',
+  rate_limited: 'errorRateLimited',
+  server_error: 'errorServer',
+  invalid_brcode: 'errorInvalidBrCode',
+  unsupported_method: 'errorUnsupportedMethod',
+};
+
+/** Icons of the result headings (24×24 paths). */
+const CHECK = 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z';
+const CLOCK = 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7z';
+const ALERT = 'M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z';
+
+const icon = (path: string): TemplateResult =>
+  html`<svg class="icon" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d=${path}></path></svg>`;
+
+const ariaBool = (value: boolean): string => String(value);
 
 /**
  * Embeddable PIX checkout for ConnectPSP: shows the QR code and the "Pix Copia e Cola" code, follows
@@ -148,8 +164,9 @@ export class ConnectpspCheckout extends LitElement {
 
   private _status: WidgetStatus = 'loading';
   private _step: OpenStep = 'creating_charge';
-  private _session: CheckoutSession | null = null;
-  private _charge: { view: PixChargeView; brCode: ParsedBrCode } | null = null;
+  private _session: SessionView | null = null;
+  /** The charge on screen, and the receiver its BR Code names. */
+  private _charge: { view: PixChargeView; receiver: BrCodeInfo } | null = null;
   private _error: ConnectpspError | null = null;
   private _busy = false;
   private _copyState: CopyState = 'idle';
@@ -159,33 +176,35 @@ export class ConnectpspCheckout extends LitElement {
   private _nameError: string | null = null;
   private _documentError: string | null = null;
 
-  private api: ApiClient | null = null;
-  private payer: Payer | null = null;
-  private clockOffsetMs = 0;
-  private endToEndId: string | null = null;
-  private paidAt: string | null = null;
+  private _api: ApiClient | null = null;
+  private _payer: Payer | null = null;
+  private _clockOffsetMs = 0;
+  private _endToEndId: string | null = null;
+  private _paidAt: string | null = null;
   /** Each load gets a number; answers that arrive for an older one are dropped. */
-  private run = 0;
-  private loadAbort: AbortController | null = null;
-  private expiredCharges = new Set<string>();
-  private copyTimer: ReturnType<typeof setTimeout> | undefined;
+  private _run = 0;
+  private _loadAbort: AbortController | undefined;
+  private _expiredCharges = new Set<string>();
+  private _copyTimer: ReturnType<typeof setTimeout> | undefined;
   /** The screen last rendered, to move focus only when it changes. */
-  private renderedScreen = '';
+  private _renderedScreen = '';
   /** Focus was inside the element just before this render. */
-  private focusWasWithin = false;
+  private _focusWasWithin = false;
 
-  private readonly statusController = new StatusController(this, {
-    onSnapshot: (snapshot) => this.handleSnapshot(snapshot),
-    onConnectionChange: (state) => this.handleConnectionChange(state),
-    onFatal: (error) => this.fail(error),
-  });
+  private readonly _follower = new StatusController(
+    this,
+    (snapshot) => this._onSnapshot(snapshot),
+    (state) => this._onConnectionChange(state),
+    (error) => this._fail(error),
+  );
 
-  private readonly countdown = new CountdownController(this, {
-    onExpire: () => this.handleLocalExpiry(),
-    onThreshold: (ms) => this.announce(this.msg.expiresSoon(formatCountdown(ms))),
-  });
+  private readonly _countdown = new CountdownController(
+    this,
+    () => this._onLocalExpiry(),
+    (ms) => (this._announcement = this._msg.expiresSoon(formatCountdown(ms))),
+  );
 
-  private readonly handheld = new MediaQueryController(this, HANDHELD_QUERY);
+  private readonly _handheld = new MediaQueryController(this, HANDHELD_QUERY);
 
   // ---------------------------------------------------------------------------------------------
   // Public, read-only state
@@ -198,7 +217,7 @@ export class ConnectpspCheckout extends LitElement {
 
   /** How the widget hears about the payment: `live` (SSE), `polling`, `reconnecting`, `closed`, `idle`. */
   get connection(): ConnectionState {
-    return this.statusController.connection;
+    return this._follower._connection;
   }
 
   /** The PIX charge on screen (its Copia e Cola text, expiry, transaction id), or `null`. */
@@ -218,38 +237,39 @@ export class ConnectpspCheckout extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // Moved in the DOM, or re-attached by a framework: pick up where the server is now.
-    if (this.hasUpdated) void this.load();
+    if (this.hasUpdated) void this._load();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.run++;
-    this.loadAbort?.abort();
-    this.statusController.stop();
-    clearTimeout(this.copyTimer);
+    this._run++;
+    this._loadAbort?.abort();
+    this._follower._stop();
+    clearTimeout(this._copyTimer);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Frameworks set attributes one by one; Lit batches them into this one update, so a change of
     // any of them starts exactly one load.
     if (!this.hasUpdated || changed.has('checkoutId') || changed.has('clientSecret') || changed.has('server') || changed.has('method')) {
-      void this.load();
+      void this._load();
     }
   }
 
   protected override update(changed: PropertyValues<this>): void {
     // Read before rendering: the focused button may be about to disappear with its screen.
-    this.focusWasWithin = this.matches(':focus-within');
+    this._focusWasWithin = this.matches(':focus-within');
     super.update(changed);
   }
 
   protected override updated(): void {
     if (this.getAttribute('status') !== this._status) this.setAttribute('status', this._status);
-    const screen = this.screenKey();
-    if (screen !== this.renderedScreen) {
-      this.renderedScreen = screen;
+    // Identifies the screen on show (the step only changes while `open`).
+    const screen = this._status + this._step;
+    if (screen !== this._renderedScreen) {
+      this._renderedScreen = screen;
       // Never steal focus from the page: only move it when the payer was working in the widget.
-      if (this.focusWasWithin) this.renderRoot.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+      if (this._focusWasWithin) this.renderRoot.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
   }
 
@@ -262,260 +282,214 @@ export class ConnectpspCheckout extends LitElement {
    * Does nothing in a final state.
    */
   refresh(): void {
-    if (this._status === 'error') void this.load();
-    else this.statusController.checkNow();
+    if (this._status === 'error') void this._load();
+    else this._follower._checkNow();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Flow: load → (payer form) → (method choice) → charge → follow
   // ---------------------------------------------------------------------------------------------
 
-  private get msg(): Messages {
-    const base = LOCALES[this.resolvedLocale()];
-    return this.messages ? { ...base, ...this.messages } : base;
+  private get _msg(): Messages {
+    return { ...LOCALES[resolveLocale(this.locale)], ...this.messages };
   }
 
-  private resolvedLocale(): Locale {
-    return resolveLocale(this.locale);
-  }
-
-  private async load(): Promise<void> {
-    const run = ++this.run;
-    this.loadAbort?.abort();
-    this.statusController.stop();
-    this.countdown.set(null, 0);
-    this._error = null;
-    this._session = null;
-    this._charge = null;
+  private readonly _load = async (): Promise<void> => {
+    const run = ++this._run;
+    this._loadAbort?.abort();
+    this._follower._stop();
+    this._countdown._set(null);
+    this._error = this._session = this._charge = null;
     this._busy = false;
 
     const server = resolveServerUrl(this.server);
-    const missing = [
-      !this.checkoutId && 'checkout-id',
-      !this.clientSecret && 'client-secret',
-      !server && 'server',
-    ].filter(Boolean);
-    if (missing.length > 0) {
-      this.fail({ reason: 'missing_attributes', message: `<connectpsp-checkout> needs a usable ${missing.join(', ')} attribute` });
-      return;
+    const missing = [!this.checkoutId && 'checkout-id', !this.clientSecret && 'client-secret', !server && 'server'].filter(Boolean);
+    if (missing.length) {
+      return this._fail({ reason: 'missing_attributes', message: `<connectpsp-checkout> needs a usable ${missing.join(', ')} attribute` });
     }
     if (this.method && this.method !== 'pix' && this.method !== 'open_finance') {
-      this.fail({ reason: 'unsupported_method', message: `method="${this.method}" is not one of pix, open_finance` });
-      return;
+      return this._fail({ reason: 'unsupported_method', message: `method="${this.method}" is not one of pix, open_finance` });
     }
 
-    this.setStatus('loading');
-    this.api = new ApiClient({ server: server!, checkoutId: this.checkoutId!, clientSecret: this.clientSecret! });
-    this.loadAbort = new AbortController();
-    const result = await this.getSessionWithRetry(this.api, this.loadAbort.signal);
-    if (run !== this.run) return;
-    if (!result.ok) {
-      this.fail(result.error);
-      return;
-    }
-    this.showSession(result.value);
-  }
-
-  private async getSessionWithRetry(api: ApiClient, signal: AbortSignal): Promise<ApiResult<SessionResult>> {
-    let result = await api.getSession(signal);
+    this._setStatus('loading');
+    const api = (this._api = new ApiClient(server!, this.checkoutId!, this.clientSecret!));
+    const { signal } = (this._loadAbort = new AbortController());
+    let result = await api._getSession(signal);
     for (const delay of LOAD_RETRY_DELAYS_MS) {
-      if (result.ok || !TRANSIENT.has(result.error.reason) || signal.aborted) break;
+      if (result.ok || !TRANSIENT.includes(result.error.reason) || signal.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, delay));
       if (signal.aborted) break;
-      result = await api.getSession(signal);
+      result = await api._getSession(signal);
     }
-    return result;
-  }
+    if (run !== this._run) return;
+    if (result.ok) this._showSession(result.value);
+    else this._fail(result.error);
+  };
 
-  private showSession({ session, clockOffsetMs }: SessionResult): void {
+  private _showSession({ session, clockOffsetMs }: SessionResult): void {
+    const { status, activeCharge } = session;
     this._session = session;
-    if (clockOffsetMs !== null) this.clockOffsetMs = clockOffsetMs;
-    this.endToEndId = session.endToEndId;
-    this.paidAt = session.paidAt;
+    if (clockOffsetMs !== null) this._clockOffsetMs = clockOffsetMs;
+    this._endToEndId = session.endToEndId;
+    this._paidAt = session.paidAt;
 
-    switch (session.status) {
-      case 'open':
-        this.begin(session);
-        return;
-      case 'awaiting_payment':
-        if (session.activeCharge?.method === 'pix') this.showCharge(session.activeCharge);
-        else if (session.activeCharge) this.failUnsupported('the active charge is an Open Finance payment');
-        else void this.createCharge();
-        return;
-      case 'expired':
-        this.rememberCharge(session.activeCharge);
-        this.setStatus('expired');
-        this.follow(); // not final: a late payment can still land on the expired code
-        return;
-      case 'paid':
-      case 'refunded':
-      case 'cancelled':
-        this.setStatus(session.status);
-        if (session.status === 'paid') this.firePaidOnce();
-        return;
-      default:
-        return assertNever(session.status);
+    if (status === 'open') {
+      this._begin(session);
+    } else if (status === 'awaiting_payment') {
+      if (activeCharge?.method === 'pix') this._showCharge(activeCharge);
+      else if (activeCharge) this._fail({ reason: 'unsupported_method', message: 'the active charge is an Open Finance payment' });
+      else void this._createCharge();
+    } else if (status === 'expired') {
+      if (activeCharge?.method === 'pix') this._setCharge(activeCharge); // for connectpsp-expired
+      this._setStatus('expired');
+      this._follow(); // not final: a late payment can still land on the expired code
+    } else {
+      this._setStatus(status);
+      if (status === 'paid') this._firePaidOnce();
     }
   }
 
   /** The checkout is open: ask for what is missing, then create the charge. */
-  private begin(session: CheckoutSession): void {
-    const offersPix = session.methods.includes('pix');
-    if (this.method === 'open_finance' || !offersPix) {
-      this.failUnsupported(this.method === 'open_finance' ? 'Open Finance is not available in this widget yet' : 'this checkout does not offer pix');
-      return;
+  private _begin(session: SessionView): void {
+    if (this.method === 'open_finance' || !session.methods.includes('pix')) {
+      const message = this.method === 'open_finance' ? 'Open Finance is not available in this widget yet' : 'this checkout does not offer pix';
+      return this._fail({ reason: 'unsupported_method', message });
     }
-    this.setStatus('open');
-    if (session.payerRequired && !this.payer) this._step = 'payer_form';
-    else if (this.needsMethodChoice()) this._step = 'method_choice';
-    else void this.createCharge();
+    this._setStatus('open');
+    if (session.payerRequired && !this._payer) this._step = 'payer_form';
+    else this._afterPayer();
   }
 
-  private needsMethodChoice(): boolean {
-    return !this.method && (this._session?.methods.includes('open_finance') ?? false);
+  /** The payer is known (or not needed): let them choose the method, or go straight to PIX. */
+  private _afterPayer(): void {
+    if (!this.method && this._session?.methods.includes('open_finance')) this._step = 'method_choice';
+    else void this._createCharge();
   }
 
-  private async createCharge(): Promise<void> {
-    const api = this.api;
-    const run = this.run;
+  private readonly _createCharge = async (): Promise<void> => {
+    const api = this._api;
+    const run = this._run;
     if (!api || this._busy) return;
     this._busy = true;
     if (this._status === 'open') this._step = 'creating_charge';
     // A poll that left before this request must not undo the new code when it answers.
-    this.statusController.discardPending();
+    this._follower._discardPending();
 
-    const result = await api.createPixCharge(this.payer);
-    if (run !== this.run) return;
+    const result = await api._createPixCharge(this._payer);
+    if (run !== this._run) return;
     this._busy = false;
-    if (result.ok) {
-      this.showCharge(result.value);
-      return;
-    }
+    if (result.ok) return this._showCharge(result.value);
     const { error } = result;
+    const msg = this._msg;
     if (error.reason === 'invalid_request' && error.field?.startsWith('payer') && this._status === 'open') {
       // The server disagrees with the form: back to it, with the field it named.
-      this.payer = null;
-      if (error.field === 'payer.name') this._nameError = this.msg.nameRequired;
-      if (error.field === 'payer.document') this._documentError = this.msg.documentInvalid;
+      this._payer = null;
+      if (error.field === 'payer.name') this._nameError = msg.nameRequired;
+      if (error.field === 'payer.document') this._documentError = msg.documentInvalid;
       this._step = 'payer_form';
-      this.announce(this.msg.formHasErrors);
-      this.dispatchEvent(new ConnectpspErrorEvent({ ...error, checkoutId: this.checkoutId ?? null }));
-      return;
-    }
-    if (error.reason === 'conflict') {
+      this._announcement = msg.formHasErrors;
+      this._dispatchError(error);
+    } else if (error.reason === 'conflict') {
       // Paid or cancelled meanwhile (another tab?): show what the server says now.
-      void this.load();
-      return;
+      void this._load();
+    } else {
+      this._fail(error);
     }
-    this.fail(error);
+  };
+
+  /** Keeps the charge if its BR Code passes the check (TLV, CRC, amount). */
+  private _setCharge(charge: PixChargeView): BrCodeCheck {
+    const check = checkBrCode(charge.copyAndPaste, this._session?.amount ?? charge.amount);
+    if (check.ok) {
+      if (this._charge?.view.transactionId !== charge.transactionId) this._copyState = 'idle';
+      this._charge = { view: charge, receiver: check.value };
+    }
+    return check;
   }
 
   /** Checks the code, shows it, and follows the payment. */
-  private showCharge(charge: PixChargeView): void {
-    const amount = this._session?.amount ?? charge.amount;
-    const check = checkBrCode(charge.copyAndPaste, amount);
-    if (!check.ok) {
-      this.fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
-      return;
-    }
-    if (this._charge?.view.transactionId !== charge.transactionId) this._copyState = 'idle';
-    this._charge = { view: charge, brCode: check.value };
-    this.countdown.set(charge.expiresAt, this.clockOffsetMs);
-    if (remainingMs(charge.expiresAt, this.clockOffsetMs) <= 0) {
-      this.moveTo('expired');
-    } else {
-      this.moveTo('awaiting_payment');
-    }
-    this.follow();
+  private _showCharge(charge: PixChargeView): void {
+    const check = this._setCharge(charge);
+    if (!check.ok) return this._fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
+    this._countdown._set(charge.expiresAt, this._clockOffsetMs);
+    this._moveTo(remainingMs(charge.expiresAt, this._clockOffsetMs) > 0 ? 'awaiting_payment' : 'expired');
+    this._follow();
   }
 
-  private follow(): void {
-    if (this.api && !this.statusController.following) this.statusController.follow(this.api);
-  }
-
-  private rememberCharge(charge: ActiveChargeView | null): void {
-    if (charge?.method !== 'pix') return;
-    const check = checkBrCode(charge.copyAndPaste, this._session?.amount ?? charge.amount);
-    if (check.ok) this._charge = { view: charge, brCode: check.value };
+  private _follow(): void {
+    if (this._api && !this._follower._following) this._follower._follow(this._api);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Following: snapshots from the status controller, local expiry
   // ---------------------------------------------------------------------------------------------
 
-  private handleSnapshot(snapshot: StatusSnapshot): void {
+  private _onSnapshot(snapshot: StatusSnapshot): void {
     if (this._status === 'loading' || this._status === 'error') return;
     if (snapshot.clockOffsetMs != null) {
-      this.clockOffsetMs = snapshot.clockOffsetMs;
-      if (this._charge) this.countdown.set(this._charge.view.expiresAt, this.clockOffsetMs);
+      this._clockOffsetMs = snapshot.clockOffsetMs;
+      if (this._charge) this._countdown._set(this._charge.view.expiresAt, this._clockOffsetMs);
     }
-    if (snapshot.endToEndId) this.endToEndId = snapshot.endToEndId;
-    if (snapshot.paidAt) this.paidAt = snapshot.paidAt;
+    this._endToEndId = snapshot.endToEndId || this._endToEndId;
+    this._paidAt = snapshot.paidAt || this._paidAt;
 
     const charge = snapshot.activeCharge?.method === 'pix' ? snapshot.activeCharge : null;
-    const next = effectiveStatus(snapshot.status, charge, Date.now() + this.clockOffsetMs);
+    const next = effectiveStatus(snapshot.status, charge, Date.now() + this._clockOffsetMs);
     const current = this._status;
     if (next !== current && !canTransition(current, next)) return; // stale or out of order
 
     if (next === 'awaiting_payment' && charge && charge.transactionId !== this._charge?.view.transactionId) {
-      this.showCharge(charge); // a new code, generated here or in another tab
-      return;
+      this._showCharge(charge); // a new code, generated here or in another tab
+    } else {
+      this._moveTo(next);
     }
-    this.moveTo(next);
   }
 
   /** The countdown reached zero: the code cannot be paid any more, whatever the server says yet. */
-  private handleLocalExpiry(): void {
+  private _onLocalExpiry(): void {
     if (this._status !== 'awaiting_payment') return;
-    this.moveTo('expired');
-    this.statusController.checkNow();
+    this._moveTo('expired');
+    this._follower._checkNow();
   }
 
-  private handleConnectionChange(state: ConnectionState): void {
-    if (state === 'reconnecting' && this._status === 'awaiting_payment') this.announce(this.msg.reconnecting);
+  private _onConnectionChange(state: ConnectionState): void {
+    if (state === 'reconnecting' && this._status === 'awaiting_payment') this._announcement = this._msg.reconnecting;
     this.requestUpdate();
   }
 
   /** Applies a checkout status and fires what it implies. */
-  private moveTo(status: CheckoutStatus): void {
+  private _moveTo(status: CheckoutStatus): void {
     const previous = this._status;
-    this.setStatus(status);
-    if (status === 'expired' && previous !== 'expired') this.fireExpiredOnce();
-    if (status === 'paid') this.firePaidOnce();
-    if (isFinalForPayer(status)) this.countdown.set(null, 0);
+    this._setStatus(status);
+    if (status === 'expired' && previous !== 'expired') this._fireExpiredOnce();
+    if (status === 'paid') this._firePaidOnce();
+    if (isFinalForPayer(status)) this._countdown._set(null);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Status, events, announcements
   // ---------------------------------------------------------------------------------------------
 
-  private setStatus(status: WidgetStatus): void {
+  private _setStatus(status: WidgetStatus): void {
     const previous = this._status;
     if (status === previous && this.hasUpdated) return;
     this._status = status;
-    this.announce(this.msg.statusAnnouncement[status]);
-    if (status !== previous) {
-      this.dispatchEvent(new ConnectpspStatusEvent({ checkoutId: this.checkoutId ?? '', status, previous }));
-    }
+    this._announcement = this._msg.statusAnnouncement[status];
+    if (status !== previous) this.dispatchEvent(new ConnectpspStatusEvent({ checkoutId: this.checkoutId ?? '', status, previous }));
   }
 
-  private firePaidOnce(): void {
-    if (!this.checkoutId || !claimOnce(paidEventKey(this.checkoutId))) return;
-    this.dispatchEvent(
-      new ConnectpspPaidEvent({
-        checkoutId: this.checkoutId,
-        amount: this._session?.amount ?? this._charge?.view.amount ?? 0,
-        endToEndId: this.endToEndId,
-        paidAt: this.paidAt,
-      }),
-    );
+  private _firePaidOnce(): void {
+    const checkoutId = this.checkoutId;
+    if (!checkoutId || !claimOnce(paidEventKey(checkoutId))) return;
+    const amount = this._session?.amount ?? this._charge?.view.amount ?? 0;
+    this.dispatchEvent(new ConnectpspPaidEvent({ checkoutId, amount, endToEndId: this._endToEndId, paidAt: this._paidAt }));
   }
 
-  private fireExpiredOnce(): void {
-    const charge = this._charge?.view ?? null;
+  private _fireExpiredOnce(): void {
+    const charge = this._charge?.view;
     const key = charge?.transactionId ?? '';
-    if (this.expiredCharges.has(key)) return;
-    this.expiredCharges.add(key);
+    if (this._expiredCharges.has(key)) return;
+    this._expiredCharges.add(key);
     this.dispatchEvent(
       new ConnectpspExpiredEvent({
         checkoutId: this.checkoutId ?? '',
@@ -526,67 +500,77 @@ export class ConnectpspCheckout extends LitElement {
   }
 
   /** Shows the error screen and reports it. Never throws: the page keeps working. */
-  private fail(error: ConnectpspError): void {
-    this.run++;
-    this.loadAbort?.abort();
-    this.statusController.stop();
-    this.countdown.set(null, 0);
+  private _fail(error: ConnectpspError): void {
+    this._run++;
+    this._loadAbort?.abort();
+    this._follower._stop();
+    this._countdown._set(null);
     this._busy = false;
     this._error = error;
-    this.setStatus('error');
-    this.announce(`${this.msg.statusAnnouncement.error}. ${errorMessage(this.msg, error.reason)}`);
+    this._setStatus('error');
+    const msg = this._msg;
+    this._announcement = `${msg.statusAnnouncement.error}. ${msg[ERROR_MESSAGE[error.reason]]}`;
     console.warn(`[connectpsp-checkout] ${error.reason}: ${error.message}`);
+    this._dispatchError(error);
+  }
+
+  private _dispatchError(error: ConnectpspError): void {
     this.dispatchEvent(new ConnectpspErrorEvent({ ...error, checkoutId: this.checkoutId ?? null }));
   }
 
-  private failUnsupported(message: string): void {
-    this.fail({ reason: 'unsupported_method', message });
-  }
-
-  private announce(text: string): void {
-    this._announcement = text;
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Handlers
+  // The payer form
   // ---------------------------------------------------------------------------------------------
 
-  private readonly handleNameInput = (value: string): void => {
-    this._payerName = value;
-    if (this._nameError) this._nameError = this.nameProblem();
+  private _nameProblem(): string | null {
+    return checkName(this._payerName) && this._msg.nameRequired;
+  }
+
+  private _documentProblem(): string | null {
+    const problem = checkDocument(this._payerDocument);
+    return problem && this._msg[problem === 'incomplete' ? 'documentIncomplete' : 'documentInvalid'];
+  }
+
+  private readonly _onNameInput = (event: Event): void => {
+    this._payerName = (event.target as HTMLInputElement).value;
+    if (this._nameError) this._nameError = this._nameProblem();
   };
 
-  private readonly handleDocumentInput = (value: string): void => {
-    this._payerDocument = maskDocument(value);
+  private readonly _onDocumentInput = (event: Event): void => {
+    const input = event.target as HTMLInputElement;
     // Keep the masked value in the field even when the state did not change (a typed letter).
-    const input = this.renderRoot.querySelector<HTMLInputElement>('#payer-document');
-    if (input && input.value !== this._payerDocument) input.value = this._payerDocument;
-    if (this._documentError) this._documentError = this.documentProblem();
+    input.value = this._payerDocument = maskDocument(input.value);
+    if (this._documentError) this._documentError = this._documentProblem();
   };
 
-  private readonly handleBlur = (field: 'name' | 'document'): void => {
-    if (field === 'name' && this._payerName) this._nameError = this.nameProblem();
-    if (field === 'document' && this._payerDocument) this._documentError = this.documentProblem();
+  private readonly _onNameBlur = (): void => {
+    if (this._payerName) this._nameError = this._nameProblem();
   };
 
-  private readonly handleSubmit = (): void => {
-    this._nameError = this.nameProblem();
-    this._documentError = this.documentProblem();
-    if (this._nameError || this._documentError) {
-      this.announce(`${this.msg.formHasErrors} ${this._nameError ?? ''} ${this._documentError ?? ''}`.trim());
-      void this.updateComplete.then(() => {
-        this.renderRoot.querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
-      });
+  private readonly _onDocumentBlur = (): void => {
+    if (this._payerDocument) this._documentError = this._documentProblem();
+  };
+
+  private readonly _onSubmit = (event: SubmitEvent): void => {
+    event.preventDefault();
+    if (this._busy) return;
+    const nameError = (this._nameError = this._nameProblem());
+    const documentError = (this._documentError = this._documentProblem());
+    if (nameError || documentError) {
+      this._announcement = `${this._msg.formHasErrors} ${nameError ?? ''} ${documentError ?? ''}`.trim();
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLInputElement>('[aria-invalid=true]')?.focus());
       return;
     }
-    this.payer = { name: this._payerName.trim(), document: onlyDigits(this._payerDocument) };
-    if (this.needsMethodChoice()) this._step = 'method_choice';
-    else void this.createCharge();
+    this._payer = { name: this._payerName.trim(), document: onlyDigits(this._payerDocument) };
+    this._afterPayer();
   };
 
-  private readonly handleCopy = async (): Promise<void> => {
-    const text = this._charge?.view.copyAndPaste;
-    if (!text) return;
+  // ---------------------------------------------------------------------------------------------
+  // The PIX view
+  // ---------------------------------------------------------------------------------------------
+
+  private readonly _onCopy = async (): Promise<void> => {
+    const text = this._charge!.view.copyAndPaste;
     let copied = false;
     try {
       await navigator.clipboard.writeText(text);
@@ -594,115 +578,215 @@ export class ConnectpspCheckout extends LitElement {
     } catch {
       // Refused (iOS without a gesture, an iframe without permission, http): select the text instead,
       // so one more tap on the system's own Copy does it (Adyen #3313).
-      const field = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea.code');
-      if (field) {
-        field.focus();
-        field.setSelectionRange(0, field.value.length);
-        try {
-          copied = document.execCommand('copy');
-        } catch {
-          copied = false;
-        }
+      const field = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea')!;
+      field.focus();
+      field.setSelectionRange(0, text.length);
+      try {
+        copied = document.execCommand('copy');
+      } catch {
+        // copied stays false
       }
     }
     this._copyState = copied ? 'copied' : 'failed';
-    this.announce(copied ? this.msg.copied : this.msg.copyFailed);
-    clearTimeout(this.copyTimer);
-    if (copied) this.copyTimer = setTimeout(() => (this._copyState = 'idle'), 3_000);
+    this._announcement = copied ? this._msg.copied : this._msg.copyFailed;
+    clearTimeout(this._copyTimer);
+    if (copied) this._copyTimer = setTimeout(() => (this._copyState = 'idle'), 3_000);
   };
-
-  private readonly handleNewCode = (): void => {
-    void this.createCharge();
-  };
-
-  private readonly handleRetry = (): void => {
-    void this.load();
-  };
-
-  private nameProblem(): string | null {
-    return checkName(this._payerName) ? this.msg.nameRequired : null;
-  }
-
-  private documentProblem(): string | null {
-    const problem = checkDocument(this._payerDocument);
-    return problem === 'incomplete' ? this.msg.documentIncomplete : problem === 'invalid' ? this.msg.documentInvalid : null;
-  }
 
   // ---------------------------------------------------------------------------------------------
   // Rendering
   // ---------------------------------------------------------------------------------------------
 
-  /** Identifies the screen on show, to move focus only when it changes. */
-  private screenKey(): string {
-    return this._status === 'open' ? `open:${this._step}` : this._status;
-  }
-
   protected override render(): TemplateResult {
-    const msg = this.msg;
-    const locale = this.resolvedLocale();
-    const showSummary = this._session !== null && this._status !== 'error';
+    const msg = this._msg;
+    const locale = resolveLocale(this.locale);
+    const session = this._session;
     return html`<div part="base" class="base" lang=${locale}>
       <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announcement}</div>
-      ${showSummary ? renderSummary(this._session!, msg, locale) : null} ${this.renderScreen(msg, locale)}
+      ${session && this._status !== 'error'
+        ? html`<header part="summary" class="summary">
+            <p class="muted">${msg.payTo(session.merchantName)}</p>
+            ${session.description ? html`<p class="muted">${session.description}</p>` : nothing}
+            <p part="amount" class="amount">
+              <span class="visually-hidden">${msg.amountLabel}: </span>${formatBRL(session.amount, locale)}
+            </p>
+          </header>`
+        : nothing}
+      ${this._renderScreen(msg, locale)}
     </div>`;
   }
 
-  private renderScreen(msg: Messages, locale: Locale): TemplateResult {
-    const status = this._status;
+  private _renderScreen(msg: Messages, locale: string): TemplateResult {
+    const { _status: status, _busy: busy } = this;
     switch (status) {
       case 'loading':
-        return renderLoading(msg.loading);
+        return this._renderLoading(msg.loading);
       case 'open':
-        return this.renderOpen(msg);
+        // Open Finance is in the contract but not built yet: shown disabled (connectpsp-redirect is ready for it).
+        return this._step === 'payer_form'
+          ? this._renderPayerForm(msg)
+          : this._step === 'method_choice'
+            ? html`<div part="methods" class="methods" role="group" aria-labelledby="methods-title">
+                <h2 id="methods-title" tabindex="-1" data-autofocus>${msg.methodChoiceTitle}</h2>
+                ${this._renderButton('method-button', busy ? msg.creatingCharge : msg.methodPix, this._createCharge)}
+                <button type="button" part="button method-button" class="secondary" disabled>
+                  ${msg.methodOpenFinance} <span class="method-note">(${msg.methodUnavailable})</span>
+                </button>
+              </div>`
+            : this._renderLoading(msg.creatingCharge);
       case 'awaiting_payment':
-        if (!this._charge) return renderLoading(msg.creatingCharge);
-        return renderPixView({
-          msg,
-          charge: this._charge.view,
-          brCode: this._charge.brCode,
-          handheld: this.handheld.matches,
-          remainingMs: this.countdown.remainingMs ?? 0,
-          connection: this.statusController.connection,
-          copyState: this._copyState,
-          onCopy: this.handleCopy,
-        });
-      case 'paid':
-        return renderPaid(msg, locale, this.endToEndId, this.paidAt);
+        return this._charge ? this._renderPix(msg, this._charge.view, this._charge.receiver) : this._renderLoading(msg.creatingCharge);
+      case 'paid': {
+        const when = this._paidAt && formatDateTime(this._paidAt, locale);
+        return this._renderResult(
+          'paid',
+          html`${icon(CHECK)}${msg.paidTitle}`,
+          html`<p>${msg.paidMessage}</p>
+            ${when ? html`<p class="muted">${msg.paidAt(when)}</p>` : nothing}
+            ${this._endToEndId
+              ? html`<dl>
+                  <dt class="muted">${msg.endToEndLabel}</dt>
+                  <dd part="e2e" class="e2e">${this._endToEndId}</dd>
+                </dl>`
+              : nothing}`,
+        );
+      }
       case 'expired':
-        return renderExpired(msg, this._busy, this.handleNewCode);
+        return this._renderResult(
+          'expired',
+          html`${icon(CLOCK)}${msg.expiredTitle}`,
+          html`<p>${msg.expiredMessage}</p>
+            ${this._renderButton('new-code-button', busy ? msg.creatingCharge : msg.newCode, this._createCharge)}`,
+        );
       case 'refunded':
-        return renderRefunded(msg);
+        return this._renderResult('refunded', msg.refundedTitle, html`<p>${msg.refundedMessage}</p>`);
       case 'cancelled':
-        return renderCancelled(msg);
-      case 'error':
-        return renderError(msg, this._error ?? { reason: 'server_error', message: '' }, this.handleRetry);
-      default:
-        return assertNever(status);
+        return this._renderResult('cancelled', msg.cancelledTitle, html`<p>${msg.cancelledMessage}</p>`);
+      case 'error': {
+        const reason = this._error!.reason;
+        return this._renderResult(
+          'error',
+          html`${icon(ALERT)}${msg.errorTitle}`,
+          html`<p>${msg[ERROR_MESSAGE[reason]]}</p>
+            ${RETRYABLE.includes(reason)
+              ? html`<button type="button" part="button retry-button" @click=${this._load}>${msg.retry}</button>`
+              : html`<p class="muted">${msg.contactStore}</p>`}`,
+          reason,
+        );
+      }
     }
   }
 
-  private renderOpen(msg: Messages): TemplateResult {
-    switch (this._step) {
-      case 'payer_form':
-        return renderPayerForm({
-          msg,
-          name: this._payerName,
-          document: this._payerDocument,
-          nameError: this._nameError,
-          documentError: this._documentError,
-          busy: this._busy,
-          onNameInput: this.handleNameInput,
-          onDocumentInput: this.handleDocumentInput,
-          onBlur: this.handleBlur,
-          onSubmit: this.handleSubmit,
-        });
-      case 'method_choice':
-        return renderMethodChoice({ msg, busy: this._busy, onPix: () => void this.createCharge() });
-      case 'creating_charge':
-        return renderLoading(msg.creatingCharge);
-      default:
-        return assertNever(this._step);
-    }
+  private _renderLoading(text: string): TemplateResult {
+    return html`<div part="loading" class="loading">
+      <span class="spinner" aria-hidden="true"></span>
+      <p tabindex="-1" data-autofocus>${text}</p>
+    </div>`;
+  }
+
+  /** A button that stays focusable while busy (`aria-disabled`, not `disabled`) and ignores clicks then. */
+  private _renderButton(part: string, label: string, onClick: () => void): TemplateResult {
+    return html`<button type="button" part="button ${part}" aria-disabled=${ariaBool(this._busy)} @click=${() => this._busy || onClick()}>
+      ${label}
+    </button>`;
+  }
+
+  /** The paid, expired, refunded, cancelled and error panels; `reason` makes it the error panel. */
+  private _renderResult(kind: string, title: unknown, body: unknown, reason?: string): TemplateResult {
+    return html`<section
+      part=${reason ? 'result error' : 'result'}
+      class="result ${kind}"
+      role=${reason ? 'alert' : nothing}
+      aria-labelledby="result-title"
+      data-reason=${reason ?? nothing}
+    >
+      <h2 id="result-title" tabindex="-1" data-autofocus>${title}</h2>
+      ${body}
+    </section>`;
+  }
+
+  private _renderPayerForm(msg: Messages): TemplateResult {
+    return html`<form part="form" novalidate aria-labelledby="form-title" @submit=${this._onSubmit}>
+      <h2 id="form-title">${msg.payerFormTitle}</h2>
+      <p class="muted">${msg.payerFormHint}</p>
+      ${this._renderField('name', msg.nameLabel, this._payerName, this._nameError, this._onNameInput, this._onNameBlur)}
+      ${this._renderField('document', msg.documentLabel, this._payerDocument, this._documentError, this._onDocumentInput, this._onDocumentBlur)}
+      <button type="submit" part="button submit-button" aria-disabled=${ariaBool(this._busy)}>
+        ${this._busy ? msg.creatingCharge : msg.continue}
+      </button>
+    </form>`;
+  }
+
+  /** One field of the payer form; the name field takes the focus, the document one is numeric. */
+  private _renderField(
+    field: 'name' | 'document',
+    label: string,
+    value: string,
+    error: string | null,
+    onInput: (event: Event) => void,
+    onBlur: () => void,
+  ): TemplateResult {
+    const id = `payer-${field}`;
+    const isName = field === 'name';
+    return html`<div class="field">
+      <label for=${id}>${label}</label>
+      <input
+        id=${id}
+        part="input"
+        name=${field}
+        autocomplete=${isName ? 'name' : 'off'}
+        inputmode=${isName ? nothing : 'numeric'}
+        maxlength=${isName ? nothing : 18}
+        required
+        ?data-autofocus=${isName}
+        aria-invalid=${ariaBool(!!error)}
+        aria-describedby=${error ? `${id}-error` : nothing}
+        .value=${value}
+        @input=${onInput}
+        @blur=${onBlur}
+      />
+      ${error ? html`<p id="${id}-error" part="field-error" class="field-error">${error}</p>` : nothing}
+    </div>`;
+  }
+
+  private _renderPix(msg: Messages, charge: PixChargeView, receiver: BrCodeInfo): TemplateResult {
+    const remaining = this._countdown._remainingMs ?? 0;
+    const total = Math.max(1, Date.parse(charge.expiresAt) - Date.parse(charge.createdAt));
+
+    const codeBlock = html`<div class="code-block">
+      <p part="instructions" id="copy-instructions">${msg.copyInstructions}</p>
+      <textarea
+        part="code"
+        class="code"
+        readonly
+        rows="4"
+        aria-label=${msg.codeLabel}
+        aria-describedby="copy-instructions"
+        .value=${charge.copyAndPaste}
+        @focus=${(event: FocusEvent) => (event.target as HTMLTextAreaElement).select()}
+      ></textarea>
+      <button type="button" part="button copy-button" @click=${this._onCopy}>${this._copyState === 'copied' ? msg.copied : msg.copy}</button>
+      ${this._copyState === 'failed' ? html`<p class="field-error">${msg.copyFailed}</p>` : nothing}
+    </div>`;
+
+    const qrBlock = html`<div class="qr-block">
+      ${renderQr(charge.copyAndPaste, msg.qrLabel)}
+      <p part="instructions">${msg.scanInstructions}</p>
+    </div>`;
+
+    // Phone-like device: the code to copy comes first, the QR second (nobody scans their own screen).
+    return html`<section class="pix" part="pix" aria-labelledby="pix-title">
+      <h2 id="pix-title" tabindex="-1" data-autofocus>${msg.pixTitle}</h2>
+      ${this._handheld._matches ? [codeBlock, qrBlock] : [qrBlock, codeBlock]}
+      <div part="countdown" class="countdown">
+        <p role="timer" aria-atomic="true">${msg.expiresIn(formatCountdown(remaining))}</p>
+        <progress max=${total} .value=${Math.max(0, remaining)} aria-hidden="true"></progress>
+      </div>
+      ${this.connection === 'reconnecting'
+        ? html`<p part="status" class="status-line reconnecting">${msg.reconnecting}</p>`
+        : html`<p part="status" class="status-line"><span class="spinner" aria-hidden="true"></span>${msg.waiting}</p>`}
+      <p class="muted">${msg.receiver(receiver.merchantName, receiver.merchantCity)}</p>
+    </section>`;
   }
 }
 
@@ -712,10 +796,5 @@ export class ConnectpspCheckout extends LitElement {
  * would invite a payment the bank refuses. Everything else is taken as the server says.
  */
 export function effectiveStatus(status: CheckoutStatus, charge: PixChargeView | null, serverNowMs: number): CheckoutStatus {
-  if (status === 'awaiting_payment' && charge && Date.parse(charge.expiresAt) <= serverNowMs) return 'expired';
-  return status;
-}
-
-function assertNever(value: never): never {
-  throw new Error(`Unexpected state: ${String(value)}`);
+  return status === 'awaiting_payment' && charge && Date.parse(charge.expiresAt) <= serverNowMs ? 'expired' : status;
 }

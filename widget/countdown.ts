@@ -39,84 +39,76 @@ export function crossedThreshold(previousMs: number, currentMs: number): number 
   return crossed;
 }
 
-export interface CountdownOptions {
-  /** Called once when the remaining time reaches zero. */
-  onExpire: () => void;
-  /** Called when the remaining time crosses one of {@link ANNOUNCE_AT_MS}. */
-  onThreshold?: (remainingMs: number) => void;
-}
-
 /**
- * Repaints its host once a second while a deadline is set, and calls `onExpire` once at zero.
+ * Repaints its host once a second while a deadline is set, and calls `_onExpire` once at zero.
  * Ticks are aligned to the whole second of the *remaining* time so "01:00" turns into "00:59" on time.
  */
 export class CountdownController implements ReactiveController {
-  private deadline: string | null = null;
-  private offsetMs = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastRemaining = Infinity;
-  private expired = false;
-  private connected = false;
+  private _deadline: string | null = null;
+  private _offsetMs = 0;
+  private _timer: ReturnType<typeof setTimeout> | undefined;
+  private _lastRemaining = Infinity;
+  private _expired = false;
+  private _connected = false;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly options: CountdownOptions,
+    private readonly _host: ReactiveControllerHost,
+    /** Called once when the remaining time reaches zero. */
+    private readonly _onExpire: () => void,
+    /** Called when the remaining time crosses one of {@link ANNOUNCE_AT_MS}. */
+    private readonly _onThreshold: (remainingMs: number) => void,
   ) {
-    host.addController(this);
+    _host.addController(this);
   }
 
   /** Milliseconds left, or `null` when no deadline is set. Computed on every read. */
-  get remainingMs(): number | null {
-    return this.deadline === null ? null : remainingMs(this.deadline, this.offsetMs);
+  get _remainingMs(): number | null {
+    return this._deadline === null ? null : remainingMs(this._deadline, this._offsetMs);
   }
 
   /** Follows a new deadline (or none). Setting the same deadline again keeps the expiry latch. */
-  set(expiresAt: string | null, clockOffsetMs: number): void {
-    if (expiresAt !== this.deadline) {
-      this.expired = false;
-      this.lastRemaining = Infinity;
+  _set(expiresAt: string | null, clockOffsetMs = 0): void {
+    if (expiresAt !== this._deadline) {
+      this._expired = false;
+      this._lastRemaining = Infinity;
     }
-    this.deadline = expiresAt;
-    this.offsetMs = clockOffsetMs;
-    this.tick();
+    this._deadline = expiresAt;
+    this._offsetMs = clockOffsetMs;
+    this._tick();
   }
 
   hostConnected(): void {
-    this.connected = true;
+    this._connected = true;
     // A background tab's timers are throttled to once a minute or worse; catch up on return.
-    document.addEventListener('visibilitychange', this.handleVisibility);
-    this.tick();
+    document.addEventListener('visibilitychange', this._tick);
+    this._tick();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    document.removeEventListener('visibilitychange', this.handleVisibility);
-    clearTimeout(this.timer);
+    this._connected = false;
+    document.removeEventListener('visibilitychange', this._tick);
+    clearTimeout(this._timer);
   }
 
-  private readonly handleVisibility = (): void => {
-    if (document.visibilityState === 'visible') this.tick();
-  };
+  /** Repaints and re-arms; also the `visibilitychange` listener (a hidden page just ticks once more). */
+  private readonly _tick = (): void => {
+    clearTimeout(this._timer);
+    const remaining = this._remainingMs;
+    if (remaining === null || !this._connected) return;
 
-  private tick = (): void => {
-    clearTimeout(this.timer);
-    const remaining = this.remainingMs;
-    if (remaining === null || !this.connected) return;
-
-    const crossed = crossedThreshold(this.lastRemaining, remaining);
-    this.lastRemaining = remaining;
-    this.host.requestUpdate();
-    if (crossed !== null) this.options.onThreshold?.(remaining);
+    const crossed = crossedThreshold(this._lastRemaining, remaining);
+    this._lastRemaining = remaining;
+    this._host.requestUpdate();
+    if (crossed !== null) this._onThreshold(remaining);
 
     if (remaining <= 0) {
-      if (!this.expired) {
-        this.expired = true;
-        this.options.onExpire();
+      if (!this._expired) {
+        this._expired = true;
+        this._onExpire();
       }
       return;
     }
     // Wake just after the displayed second changes (the display rounds up, see formatCountdown).
-    const untilNextSecond = remaining % 1000 || 1000;
-    this.timer = setTimeout(this.tick, untilNextSecond + 5);
+    this._timer = setTimeout(this._tick, (remaining % 1000 || 1000) + 5);
   };
 }

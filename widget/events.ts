@@ -53,69 +53,52 @@ export interface ConnectpspError {
   field?: string;
 }
 
-const OPTIONS = { bubbles: true, composed: true } as const;
+/** Every event bubbles and is composed; `eventName` is its type, for `addEventListener`. */
+function widgetEvent<Detail>(type: string, cancelable?: boolean) {
+  return class extends CustomEvent<Detail> {
+    static readonly eventName = type;
+    constructor(detail: Detail) {
+      super(type, { bubbles: true, composed: true, cancelable, detail });
+    }
+  };
+}
 
 /** The status changed (including the first status after loading). */
-export class ConnectpspStatusEvent extends CustomEvent<{
+export class ConnectpspStatusEvent extends widgetEvent<{
   checkoutId: string;
   status: WidgetStatus;
   previous: WidgetStatus | null;
-}> {
-  static readonly eventName = 'connectpsp-status';
-  constructor(detail: ConnectpspStatusEvent['detail']) {
-    super(ConnectpspStatusEvent.eventName, { ...OPTIONS, detail });
-  }
-}
+}>('connectpsp-status') {}
 
 /** The checkout was paid. Fires once per checkout in this browser, whatever reconnects or reloads. */
-export class ConnectpspPaidEvent extends CustomEvent<{
+export class ConnectpspPaidEvent extends widgetEvent<{
   checkoutId: string;
   /** Integer centavos. */
   amount: number;
   /** The PIX end-to-end id (`E` + ISPB + UTC time + 11 characters), when known. */
   endToEndId: string | null;
   paidAt: string | null;
-}> {
-  static readonly eventName = 'connectpsp-paid';
-  constructor(detail: ConnectpspPaidEvent['detail']) {
-    super(ConnectpspPaidEvent.eventName, { ...OPTIONS, detail });
-  }
-}
+}>('connectpsp-paid') {}
 
 /** The shown PIX code expired unpaid. Fires once per charge; the payer can generate a new code. */
-export class ConnectpspExpiredEvent extends CustomEvent<{
+export class ConnectpspExpiredEvent extends widgetEvent<{
   checkoutId: string;
   transactionId: string | null;
   expiresAt: string | null;
-}> {
-  static readonly eventName = 'connectpsp-expired';
-  constructor(detail: ConnectpspExpiredEvent['detail']) {
-    super(ConnectpspExpiredEvent.eventName, { ...OPTIONS, detail });
-  }
-}
+}>('connectpsp-expired') {}
 
 /** Something failed; `detail.reason` says what. The widget shows it and never throws into the page. */
-export class ConnectpspErrorEvent extends CustomEvent<ConnectpspError & { checkoutId: string | null }> {
-  static readonly eventName = 'connectpsp-error';
-  constructor(detail: ConnectpspErrorEvent['detail']) {
-    super(ConnectpspErrorEvent.eventName, { ...OPTIONS, detail });
-  }
-}
+export class ConnectpspErrorEvent extends widgetEvent<ConnectpspError & { checkoutId: string | null }>('connectpsp-error') {}
 
 /**
  * The widget is about to send the payer to their bank (Pix via Open Finance). Cancelable: call
  * `preventDefault()` to navigate yourself (an SPA router, a popup); the widget then does nothing.
  */
-export class ConnectpspRedirectEvent extends CustomEvent<{
+export class ConnectpspRedirectEvent extends widgetEvent<{
   checkoutId: string;
   method: 'open_finance';
   url: string;
-}> {
-  static readonly eventName = 'connectpsp-redirect';
-  constructor(detail: ConnectpspRedirectEvent['detail']) {
-    super(ConnectpspRedirectEvent.eventName, { ...OPTIONS, cancelable: true, detail });
-  }
-}
+}>('connectpsp-redirect', true) {}
 
 declare global {
   // GlobalEventHandlersEventMap is the base of HTMLElementEventMap, DocumentEventMap and

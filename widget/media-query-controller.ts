@@ -2,29 +2,28 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /** Tracks one media query and repaints its host when the answer changes. */
 export class MediaQueryController implements ReactiveController {
-  private list: MediaQueryList | null = null;
-  matches = false;
+  private _list: MediaQueryList | undefined;
+  _matches = false;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly query: string,
+    private readonly _host: ReactiveControllerHost,
+    private readonly _query: string,
   ) {
-    host.addController(this);
+    _host.addController(this);
   }
 
   hostConnected(): void {
-    this.list = typeof matchMedia === 'function' ? matchMedia(this.query) : null;
-    this.matches = this.list?.matches ?? false;
-    this.list?.addEventListener('change', this.handleChange);
+    this._list = window.matchMedia?.(this._query);
+    this._matches = !!this._list?.matches;
+    this._list?.addEventListener('change', this._change);
   }
 
   hostDisconnected(): void {
-    this.list?.removeEventListener('change', this.handleChange);
-    this.list = null;
+    this._list?.removeEventListener('change', this._change);
   }
 
-  private readonly handleChange = (event: MediaQueryListEvent): void => {
-    this.matches = event.matches;
-    this.host.requestUpdate();
+  private readonly _change = (event: MediaQueryListEvent): void => {
+    this._matches = event.matches;
+    this._host.requestUpdate();
   };
 }

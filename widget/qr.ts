@@ -6,8 +6,10 @@
  * there to stop (ANCHORS.md §10.5). Here `qrcode` only computes the module matrix; the markup is one
  * `<path>` whose `d` is a number-only string we build, bound as an attribute by Lit.
  */
-import { html, svg, type TemplateResult } from 'lit';
+import { html, type TemplateResult } from 'lit';
 import { create } from 'qrcode/lib/core/qrcode.js';
+
+import { qrSegments } from './qr-segments.js';
 
 /** Modules of light margin on each side. The QR spec asks for 4; scanners struggle with less. */
 export const QUIET_ZONE = 4;
@@ -24,7 +26,7 @@ export interface QrMatrix {
  * version whose modules stay large on a phone screen, and still survives glare.
  */
 export function qrMatrix(text: string): QrMatrix {
-  const { modules } = create(text, { errorCorrectionLevel: 'M' });
+  const { modules } = create(qrSegments(text), { errorCorrectionLevel: 'M' });
   return { size: modules.size, dark: (row, col) => Boolean(modules.get(row, col)) };
 }
 
@@ -32,18 +34,14 @@ export function qrMatrix(text: string): QrMatrix {
  * An SVG path that paints every dark module: one `M x y h w v 1 h -w z` rectangle per horizontal run,
  * offset by the quiet zone. Runs keep the path ~5× shorter than one square per module.
  */
-export function qrPath(matrix: QrMatrix): string {
+export function qrPath({ size, dark }: QrMatrix): string {
   let d = '';
-  for (let row = 0; row < matrix.size; row++) {
-    let col = 0;
-    while (col < matrix.size) {
-      if (!matrix.dark(row, col)) {
-        col++;
-        continue;
-      }
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size; col++) {
+      if (!dark(row, col)) continue;
       const start = col;
-      while (col < matrix.size && matrix.dark(row, col)) col++;
-      const width = col - start;
+      while (col + 1 < size && dark(row, col + 1)) col++;
+      const width = col + 1 - start;
       d += `M${start + QUIET_ZONE} ${row + QUIET_ZONE}h${width}v1h${-width}z`;
     }
   }
@@ -52,20 +50,14 @@ export function qrPath(matrix: QrMatrix): string {
 
 /**
  * The QR as an inline `<svg>` with an accessible name. Always dark on white, in light and dark
- * themes alike: some scanners cannot read inverted codes.
+ * themes alike: some scanners cannot read inverted codes. (Inside an HTML template the parser puts
+ * `<svg>` and its children in the SVG namespace.)
  */
 export function renderQr(text: string, label: string): TemplateResult {
   const matrix = qrMatrix(text);
   const side = matrix.size + 2 * QUIET_ZONE;
-  return html`<svg
-    part="qr"
-    class="qr"
-    role="img"
-    aria-label=${label}
-    viewBox="0 0 ${side} ${side}"
-    shape-rendering="crispEdges"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    ${svg`<rect width=${side} height=${side} fill="#fff"></rect><path d=${qrPath(matrix)} fill="#000"></path>`}
+  return html`<svg part="qr" class="qr" role="img" aria-label=${label} viewBox="0 0 ${side} ${side}" shape-rendering="crispEdges">
+    <rect width="100%" height="100%" fill="#fff"></rect>
+    <path d=${qrPath(matrix)}></path>
   </svg>`;
 }

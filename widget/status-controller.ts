@@ -32,18 +32,8 @@ export interface StatusSnapshot {
   activeCharge: ActiveChargeView | null;
   endToEndId: string | null;
   paidAt: string | null;
-  source: 'stream' | 'poll';
   /** Server clock minus device clock, measured by a poll; absent on stream frames. */
   clockOffsetMs?: number | null;
-}
-
-export interface StatusControllerOptions {
-  onSnapshot: (snapshot: StatusSnapshot) => void;
-  onConnectionChange?: (state: ConnectionState) => void;
-  /** The server refused us for good (401/404): following cannot succeed by retrying. */
-  onFatal: (error: ConnectpspError) => void;
-  /** Randomness for jitter; tests pass a constant. */
-  random?: () => number;
 }
 
 export const POLL_INTERVAL_MS = 2_000;
@@ -69,247 +59,227 @@ export function nextStreamRetryDelay(attempt: number): number {
   return Math.min(MAX_STREAM_RETRY_MS, 10_000 * 2 ** Math.max(0, attempt - 1));
 }
 
-/** Failures that retrying cannot fix. */
-const FATAL_REASONS: ReadonlySet<ConnectpspError['reason']> = new Set(['unauthorized', 'not_found']);
-
 export class StatusController implements ReactiveController {
-  private api: ApiClient | null = null;
-  private stream: EventSource | null = null;
-  private streamOpen = false;
-  private streamAttempts = 0;
-  private lastEventId = 0;
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
-  private streamTimer: ReturnType<typeof setTimeout> | undefined;
-  private pollAbort: AbortController | null = null;
-  private pollFailures = 0;
-  private pollingSince: number | null = null;
-  /** Bumped by {@link discardPending}; a poll that started in an older generation is ignored. */
-  private generation = 0;
-  private connected = false;
-  private state: ConnectionState = 'idle';
+  private _api: ApiClient | null = null;
+  private _stream: EventSource | null = null;
+  private _streamOpen = false;
+  private _streamAttempts = 0;
+  private _lastEventId = 0;
+  private _pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private _streamTimer: ReturnType<typeof setTimeout> | undefined;
+  private _pollAbort: AbortController | null = null;
+  private _pollFailures = 0;
+  private _pollingSince: number | null = null;
+  /** Bumped by {@link _discardPending}; a poll that started in an older generation is ignored. */
+  private _generation = 0;
+  private _connected = false;
+  private _state: ConnectionState = 'idle';
 
   constructor(
     host: ReactiveControllerHost,
-    private readonly options: StatusControllerOptions,
+    private readonly _onSnapshot: (snapshot: StatusSnapshot) => void,
+    private readonly _onConnectionChange: (state: ConnectionState) => void,
+    /** The server refused us for good (401/404): following cannot succeed by retrying. */
+    private readonly _onFatal: (error: ConnectpspError) => void,
   ) {
     host.addController(this);
   }
 
   /** How the widget currently hears about the payment. */
-  get connection(): ConnectionState {
-    return this.state;
+  get _connection(): ConnectionState {
+    return this._state;
   }
 
   /** True while the controller is following a checkout (not stopped, not final). */
-  get following(): boolean {
-    return this.api !== null;
+  get _following(): boolean {
+    return !!this._api;
   }
 
   /** Starts following the checkout behind `api`, stream first. Restarts if already following. */
-  follow(api: ApiClient): void {
-    this.stop('idle');
-    this.api = api;
-    this.lastEventId = 0;
-    this.streamAttempts = 0;
-    if (this.connected) this.openStream();
+  _follow(api: ApiClient): void {
+    this._stop();
+    this._api = api;
+    this._lastEventId = this._streamAttempts = 0;
+    if (this._connected) this._openStream();
   }
 
   /** Stops following: closes the stream, cancels polls and timers. */
-  stop(state: ConnectionState = 'idle'): void {
-    this.api = null;
-    this.suspend();
-    this.setState(state);
+  _stop(state: ConnectionState = 'idle'): void {
+    this._api = null;
+    this._suspend();
+    this._setState(state);
   }
 
   /**
    * Asks the server right now instead of waiting for the next poll; reopens the stream if it was
-   * given up. Called on return to the page and when the local countdown reaches zero.
+   * given up. Called on return to the page, when it comes back online, and when the local countdown
+   * reaches zero.
    */
-  checkNow(): void {
-    if (!this.api || !this.connected) return;
-    if (!this.stream) {
-      clearTimeout(this.streamTimer);
-      this.openStream();
+  _checkNow = (): void => {
+    if (!this._api || !this._connected) return;
+    if (!this._stream) {
+      clearTimeout(this._streamTimer);
+      this._openStream();
     }
-    void this.poll();
-  }
+    void this._poll();
+  };
 
   /**
    * Forgets polls already in flight. The element calls this before it changes the checkout itself
    * (a new code after expiry), so an answer that left the server before the change cannot undo it.
    */
-  discardPending(): void {
-    this.generation++;
-    this.pollAbort?.abort();
+  _discardPending(): void {
+    this._generation++;
+    this._pollAbort?.abort();
   }
 
   hostConnected(): void {
-    this.connected = true;
-    document.addEventListener('visibilitychange', this.handleVisibilityChange);
-    window.addEventListener('pageshow', this.handlePageShow);
-    window.addEventListener('pagehide', this.handlePageHide);
-    window.addEventListener('online', this.handleOnline);
-    if (this.api && !this.stream) this.openStream();
+    this._connected = true;
+    this._listen('addEventListener');
+    if (this._api && !this._stream) this._openStream();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    document.removeEventListener('visibilitychange', this.handleVisibilityChange);
-    window.removeEventListener('pageshow', this.handlePageShow);
-    window.removeEventListener('pagehide', this.handlePageHide);
-    window.removeEventListener('online', this.handleOnline);
-    this.suspend();
+    this._connected = false;
+    this._listen('removeEventListener');
+    this._suspend();
   }
 
-  private readonly handleVisibilityChange = (): void => {
-    if (document.visibilityState === 'visible') this.checkNow();
+  /**
+   * An immediate re-check when the page becomes visible again (the payer is back from the bank
+   * app), is restored from the back/forward cache, or comes back online. Closing the stream on
+   * `pagehide` lets the page enter the back/forward cache; `pageshow` reopens it.
+   */
+  private _listen(method: 'addEventListener' | 'removeEventListener'): void {
+    document[method]('visibilitychange', this._onVisibility);
+    window[method]('pageshow', this._onPageShow as EventListener);
+    window[method]('pagehide', this._closeStream);
+    window[method]('online', this._checkNow);
+  }
+
+  private readonly _onVisibility = (): void => {
+    if (document.visibilityState === 'visible') this._checkNow();
   };
 
-  private readonly handlePageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted) this.checkNow();
+  private readonly _onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted) this._checkNow();
   };
-
-  /** Closing the stream lets the page enter the back/forward cache; `pageshow` reopens it. */
-  private readonly handlePageHide = (): void => {
-    this.closeStream();
-  };
-
-  private readonly handleOnline = (): void => this.checkNow();
 
   /** Closes the stream and cancels every timer and request, keeping what to follow. */
-  private suspend(): void {
-    this.closeStream();
-    clearTimeout(this.pollTimer);
-    clearTimeout(this.streamTimer);
-    this.pollTimer = this.streamTimer = undefined;
-    this.pollAbort?.abort();
-    this.pollAbort = null;
-    this.pollingSince = null;
+  private _suspend(): void {
+    this._closeStream();
+    clearTimeout(this._pollTimer);
+    clearTimeout(this._streamTimer);
+    this._pollAbort?.abort();
+    this._pollAbort = this._pollingSince = null;
   }
 
-  private openStream(): void {
-    if (!this.api) return;
-    this.closeStream();
+  private _openStream(): void {
+    if (!this._api) return;
+    this._closeStream();
     if (typeof EventSource === 'undefined') {
-      this.startPolling();
+      this._startPolling();
       return;
     }
-    this.streamAttempts++;
-    const stream = new EventSource(this.api.eventsUrl());
-    stream.addEventListener('open', this.handleStreamOpen);
-    stream.addEventListener('status', this.handleStreamStatus as EventListener);
-    stream.addEventListener('error', this.handleStreamError);
-    this.stream = stream;
+    this._streamAttempts++;
+    const stream = (this._stream = new EventSource(this._api._eventsUrl()));
+    stream.addEventListener('open', this._onStreamOpen);
+    stream.addEventListener('error', this._onStreamError);
+    stream.addEventListener('status', this._onStreamStatus);
   }
 
-  private closeStream(): void {
-    const stream = this.stream;
-    if (!stream) return;
-    stream.removeEventListener('open', this.handleStreamOpen);
-    stream.removeEventListener('status', this.handleStreamStatus as EventListener);
-    stream.removeEventListener('error', this.handleStreamError);
-    stream.close();
-    this.stream = null;
-    this.streamOpen = false;
-  }
-
-  private readonly handleStreamOpen = (): void => {
-    this.streamOpen = true;
-    this.streamAttempts = 0;
-    // The stream's first frame is the current state, so polling has nothing left to add.
-    clearTimeout(this.pollTimer);
-    this.pollingSince = null;
-    this.pollFailures = 0;
-    this.setState('live');
+  private readonly _closeStream = (): void => {
+    // Nothing it could still say reaches us: the handlers check that it is the current stream.
+    this._stream?.close();
+    this._stream = null;
+    this._streamOpen = false;
   };
 
-  private readonly handleStreamStatus = (event: MessageEvent<string>): void => {
+  private readonly _onStreamOpen = (event: Event): void => {
+    if (event.target !== this._stream) return;
+    this._streamOpen = true;
+    this._streamAttempts = this._pollFailures = 0;
+    // The stream's first frame is the current state, so polling has nothing left to add.
+    clearTimeout(this._pollTimer);
+    this._pollingSince = null;
+    this._setState('live');
+  };
+
+  private readonly _onStreamStatus = (event: MessageEvent<string>): void => {
+    if (event.target !== this._stream) return;
     const id = Number(event.lastEventId);
-    if (Number.isFinite(id) && id > 0) {
-      if (id <= this.lastEventId) return; // a frame we already delivered, replayed by a reconnect
-      this.lastEventId = id;
+    if (id > 0) {
+      if (id <= this._lastEventId) return; // a frame we already delivered, replayed by a reconnect
+      this._lastEventId = id;
     }
     let data: unknown;
     try {
       data = JSON.parse(event.data);
     } catch {
-      data = undefined;
+      // read as malformed below
     }
     const parsed = parseStatusEvent(data);
-    if (!parsed.ok) {
-      // A frame we cannot read must not be silently lost: ask the session instead.
-      void this.poll();
-      return;
-    }
-    const { status, activeCharge, endToEndId, paidAt } = parsed.value;
-    this.deliver({ status, activeCharge, endToEndId, paidAt, source: 'stream' });
+    // A frame we cannot read must not be silently lost: ask the session instead.
+    if (parsed.ok) this._deliver(parsed.value);
+    else void this._poll();
   };
 
-  private readonly handleStreamError = (): void => {
-    if (!this.api) return;
-    this.streamOpen = false;
-    if (this.stream?.readyState === EventSource.CLOSED) {
+  private readonly _onStreamError = (event: Event): void => {
+    if (!this._api || event.target !== this._stream) return;
+    this._streamOpen = false;
+    if (this._stream!.readyState === 2 /* CLOSED */) {
       // The browser gave up (a 204 after a final status, a non-SSE answer, CORS): so do we, for a while.
-      this.closeStream();
-      clearTimeout(this.streamTimer);
-      this.streamTimer = setTimeout(() => this.openStream(), nextStreamRetryDelay(this.streamAttempts));
+      this._closeStream();
+      clearTimeout(this._streamTimer);
+      this._streamTimer = setTimeout(() => this._openStream(), nextStreamRetryDelay(this._streamAttempts));
     }
     // While the browser retries the stream on its own (readyState CONNECTING), polls cover the gap.
-    if (this.state !== 'polling') this.setState('reconnecting');
-    this.startPolling();
+    if (this._state !== 'polling') this._setState('reconnecting');
+    this._startPolling();
   };
 
-  private startPolling(): void {
-    if (this.pollingSince !== null) return;
-    this.pollingSince = Date.now();
-    void this.poll();
+  private _startPolling(): void {
+    if (this._pollingSince !== null) return;
+    this._pollingSince = Date.now();
+    void this._poll();
   }
 
-  private async poll(): Promise<void> {
-    const api = this.api;
-    if (!api || this.pollAbort) return; // no overlapping polls
-    clearTimeout(this.pollTimer);
-    const generation = this.generation;
-    const abort = new AbortController();
-    this.pollAbort = abort;
-    const result = await api.getSession(abort.signal);
-    if (this.pollAbort === abort) this.pollAbort = null;
-    if (abort.signal.aborted || api !== this.api || generation !== this.generation) {
-      if (api === this.api && !this.streamOpen && this.pollingSince !== null) this.schedulePoll();
-      return;
+  private async _poll(): Promise<void> {
+    const api = this._api;
+    if (!api || this._pollAbort) return; // no overlapping polls
+    clearTimeout(this._pollTimer);
+    const generation = this._generation;
+    const abort = (this._pollAbort = new AbortController());
+    const result = await api._getSession(abort.signal);
+    if (this._pollAbort === abort) this._pollAbort = null;
+    if (api !== this._api) return;
+    if (!abort.signal.aborted && generation === this._generation) {
+      if (result.ok) {
+        this._pollFailures = 0;
+        if (!this._streamOpen) this._setState('polling');
+        const { session, clockOffsetMs } = result.value;
+        this._deliver({ ...session, clockOffsetMs });
+      } else if (result.error.reason === 'unauthorized' || result.error.reason === 'not_found') {
+        this._stop();
+        this._onFatal(result.error);
+      } else {
+        this._pollFailures++;
+        if (!this._streamOpen) this._setState('reconnecting');
+      }
     }
-
-    if (result.ok) {
-      this.pollFailures = 0;
-      if (!this.streamOpen) this.setState('polling');
-      const { session, clockOffsetMs } = result.value;
-      const { status, activeCharge, endToEndId, paidAt } = session;
-      this.deliver({ status, activeCharge, endToEndId, paidAt, source: 'poll', clockOffsetMs });
-    } else if (FATAL_REASONS.has(result.error.reason)) {
-      this.stop('idle');
-      this.options.onFatal(result.error);
-      return;
-    } else {
-      this.pollFailures++;
-      if (!this.streamOpen) this.setState('reconnecting');
+    if (this._api && !this._streamOpen && this._pollingSince !== null) {
+      const pollingFor = Date.now() - this._pollingSince;
+      clearTimeout(this._pollTimer);
+      this._pollTimer = setTimeout(() => void this._poll(), nextPollDelay(this._pollFailures, pollingFor));
     }
-    if (this.api && !this.streamOpen && this.pollingSince !== null) this.schedulePoll();
   }
 
-  private schedulePoll(): void {
-    clearTimeout(this.pollTimer);
-    const pollingFor = Date.now() - (this.pollingSince ?? Date.now());
-    this.pollTimer = setTimeout(() => void this.poll(), nextPollDelay(this.pollFailures, pollingFor, this.options.random));
+  private _deliver(snapshot: StatusSnapshot): void {
+    this._onSnapshot(snapshot);
+    if (isFinalForPayer(snapshot.status) && this._api) this._stop('closed');
   }
 
-  private deliver(snapshot: StatusSnapshot): void {
-    this.options.onSnapshot(snapshot);
-    if (isFinalForPayer(snapshot.status) && this.api) this.stop('closed');
-  }
-
-  private setState(state: ConnectionState): void {
-    if (state === this.state) return;
-    this.state = state;
-    this.options.onConnectionChange?.(state);
+  private _setState(state: ConnectionState): void {
+    if (state !== this._state) this._onConnectionChange((this._state = state));
   }
 }

@@ -17,7 +17,6 @@ export const styles = css`
     --_accent: var(--connectpsp-accent, light-dark(#00695c, #5fd3c3));
     --_accent-contrast: var(--connectpsp-accent-contrast, light-dark(#ffffff, #002b26));
     --_radius: var(--connectpsp-radius, 12px);
-    --_font: var(--connectpsp-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     --_qr-size: var(--connectpsp-qr-size, 14rem);
     --_background: var(--connectpsp-background, light-dark(#ffffff, #1c1c1e));
     --_foreground: var(--connectpsp-foreground, light-dark(#1b1b1f, #f2f2f4));
@@ -29,7 +28,7 @@ export const styles = css`
 
     color-scheme: var(--connectpsp-color-scheme, light dark);
     display: block;
-    font-family: var(--_font);
+    font-family: var(--connectpsp-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: 1rem;
     line-height: 1.45;
     color: var(--_foreground);
@@ -39,9 +38,7 @@ export const styles = css`
     display: none;
   }
 
-  *,
-  *::before,
-  *::after {
+  * {
     box-sizing: border-box;
   }
 
@@ -56,7 +53,6 @@ export const styles = css`
   }
 
   h2,
-  h3,
   p {
     margin: 0;
   }
@@ -73,10 +69,6 @@ export const styles = css`
     border-bottom: 1px solid var(--_border);
   }
 
-  .merchant,
-  .description,
-  .hint,
-  .receiver,
   .muted {
     color: var(--_muted);
     font-size: 0.9375rem;
@@ -154,8 +146,7 @@ export const styles = css`
     border: 2px solid var(--_danger);
   }
 
-  .field-error,
-  .error-text {
+  .field-error {
     color: var(--_danger);
     font-size: 0.9375rem;
   }
@@ -277,25 +268,17 @@ export const styles = css`
     position: absolute;
     width: 1px;
     height: 1px;
-    margin: -1px;
-    padding: 0;
     overflow: hidden;
-    clip: rect(0 0 0 0);
     clip-path: inset(50%);
     white-space: nowrap;
-    border: 0;
   }
 
+  /* Nothing else moves: no transitions, no smooth scrolling. */
   @media (prefers-reduced-motion: reduce) {
     .spinner {
       animation: none;
       border-top-color: var(--_border);
       border-right-color: var(--_accent);
-    }
-
-    * {
-      transition: none !important;
-      scroll-behavior: auto !important;
     }
   }
 `;

@@ -1,19 +1,18 @@
 /**
  * Runtime checks of what the companion server sends, written by hand so that no schema library
- * reaches the browser bundle. The server validates the same shapes with zod; here we only need to
- * know that an answer is safe to render, and to say precisely what is wrong when it is not.
+ * reaches the browser bundle. The server validates the full shapes with zod; here we check the
+ * fields the widget uses — their types, and the values that would mislead the payer if wrong
+ * (status, amount, dates, the Copia e Cola text) — and say precisely which one is wrong.
  *
- * Readers are tolerant where the contract may grow (unknown fields are ignored, unknown payment
- * methods are dropped) and strict where a wrong value would mislead the payer (status, amount,
- * dates, the Copia e Cola text).
+ * Readers rebuild each object from the fields they checked (missing nullable fields become `null`)
+ * and are tolerant where the contract may grow: unknown fields are dropped, unknown payment methods
+ * are filtered out.
  */
 import {
-  CHECKOUT_STATUSES,
-  PAYMENT_METHODS,
+  TRANSITIONS,
   type ActiveChargeView,
-  type ChargeStatus,
   type CheckoutSession,
-  type ErrorBody,
+  type CheckoutStatus,
   type ErrorType,
   type PaymentMethod,
   type PixChargeView,
@@ -22,152 +21,158 @@ import {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-const CHARGE_STATUSES: readonly ChargeStatus[] = ['awaiting_payment', 'paid', 'expired', 'refunded', 'cancelled'];
-const ERROR_TYPES: readonly ErrorType[] = [
-  'invalid_request',
-  'unauthorized',
-  'not_found',
-  'conflict',
-  'payload_too_large',
-  'rate_limited',
-  'gateway_error',
-  'internal_error',
-];
+/** What the widget reads of a session (`GET /v1/checkouts/:id/session`). */
+export type SessionView = Pick<
+  CheckoutSession,
+  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'serverTime'
+>;
+
+/** What the widget reads of an SSE `status` frame. */
+export type StatusEventView = Pick<StatusEventData, 'status' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'at'>;
+
+export interface ErrorBodyView {
+  type: ErrorType;
+  message: string;
+  field: string | null;
+}
 
 /** Thrown inside a reader and caught at its boundary; never leaves this module. */
 class Invalid extends Error {}
 
-type Json = Record<string, unknown>;
+/** Checks (and returns) one value; `path` names it in the problem. */
+type Reader<T> = (value: unknown, path: string) => T;
 
-function record(value: unknown, path: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(`${path} must be an object`);
-  return value as Json;
-}
+const invalid = (path: string, what: string): never => {
+  throw new Invalid(`${path} must be ${what}`);
+};
 
-function string(o: Json, key: string, path: string): string {
-  const value = o[key];
-  if (typeof value !== 'string') throw new Invalid(`${path}.${key} must be a string`);
-  return value;
-}
+const string: Reader<string> = (v, path) => (typeof v === 'string' ? v : invalid(path, 'a string'));
 
-function nullableString(o: Json, key: string, path: string): string | null {
-  return o[key] === null || o[key] === undefined ? null : string(o, key, path);
-}
+const nonEmpty: Reader<string> = (v, path) => (string(v, path) ? (v as string) : invalid(path, 'a non-empty string'));
 
-function date(o: Json, key: string, path: string): string {
-  const value = string(o, key, path);
-  if (Number.isNaN(Date.parse(value))) throw new Invalid(`${path}.${key} must be an ISO date, got "${value}"`);
-  return value;
-}
+const date: Reader<string> = (v, path) => (isNaN(Date.parse(string(v, path))) ? invalid(path, 'an ISO date') : (v as string));
 
-function nullableDate(o: Json, key: string, path: string): string | null {
-  return o[key] === null || o[key] === undefined ? null : date(o, key, path);
-}
+const centavos: Reader<number> = (v, path) =>
+  Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : invalid(path, 'a non-negative integer (centavos)');
 
-function centavos(o: Json, key: string, path: string): number {
-  const value = o[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new Invalid(`${path}.${key} must be a non-negative integer (centavos)`);
-  }
-  return value;
-}
+const boolean: Reader<boolean> = (v, path) => (typeof v === 'boolean' ? v : invalid(path, 'a boolean'));
 
-function oneOf<T extends string>(o: Json, key: string, allowed: readonly T[], path: string): T {
-  const value = o[key];
-  if (!allowed.includes(value as T)) throw new Invalid(`${path}.${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
+const oneOf =
+  <T extends string>(allowed: readonly T[]): Reader<T> =>
+  (v, path) =>
+    allowed.includes(v as T) ? (v as T) : invalid(path, `one of ${allowed}`);
 
-function guard<T>(read: () => T): Parsed<T> {
+const nullable =
+  <T>(read: Reader<T>): Reader<T | null> =>
+  (v, path) =>
+    v == null ? null : read(v, path);
+
+/** An object with exactly the fields of `shape`, each read by its reader. */
+const object =
+  <T>(shape: { [K in keyof T]: Reader<T[K]> }): Reader<T> =>
+  (v, path) => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) invalid(path, 'an object');
+    const out = {} as T;
+    for (const key in shape) out[key] = shape[key]((v as Record<string, unknown>)[key], `${path}.${key}`);
+    return out;
+  };
+
+const METHODS: readonly PaymentMethod[] = ['pix', 'open_finance'];
+const checkoutStatus = oneOf(Object.keys(TRANSITIONS) as CheckoutStatus[]);
+
+const chargeCommon = object({
+  transactionId: string,
+  method: oneOf(METHODS),
+  status: string,
+  amount: centavos,
+  expiresAt: date,
+  createdAt: date,
+});
+
+const charge: Reader<ActiveChargeView> = (v, path) => {
+  const common = chargeCommon(v, path);
+  const rest = common.method === 'pix' ? object({ copyAndPaste: nonEmpty })(v, path) : object({ paymentUrl: string })(v, path);
+  return { ...common, ...rest } as ActiveChargeView;
+};
+
+const activeCharge = nullable(charge);
+
+const session = object<SessionView>({
+  status: checkoutStatus,
+  amount: centavos,
+  currency: oneOf(['BRL'] as const),
+  description: nullable(string),
+  merchantName: string,
+  // A newer server may offer methods this widget does not know; offering fewer is safe.
+  methods: (v, path) => (Array.isArray(v) ? v.filter((m): m is PaymentMethod => METHODS.includes(m)) : invalid(path, 'an array')),
+  payerRequired: boolean,
+  activeCharge,
+  endToEndId: nullable(string),
+  paidAt: nullable(date),
+  serverTime: date,
+});
+
+const statusEvent = object<StatusEventView>({
+  status: checkoutStatus,
+  activeCharge,
+  endToEndId: nullable(string),
+  paidAt: nullable(date),
+  at: date,
+});
+
+/** Every `ErrorBody` type, mapped to the reason the widget reports. */
+export const REASON_BY_ERROR_TYPE = {
+  invalid_request: 'invalid_request',
+  payload_too_large: 'invalid_request',
+  unauthorized: 'unauthorized',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  rate_limited: 'rate_limited',
+  gateway_error: 'gateway_error',
+  internal_error: 'server_error',
+} as const satisfies Record<ErrorType, string>;
+
+const errorBody = object({
+  error: object<ErrorBodyView>({
+    type: oneOf(Object.keys(REASON_BY_ERROR_TYPE) as ErrorType[]),
+    message: string,
+    field: nullable(string),
+  }),
+});
+
+function guard<T>(read: Reader<T>, value: unknown, path: string): Parsed<T> {
   try {
-    return { ok: true, value: read() };
+    return { ok: true, value: read(value, path) };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, problem: error.message };
     throw error;
   }
 }
 
-function readActiveCharge(value: unknown, path: string): ActiveChargeView | null {
-  if (value === null || value === undefined) return null;
-  const o = record(value, path);
-  const common = {
-    transactionId: string(o, 'transactionId', path),
-    status: oneOf(o, 'status', CHARGE_STATUSES, path),
-    amount: centavos(o, 'amount', path),
-    expiresAt: date(o, 'expiresAt', path),
-    createdAt: date(o, 'createdAt', path),
-  };
-  const method = oneOf(o, 'method', PAYMENT_METHODS, path);
-  if (method === 'pix') {
-    const copyAndPaste = string(o, 'copyAndPaste', path);
-    if (copyAndPaste.length === 0) throw new Invalid(`${path}.copyAndPaste must not be empty`);
-    return { ...common, method, copyAndPaste };
-  }
-  return { ...common, method, paymentUrl: string(o, 'paymentUrl', path) };
-}
-
 /** `GET /v1/checkouts/:id/session`. */
-export function parseSession(value: unknown): Parsed<CheckoutSession> {
-  return guard(() => {
-    const o = record(value, 'session');
-    const methods = o.methods;
-    if (!Array.isArray(methods)) throw new Invalid('session.methods must be an array');
-    if (typeof o.payerRequired !== 'boolean') throw new Invalid('session.payerRequired must be a boolean');
-    return {
-      id: string(o, 'id', 'session'),
-      status: oneOf(o, 'status', CHECKOUT_STATUSES, 'session'),
-      amount: centavos(o, 'amount', 'session'),
-      currency: oneOf(o, 'currency', ['BRL'] as const, 'session'),
-      description: nullableString(o, 'description', 'session'),
-      merchantName: string(o, 'merchantName', 'session'),
-      // A newer server may offer methods this widget does not know; offering fewer is safe.
-      methods: methods.filter((m): m is PaymentMethod => PAYMENT_METHODS.includes(m as PaymentMethod)),
-      payerRequired: o.payerRequired,
-      activeCharge: readActiveCharge(o.activeCharge, 'session.activeCharge'),
-      endToEndId: nullableString(o, 'endToEndId', 'session'),
-      paidAt: nullableDate(o, 'paidAt', 'session'),
-      refundEndToEndId: nullableString(o, 'refundEndToEndId', 'session'),
-      refundedAt: nullableDate(o, 'refundedAt', 'session'),
-      serverTime: date(o, 'serverTime', 'session'),
-    };
-  });
+export function parseSession(value: unknown): Parsed<SessionView> {
+  return guard(session, value, 'session');
 }
 
 /** `POST /v1/checkouts/:id/pix`. */
 export function parsePixCharge(value: unknown): Parsed<PixChargeView> {
-  return guard(() => {
-    const charge = readActiveCharge(record(value, 'charge'), 'charge');
-    if (charge?.method !== 'pix') throw new Invalid('charge.method must be pix');
-    return charge;
-  });
+  return guard(
+    (v, path) => {
+      const read = charge(v, path);
+      return read.method === 'pix' ? read : invalid(`${path}.method`, 'pix');
+    },
+    value,
+    'charge',
+  );
 }
 
 /** The `data` of an SSE `status` event, already JSON-parsed. */
-export function parseStatusEvent(value: unknown): Parsed<StatusEventData> {
-  return guard(() => {
-    const o = record(value, 'event');
-    return {
-      checkoutId: string(o, 'checkoutId', 'event'),
-      status: oneOf(o, 'status', CHECKOUT_STATUSES, 'event'),
-      previous: o.previous === null || o.previous === undefined ? null : oneOf(o, 'previous', CHECKOUT_STATUSES, 'event'),
-      activeCharge: readActiveCharge(o.activeCharge, 'event.activeCharge'),
-      endToEndId: nullableString(o, 'endToEndId', 'event'),
-      paidAt: nullableDate(o, 'paidAt', 'event'),
-      refundEndToEndId: nullableString(o, 'refundEndToEndId', 'event'),
-      refundedAt: nullableDate(o, 'refundedAt', 'event'),
-      at: date(o, 'at', 'event'),
-    };
-  });
+export function parseStatusEvent(value: unknown): Parsed<StatusEventView> {
+  return guard(statusEvent, value, 'event');
 }
 
 /** The `error` of an `ErrorBody`, or `null` when the body is not one (a proxy's HTML page, say). */
-export function parseErrorBody(value: unknown): ErrorBody['error'] | null {
-  const parsed = guard(() => {
-    const e = record(record(value, 'body').error, 'body.error');
-    const error: ErrorBody['error'] = { type: oneOf(e, 'type', ERROR_TYPES, 'error'), message: string(e, 'message', 'error') };
-    if (typeof e.field === 'string') error.field = e.field;
-    if (typeof e.requestId === 'string') error.requestId = e.requestId;
-    return error;
-  });
-  return parsed.ok ? parsed.value : null;
+export function parseErrorBody(value: unknown): ErrorBodyView | null {
+  const parsed = guard(errorBody, value, 'body');
+  return parsed.ok ? parsed.value.error : null;
 }

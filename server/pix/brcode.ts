@@ -2,13 +2,18 @@
  * PIX BR Code ("Pix Copia e Cola"): build and check the EMV QRCPS-MPM payload that a PIX QR code
  * carries. See PROTOCOLS.md §1 for the field table, the CRC and the static/dynamic split.
  *
- * Pure and dependency-free on purpose: the widget imports this module to check a code before it
- * draws it, so nothing here may pull in zod, Node built-ins or server code.
+ * Pure and dependency-free: nothing here may pull in zod, Node built-ins or server code. The frame —
+ * the TLV walk, 00 first, 63 last with its CRC — lives in `brcode-core.ts`, which the widget imports
+ * on its own to check a code before it draws it; this module builds the full validation on it.
  *
  * A payload is a flat list of TLV data objects, `ID (2 digits) + LEN (2 digits) + VALUE`; objects
  * 26–51 and 62 are templates whose value is itself such a list. The last object is always the CRC,
  * written `6304` + 4 hex digits, computed over everything before those 4 digits.
  */
+
+import { crc16, isProblem, readBrCode, readTlv, type BrCodeProblem, type DataObject } from './brcode-core.js';
+
+export { crc16 };
 
 /** The GUI that marks a merchant-account template as Pix (object 26, sub-field 00). */
 export const PIX_GUI = 'br.gov.bcb.pix';
@@ -39,35 +44,6 @@ const ID = {
 
 const PIX_SUB_ID = { gui: '00', key: '01', message: '02', locationUrl: '25' } as const;
 const ADDITIONAL_SUB_ID = { txid: '05' } as const;
-
-// ---------------------------------------------------------------------------------------------
-// CRC
-// ---------------------------------------------------------------------------------------------
-
-/** CRC-16/CCITT-FALSE lookup table: polynomial 0x1021, no reflection. */
-const CRC_TABLE: Uint16Array = (() => {
-  const table = new Uint16Array(256);
-  for (let byte = 0; byte < 256; byte++) {
-    let crc = byte << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-    table[byte] = crc;
-  }
-  return table;
-})();
-
-const utf8 = new TextEncoder();
-
-/**
- * CRC-16/CCITT-FALSE (init 0xFFFF, xor-out 0) of the UTF-8 bytes of `text`, as 4 uppercase hex
- * digits. For a BR Code, pass everything up to and including the literal `6304`.
- *
- * @example crc16('123456789') === '29B1'
- */
-export function crc16(text: string): string {
-  let crc = 0xffff;
-  for (const byte of utf8.encode(text)) crc = ((crc << 8) & 0xffff) ^ CRC_TABLE[((crc >> 8) ^ byte) & 0xff]!;
-  return crc.toString(16).toUpperCase().padStart(4, '0');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -247,11 +223,6 @@ export interface ParsedBrCode {
 
 export type BrCodeParseResult = { ok: true; value: ParsedBrCode } | { ok: false; reason: string };
 
-interface DataObject {
-  id: string;
-  value: string;
-}
-
 /**
  * Checks a BR Code and reads its fields. Never throws: a malformed code gives `{ ok: false, reason }`
  * with a short plain-English reason ("CRC mismatch: expected 1D3D, got 0000").
@@ -268,20 +239,9 @@ interface DataObject {
 export function parseBrCode(text: string): BrCodeParseResult {
   if (typeof text !== 'string' || text.length === 0) return fail('empty code');
 
-  const objects = readTlv(text);
-  if (typeof objects === 'string') return fail(objects);
-
-  const first = objects[0]!;
-  if (first.id !== ID.payloadFormat || first.value !== '01') {
-    return fail('field 00 (payload format indicator) must come first with value 01');
-  }
-  const last = objects[objects.length - 1]!;
-  if (last.id !== ID.crc || !text.endsWith(ID.crc + '04' + last.value) || !/^[0-9A-Fa-f]{4}$/.test(last.value)) {
-    return fail('field 63 (CRC) must come last, written as 6304 and 4 hex digits');
-  }
-  const expectedCrc = crc16(text.slice(0, -4));
-  const crc = last.value.toUpperCase();
-  if (crc !== expectedCrc) return fail(`CRC mismatch: expected ${expectedCrc}, got ${last.value}`);
+  const objects = readBrCode(text);
+  if (isProblem(objects)) return fail(describeProblem(objects));
+  const crc = objects[objects.length - 1]!.value.toUpperCase();
 
   const byId = new Map<string, string>();
   for (const object of objects) {
@@ -314,7 +274,7 @@ export function parseBrCode(text: string): BrCodeParseResult {
   let txid: string | undefined;
   const additional = byId.get(ID.additionalData);
   if (additional !== undefined) {
-    const sub = readTlv(additional);
+    const sub = readTemplate(additional);
     if (typeof sub === 'string') return fail(`field 62 (additional data) is not a valid template: ${sub}`);
     const reference = sub.find((object) => object.id === ADDITIONAL_SUB_ID.txid)?.value;
     if (reference !== undefined && reference !== NO_TXID) txid = reference;
@@ -339,25 +299,34 @@ function fail(reason: string): { ok: false; reason: string } {
   return { ok: false, reason };
 }
 
-/** Splits a TLV list, or returns why it cannot. Each object needs a 2-digit id and a 2-digit length. */
-function readTlv(text: string): DataObject[] | string {
-  const objects: DataObject[] = [];
-  let at = 0;
-  while (at < text.length) {
-    if (text.length - at < 4) return `truncated data object at position ${at}`;
-    const id = text.slice(at, at + 2);
-    const lengthText = text.slice(at + 2, at + 4);
-    if (!/^\d\d$/.test(id)) return `invalid field id "${id}" at position ${at}`;
-    if (!/^\d\d$/.test(lengthText)) return `invalid length "${lengthText}" for field ${id} at position ${at}`;
-    const length = Number(lengthText);
-    if (length === 0) return `field ${id} has length 00`;
-    const end = at + 4 + length;
-    if (end > text.length) return `field ${id} declares length ${length} but only ${text.length - at - 4} characters remain`;
-    objects.push({ id, value: text.slice(at + 4, end) });
-    at = end;
+/** The core's problem codes, in words. */
+function describeProblem(problem: BrCodeProblem): string {
+  switch (problem[0]) {
+    case 'empty':
+      return 'empty code';
+    case 'truncated':
+      return `truncated data object at position ${problem[1]}`;
+    case 'id':
+      return `invalid field id "${problem[2]}" at position ${problem[1]}`;
+    case 'length':
+      return `invalid length "${problem[3]}" for field ${problem[2]} at position ${problem[1]}`;
+    case 'zero':
+      return `field ${problem[1]} has length 00`;
+    case 'overrun':
+      return `field ${problem[1]} declares length ${problem[2]} but only ${problem[3]} characters remain`;
+    case 'first':
+      return 'field 00 (payload format indicator) must come first with value 01';
+    case 'last':
+      return 'field 63 (CRC) must come last, written as 6304 and 4 hex digits';
+    case 'crc':
+      return `CRC mismatch: expected ${problem[1]}, got ${problem[2]}`;
   }
-  if (objects.length === 0) return 'empty code';
-  return objects;
+}
+
+/** A template's objects, or why they cannot be read. */
+function readTemplate(text: string): DataObject[] | string {
+  const objects = readTlv(text);
+  return isProblem(objects) ? describeProblem(objects) : objects;
 }
 
 interface PixTemplate {
@@ -375,7 +344,7 @@ function findPixTemplate(objects: DataObject[]): PixTemplate | string {
   for (const object of objects) {
     const id = Number(object.id);
     if (id < 26 || id > 51) continue;
-    const sub = readTlv(object.value);
+    const sub = readTemplate(object.value);
     if (typeof sub === 'string') return `field ${object.id} (merchant account) is not a valid template: ${sub}`;
     const get = (subId: string) => sub.find((s) => s.id === subId)?.value;
     if (get(PIX_SUB_ID.gui)?.toLowerCase() !== PIX_GUI) continue;

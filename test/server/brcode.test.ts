@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import * as core from '../../server/pix/brcode-core.js';
 import { crc16, encodeBrCode, formatBrCodeAmount, parseBrCode, type ParsedBrCode } from '../../server/pix/brcode.js';
 
 /** Vectors from PROTOCOLS.md §1.6: payload up to and including `6304`, and its CRC. */
@@ -270,5 +271,29 @@ describe('parseBrCode rejections', () => {
   test('a field 62 that is not valid TLV', () => {
     const tail = TAIL.replace('62070503***', '62050510X');
     assert.match(reasonOf(sealed('000201' + PIX_DYNAMIC_TEMPLATE + tail)), /field 62 \(additional data\) is not a valid template/);
+  });
+});
+
+describe('brcode-core, the frame check the widget ships', () => {
+  test('is where brcode.ts gets its CRC', () => {
+    assert.equal(crc16, core.crc16);
+  });
+
+  test('reads the top-level objects of a valid code', () => {
+    const objects = core.readBrCode(BCB_STATIC + '1D3D');
+    assert.ok(!core.isProblem(objects));
+    assert.deepEqual(objects[0], { id: '00', value: '01' });
+    assert.deepEqual(objects.at(-1), { id: '63', value: '1D3D' });
+    assert.equal(objects.find((object) => object.id === '59')?.value, 'Fulano de Tal');
+  });
+
+  test('names each problem with a short code and its details', () => {
+    assert.deepEqual(core.readBrCode(BCB_STATIC + '0000'), ['crc', '1D3D', '0000']);
+    assert.deepEqual(core.readBrCode('000201' + '5910LOJA'), ['overrun', '59', 10, 4]);
+    assert.deepEqual(core.readBrCode('000201' + '59'), ['truncated', 6]);
+    assert.deepEqual(core.readBrCode('000201AB01x'), ['id', 6, 'AB']);
+    assert.deepEqual(core.readBrCode('000202' + PIX_DYNAMIC_TEMPLATE + TAIL + '6304ABCD'), ['first']);
+    assert.deepEqual(core.readBrCode('000201' + TAIL), ['last']);
+    assert.deepEqual(core.readTlv(''), ['empty']);
   });
 });

@@ -1,11 +1,265 @@
-import { en } from './en.js';
-import { es } from './es.js';
-import { ptBR, type Messages } from './pt-BR.js';
+/**
+ * Every string the widget shows, in Brazilian Portuguese (the default), English and Spanish: one
+ * table, one row per message with the three locales side by side, so a missing or stale translation
+ * shows at a glance and the bundle carries each key once.
+ *
+ * Messages that take values are written with `{0}`, `{1}` and become functions, so a translation can
+ * move the value where its grammar wants it. Status announcements reuse the titles of their screens.
+ */
+import type { WidgetStatus } from '../events.js';
 
-export type { Messages };
+/** The strings of one locale. Pages override any of them with the element's `messages` property. */
+export interface Messages {
+  loading: string;
+  creatingCharge: string;
+  amountLabel: string;
+  payTo: (merchant: string) => string;
+  payerFormTitle: string;
+  payerFormHint: string;
+  nameLabel: string;
+  documentLabel: string;
+  nameRequired: string;
+  documentIncomplete: string;
+  documentInvalid: string;
+  continue: string;
+  formHasErrors: string;
+  methodChoiceTitle: string;
+  methodPix: string;
+  methodOpenFinance: string;
+  methodUnavailable: string;
+  pixTitle: string;
+  scanInstructions: string;
+  copyInstructions: string;
+  qrLabel: string;
+  codeLabel: string;
+  copy: string;
+  copied: string;
+  copyFailed: string;
+  receiver: (name: string, city: string) => string;
+  expiresIn: (time: string) => string;
+  expiresSoon: (time: string) => string;
+  waiting: string;
+  reconnecting: string;
+  paidTitle: string;
+  paidMessage: string;
+  paidAt: (when: string) => string;
+  endToEndLabel: string;
+  expiredTitle: string;
+  expiredMessage: string;
+  newCode: string;
+  refundedTitle: string;
+  refundedMessage: string;
+  cancelledTitle: string;
+  cancelledMessage: string;
+  errorTitle: string;
+  retry: string;
+  errorMissingAttributes: string;
+  errorUnauthorized: string;
+  errorNotFound: string;
+  errorNetwork: string;
+  errorInvalidResponse: string;
+  errorGateway: string;
+  errorRateLimited: string;
+  errorServer: string;
+  errorInvalidBrCode: string;
+  errorUnsupportedMethod: string;
+  errorInvalidRequest: string;
+  errorConflict: string;
+  contactStore: string;
+  /** Spoken by the `aria-live` region when the status changes. */
+  statusAnnouncement: Record<WidgetStatus, string>;
+}
+
+/** pt-BR, en, es. */
+type Row = readonly [string, string, string];
+
+const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
+  // Summary and loading
+  loading: ['Carregando pagamento…', 'Loading payment…', 'Cargando el pago…'],
+  creatingCharge: ['Gerando o código Pix…', 'Generating the Pix code…', 'Generando el código Pix…'],
+  amountLabel: ['Valor', 'Amount', 'Importe'],
+  payTo: ['Pagamento para {0}', 'Payment to {0}', 'Pago a {0}'],
+  // Payer form
+  payerFormTitle: ['Seus dados', 'Your details', 'Tus datos'],
+  payerFormHint: [
+    'O Pix exige o nome e o CPF ou CNPJ de quem paga.',
+    'Pix requires the name and CPF or CNPJ of the payer.',
+    'Pix exige el nombre y el CPF o CNPJ de quien paga.',
+  ],
+  nameLabel: ['Nome completo', 'Full name', 'Nombre completo'],
+  documentLabel: ['CPF ou CNPJ', 'CPF or CNPJ', 'CPF o CNPJ'],
+  nameRequired: ['Informe seu nome completo.', 'Enter your full name.', 'Ingresa tu nombre completo.'],
+  documentIncomplete: [
+    'Informe os 11 dígitos do CPF ou os 14 do CNPJ.',
+    'Enter the 11 digits of a CPF or the 14 of a CNPJ.',
+    'Ingresa los 11 dígitos del CPF o los 14 del CNPJ.',
+  ],
+  documentInvalid: [
+    'Este CPF ou CNPJ não é válido. Confira os dígitos.',
+    'This CPF or CNPJ is not valid. Check the digits.',
+    'Este CPF o CNPJ no es válido. Revisa los dígitos.',
+  ],
+  continue: ['Continuar', 'Continue', 'Continuar'],
+  formHasErrors: ['Corrija os campos destacados.', 'Fix the highlighted fields.', 'Corrige los campos marcados.'],
+  // Method choice
+  methodChoiceTitle: ['Como você quer pagar?', 'How do you want to pay?', '¿Cómo quieres pagar?'],
+  methodPix: ['Pix com QR Code ou Copia e Cola', 'Pix with QR code or Copy and Paste', 'Pix con código QR o Copia e Cola'],
+  methodOpenFinance: [
+    'Pix pelo app do banco (Open Finance)',
+    'Pix in your bank app (Open Finance)',
+    'Pix en la app de tu banco (Open Finance)',
+  ],
+  methodUnavailable: ['Em breve', 'Coming soon', 'Próximamente'],
+  // PIX view
+  pixTitle: ['Pague com Pix', 'Pay with Pix', 'Paga con Pix'],
+  scanInstructions: [
+    'Abra o app do seu banco, escolha Pix › Ler QR Code e aponte a câmera para o código.',
+    'Open your bank app, choose Pix › Scan QR code and point the camera at the code.',
+    'Abre la app de tu banco, elige Pix › Leer código QR y apunta la cámara al código.',
+  ],
+  copyInstructions: [
+    'Copie o código, abra o app do seu banco e escolha Pix › Pix Copia e Cola.',
+    'Copy the code, open your bank app and choose Pix › Pix Copy and Paste (Copia e Cola).',
+    'Copia el código, abre la app de tu banco y elige Pix › Pix Copia e Cola.',
+  ],
+  qrLabel: ['QR Code Pix', 'Pix QR code', 'Código QR de Pix'],
+  codeLabel: ['Código Pix Copia e Cola', 'Pix Copy and Paste code', 'Código Pix Copia e Cola'],
+  copy: ['Copiar código', 'Copy code', 'Copiar código'],
+  copied: ['Código copiado!', 'Code copied!', '¡Código copiado!'],
+  copyFailed: [
+    'Não foi possível copiar. O código está selecionado: copie-o manualmente.',
+    'Could not copy. The code is selected: copy it manually.',
+    'No se pudo copiar. El código está seleccionado: cópialo manualmente.',
+  ],
+  receiver: ['Recebedor: {0} ({1})', 'Receiver: {0} ({1})', 'Beneficiario: {0} ({1})'],
+  expiresIn: ['O código expira em {0}', 'The code expires in {0}', 'El código vence en {0}'],
+  expiresSoon: ['Atenção: o código expira em {0}', 'Heads up: the code expires in {0}', 'Atención: el código vence en {0}'],
+  waiting: ['Aguardando o pagamento…', 'Waiting for the payment…', 'Esperando el pago…'],
+  reconnecting: [
+    'Conexão instável. Continuamos verificando o pagamento…',
+    'Unstable connection. Still checking for your payment…',
+    'Conexión inestable. Seguimos verificando el pago…',
+  ],
+  // Final and terminal states
+  paidTitle: ['Pagamento confirmado', 'Payment confirmed', 'Pago confirmado'],
+  paidMessage: ['Recebemos o seu Pix. Obrigado!', 'We received your Pix. Thank you!', 'Recibimos tu Pix. ¡Gracias!'],
+  paidAt: ['Pago em {0}', 'Paid at {0}', 'Pagado el {0}'],
+  endToEndLabel: ['Identificador da transação (E2E)', 'Transaction identifier (E2E)', 'Identificador de la transacción (E2E)'],
+  expiredTitle: ['O código Pix expirou', 'The Pix code expired', 'El código Pix venció'],
+  expiredMessage: [
+    'Nenhum pagamento foi feito com este código. Gere um novo para continuar.',
+    'No payment was made with this code. Generate a new one to continue.',
+    'No se hizo ningún pago con este código. Genera uno nuevo para continuar.',
+  ],
+  newCode: ['Gerar novo código', 'Generate a new code', 'Generar un código nuevo'],
+  refundedTitle: ['Pagamento devolvido', 'Payment refunded', 'Pago devuelto'],
+  refundedMessage: [
+    'O valor foi devolvido para a sua conta.',
+    'The amount was returned to your account.',
+    'El importe fue devuelto a tu cuenta.',
+  ],
+  cancelledTitle: ['Pagamento cancelado', 'Payment cancelled', 'Pago cancelado'],
+  cancelledMessage: [
+    'A loja cancelou este pagamento. Volte à loja para refazer o pedido.',
+    'The store cancelled this payment. Go back to the store to place the order again.',
+    'La tienda canceló este pago. Vuelve a la tienda para hacer el pedido de nuevo.',
+  ],
+  // Errors: a plain message and a next step
+  errorTitle: ['Não foi possível continuar', 'We could not continue', 'No pudimos continuar'],
+  retry: ['Tentar novamente', 'Try again', 'Intentar de nuevo'],
+  errorMissingAttributes: [
+    'Este pagamento não foi configurado corretamente pela loja.',
+    'The store did not set up this payment correctly.',
+    'La tienda no configuró este pago correctamente.',
+  ],
+  errorUnauthorized: [
+    'Este link de pagamento não é válido ou expirou. Volte à loja e tente de novo.',
+    'This payment link is not valid or has expired. Go back to the store and try again.',
+    'Este enlace de pago no es válido o venció. Vuelve a la tienda e inténtalo de nuevo.',
+  ],
+  errorNotFound: [
+    'Não encontramos este pagamento. Volte à loja e tente de novo.',
+    'We could not find this payment. Go back to the store and try again.',
+    'No encontramos este pago. Vuelve a la tienda e inténtalo de nuevo.',
+  ],
+  errorNetwork: [
+    'Não conseguimos falar com o servidor de pagamento. Verifique sua conexão.',
+    'We could not reach the payment server. Check your connection.',
+    'No pudimos comunicarnos con el servidor de pagos. Revisa tu conexión.',
+  ],
+  errorInvalidResponse: [
+    'O servidor de pagamento respondeu algo inesperado.',
+    'The payment server sent an unexpected answer.',
+    'El servidor de pagos envió una respuesta inesperada.',
+  ],
+  errorGateway: [
+    'O provedor de pagamento está indisponível no momento.',
+    'The payment provider is unavailable right now.',
+    'El proveedor de pagos no está disponible en este momento.',
+  ],
+  errorRateLimited: [
+    'Muitas tentativas em pouco tempo. Aguarde um instante.',
+    'Too many attempts in a short time. Wait a moment.',
+    'Demasiados intentos en poco tiempo. Espera un momento.',
+  ],
+  errorServer: [
+    'O servidor de pagamento teve um problema.',
+    'The payment server had a problem.',
+    'El servidor de pagos tuvo un problema.',
+  ],
+  errorInvalidBrCode: [
+    'O código Pix recebido está corrompido e não foi exibido por segurança.',
+    'The Pix code we received is corrupted and was not shown, for your safety.',
+    'El código Pix recibido está dañado y no se mostró, por tu seguridad.',
+  ],
+  errorUnsupportedMethod: [
+    'Esta forma de pagamento não está disponível aqui.',
+    'This payment method is not available here.',
+    'Este medio de pago no está disponible aquí.',
+  ],
+  errorInvalidRequest: [
+    'Os dados enviados foram recusados.',
+    'The details you sent were refused.',
+    'Los datos enviados fueron rechazados.',
+  ],
+  errorConflict: [
+    'Este pagamento não pode mais ser alterado.',
+    'This payment can no longer be changed.',
+    'Este pago ya no se puede modificar.',
+  ],
+  contactStore: [
+    'Se o problema continuar, fale com a loja.',
+    'If the problem persists, contact the store.',
+    'Si el problema continúa, contacta a la tienda.',
+  ],
+};
+
+/** The two announcements that are not the title of a screen. */
+const ANNOUNCE_OPEN: Row = ['Aguardando seus dados', 'Waiting for your details', 'Esperando tus datos'];
+const ANNOUNCE_AWAITING: Row = ['Código Pix pronto. Aguardando o pagamento', 'Pix code ready. Waiting for the payment', 'Código Pix listo. Esperando el pago'];
+
+function locale(column: 0 | 1 | 2): Messages {
+  const m: Record<string, unknown> = {};
+  for (const [key, row] of Object.entries(TABLE)) {
+    const text = row[column];
+    m[key] = text.includes('{') ? (...values: string[]) => text.replace(/\{(\d)\}/g, (_, i: number) => values[i]!) : text;
+  }
+  const t = m as unknown as Messages;
+  t.statusAnnouncement = {
+    loading: t.loading,
+    open: ANNOUNCE_OPEN[column],
+    awaiting_payment: ANNOUNCE_AWAITING[column],
+    paid: t.paidTitle,
+    expired: t.expiredTitle,
+    refunded: t.refundedTitle,
+    cancelled: t.cancelledTitle,
+    error: t.errorTitle,
+  };
+  return t;
+}
 
 /** Locales the widget ships. pt-BR is the default. */
-export const LOCALES = { 'pt-BR': ptBR, en, es } as const;
+export const LOCALES = { 'pt-BR': locale(0), en: locale(1), es: locale(2) } as const;
 export type Locale = keyof typeof LOCALES;
 export const DEFAULT_LOCALE: Locale = 'pt-BR';
 
@@ -14,14 +268,11 @@ export const DEFAULT_LOCALE: Locale = 'pt-BR';
  * (`en-US` → `en`, `es-MX` → `es`, `pt-PT` → `pt-BR`), else the default. Case-insensitive.
  */
 export function resolveLocale(tag: string | null | undefined): Locale {
-  if (!tag) return DEFAULT_LOCALE;
-  const wanted = tag.trim().toLowerCase();
-  for (const locale of Object.keys(LOCALES) as Locale[]) {
-    if (locale.toLowerCase() === wanted) return locale;
-  }
-  const language = wanted.split(/[-_]/)[0];
-  for (const locale of Object.keys(LOCALES) as Locale[]) {
-    if (locale.toLowerCase().split('-')[0] === language) return locale;
-  }
-  return DEFAULT_LOCALE;
+  const wanted = tag?.trim().toLowerCase() ?? '';
+  const locales = Object.keys(LOCALES) as Locale[];
+  return (
+    locales.find((locale) => locale.toLowerCase() === wanted) ??
+    locales.find((locale) => locale.slice(0, 2) === wanted.split(/[-_]/)[0]) ??
+    DEFAULT_LOCALE
+  );
 }
