@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ROUTES, isFinalForPayer, type CreatedCheckout, type PixChargeView, type StatusEventData } from '../../server/contract.js';
-import { API_KEY } from './helpers.js';
+import { API_KEY, eventually } from './helpers.js';
 import { adminQuery, createTestSchema, pgSkip, type TestSchema } from './postgres-helpers.js';
 import { openSse } from './sse-reader.js';
 
@@ -166,8 +166,12 @@ describe('three instances on one PostgreSQL', { skip: pgSkip, timeout: 90_000 },
       const frame = (await s.next(10_000))!;
       assert.equal(JSON.parse(frame.data).status, 'paid');
     }
-    const deliveries = (await (await fetch(`${sandboxUrl}/sandbox/webhooks`)).json()) as { transactionId: string; url: string; status: number | null }[];
-    const paidWebhook = deliveries.filter((d) => d.transactionId === charge.transactionId);
+    // The sandbox logs an attempt once A has answered it, which can be after the streams got paid.
+    const paidWebhook = await eventually(async () => {
+      const deliveries = (await (await fetch(`${sandboxUrl}/sandbox/webhooks`)).json()) as { transactionId: string; url: string; status: number | null }[];
+      const forCharge = deliveries.filter((d) => d.transactionId === charge.transactionId);
+      return forCharge.length > 0 ? forCharge : undefined;
+    }, 5000, 'the sandbox to log the webhook');
     assert.ok(paidWebhook.length > 0 && paidWebhook.every((d) => d.url.startsWith(a.url)), 'the webhook landed on A');
     streams.forEach((s) => s.close());
   });
