@@ -20,6 +20,7 @@ import {
   type TransitionResult,
   type WebhookRecord,
 } from './store.js';
+import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` remembers how many ran. Append only:
@@ -109,104 +110,11 @@ const MIGRATIONS: string[] = [
    CREATE INDEX merchant_outbox_due ON merchant_outbox (next_attempt_at) WHERE delivered_at IS NULL;`,
 ];
 
-interface CheckoutRow {
-  id: string;
-  client_secret_hash: string;
-  amount: number;
-  external_reference: string;
-  description: string | null;
-  payer_name: string | null;
-  payer_document: string | null;
-  methods: string;
-  expires_in_minutes: number;
-  return_url: string | null;
-  metadata: string;
-  status: CheckoutStatus;
-  end_to_end_id: string | null;
-  paid_at: string | null;
-  refund_end_to_end_id: string | null;
-  refunded_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface ChargeRow {
-  transaction_id: string;
-  checkout_id: string;
-  method: PaymentMethod;
-  status: ChargeRecord['status'];
-  amount: number;
-  internal_code: string | null;
-  gateway_reference: string;
-  copy_and_paste: string | null;
-  payment_url: string | null;
-  expires_at: string;
-  end_to_end_id: string | null;
-  paid_at: string | null;
-  refund_end_to_end_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface OutboxRow {
-  id: string;
-  type: string;
-  data: string;
-  created_at: string;
-  attempts: number;
-  next_attempt_at: string;
-  delivered_at: string | null;
-  last_error: string | null;
-}
-
-const toOutbox = (r: OutboxRow): OutboxMessage => ({
-  id: r.id,
-  type: r.type,
-  data: JSON.parse(r.data) as unknown,
-  createdAt: r.created_at,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  deliveredAt: r.delivered_at,
-  lastError: r.last_error,
-});
-
-const toCheckout = (r: CheckoutRow): CheckoutRecord => ({
-  id: r.id,
-  clientSecretHash: r.client_secret_hash,
-  amount: r.amount,
-  externalReference: r.external_reference,
-  description: r.description,
-  payer: r.payer_name !== null && r.payer_document !== null ? { name: r.payer_name, document: r.payer_document } : null,
-  methods: JSON.parse(r.methods) as PaymentMethod[],
-  expiresInMinutes: r.expires_in_minutes,
-  returnUrl: r.return_url,
-  metadata: JSON.parse(r.metadata) as Record<string, string>,
-  status: r.status,
-  endToEndId: r.end_to_end_id,
-  paidAt: r.paid_at,
-  refundEndToEndId: r.refund_end_to_end_id,
-  refundedAt: r.refunded_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toCharge = (r: ChargeRow): ChargeRecord => ({
-  transactionId: r.transaction_id,
-  checkoutId: r.checkout_id,
-  method: r.method,
-  status: r.status,
-  amount: r.amount,
-  internalCode: r.internal_code,
-  gatewayReference: r.gateway_reference,
-  copyAndPaste: r.copy_and_paste,
-  paymentUrl: r.payment_url,
-  expiresAt: r.expires_at,
-  endToEndId: r.end_to_end_id,
-  paidAt: r.paid_at,
-  refundEndToEndId: r.refund_end_to_end_id,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+/** SQLite's JSON columns are text: parse them, then map as every store does. */
+type SqliteCheckoutRow = Omit<CheckoutRow, 'methods' | 'metadata'> & { methods: string; metadata: string };
+type SqliteOutboxRow = Omit<OutboxRow, 'data'> & { data: string };
+const checkoutFrom = (r: SqliteCheckoutRow) => toCheckout({ ...r, methods: JSON.parse(r.methods) as PaymentMethod[], metadata: JSON.parse(r.metadata) as Record<string, string> });
+const outboxFrom = (r: SqliteOutboxRow) => toOutbox({ ...r, data: JSON.parse(r.data) as unknown });
 
 /**
  * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a write that returned
@@ -291,8 +199,8 @@ export class SqliteStore implements Store {
   }
 
   #getCheckout(id: string): CheckoutRecord | undefined {
-    const row = this.#stmt('SELECT * FROM checkouts WHERE id = ?').get(id) as CheckoutRow | undefined;
-    return row && toCheckout(row);
+    const row = this.#stmt('SELECT * FROM checkouts WHERE id = ?').get(id) as SqliteCheckoutRow | undefined;
+    return row && checkoutFrom(row);
   }
 
   async getIdempotentResponse(key: string): Promise<StoredResponse | undefined> {
@@ -427,10 +335,10 @@ export class SqliteStore implements Store {
   async claimDueMerchantEvents(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]> {
     return this.#db.transaction(() => {
       const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?')
-        .all(now, limit) as OutboxRow[];
+        .all(now, limit) as SqliteOutboxRow[];
       const lease = this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?');
       for (const row of rows) lease.run(leaseUntil, row.id);
-      return rows.map((r) => toOutbox({ ...r, attempts: r.attempts + 1, next_attempt_at: leaseUntil }));
+      return rows.map((r) => outboxFrom({ ...r, attempts: r.attempts + 1, next_attempt_at: leaseUntil }));
     })();
   }
 
@@ -447,7 +355,7 @@ export class SqliteStore implements Store {
   }
 
   async getMerchantEvents(limit: number): Promise<OutboxMessage[]> {
-    return (this.#stmt('SELECT * FROM merchant_outbox ORDER BY seq LIMIT ?').all(limit) as OutboxRow[]).map(toOutbox);
+    return (this.#stmt('SELECT * FROM merchant_outbox ORDER BY seq LIMIT ?').all(limit) as SqliteOutboxRow[]).map(outboxFrom);
   }
 
   #appendEvent(data: StatusEventData): CheckoutEvent {
