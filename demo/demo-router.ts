@@ -86,6 +86,10 @@ export function createDemoRouter({ apiKey, distDir }: DemoRouterOptions): expres
           externalReference: `demo-${Date.now()}-${randomUUID().slice(0, 8)}`,
           description: description.slice(0, 140),
           expiresInMinutes: 15,
+          // Both methods: the payer chooses the QR code or their bank app (Open Finance), and the bank
+          // sends them back to the store page.
+          methods: ['pix', 'open_finance'],
+          returnUrl: demoReturnUrl((req.body as { returnUrl?: unknown }).returnUrl, ownOrigin(req)),
         }),
       });
     } catch (cause) {
@@ -101,6 +105,17 @@ export function createDemoRouter({ apiKey, distDir }: DemoRouterOptions): expres
   });
 
   return router;
+}
+
+/** The store page the browser says it is on (http(s) only), else this server's root. */
+function demoReturnUrl(fromPage: unknown, origin: string): string {
+  try {
+    const url = new URL(String(fromPage));
+    if (url.protocol === 'http:' || url.protocol === 'https:') return `${url.origin}${url.pathname}`;
+  } catch {
+    // not a URL
+  }
+  return new URL('/', origin).href;
 }
 
 /**

@@ -8,10 +8,10 @@
  * The paths are written here rather than taken from `ROUTES` (server/contract.ts): that table holds
  * every server route, and the script-tag bundle needs three.
  */
-import type { Payer, PixChargeView } from '../server/contract.js';
+import type { OpenFinanceChargeView, Payer, PixChargeView } from '../server/contract.js';
 import { measureClockOffset } from './countdown.js';
 import type { ConnectpspError, ConnectpspErrorReason } from './events.js';
-import { REASON_BY_ERROR_TYPE, parseErrorBody, parsePixCharge, parseSession, type Parsed, type SessionView } from './wire.js';
+import { REASON_BY_ERROR_TYPE, parseCharge, parseErrorBody, parsePixCharge, parseSession, type Parsed, type SessionView } from './wire.js';
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ConnectpspError };
 
@@ -55,9 +55,10 @@ export class ApiClient {
   ) {}
 
   /** `GET /v1/checkouts/:id/session`. */
-  async _getSession(signal?: AbortSignal): Promise<ApiResult<SessionResult>> {
+  async _getSession(signal?: AbortSignal, refresh?: boolean): Promise<ApiResult<SessionResult>> {
     const sentAt = Date.now();
-    const result = await this._request('session', parseSession, signal);
+    // `refresh=true`: back from the bank, the server asks ConnectPSP now instead of waiting for a webhook.
+    const result = await this._request(refresh ? 'session?refresh=true' : 'session', parseSession, signal);
     return result.ok
       ? { ok: true, value: { session: result.value, clockOffsetMs: measureClockOffset(result.value.serverTime, sentAt, Date.now()) } }
       : result;
@@ -66,6 +67,11 @@ export class ApiClient {
   /** `POST /v1/checkouts/:id/pix`: the active charge, or a new one once the last expired. */
   _createPixCharge(payer: Payer | null): Promise<ApiResult<PixChargeView>> {
     return this._request('pix', parsePixCharge, undefined, JSON.stringify(payer ? { payer } : {}));
+  }
+
+  /** `POST /v1/checkouts/:id/open-finance`: the Open Finance payment, with the bank's `paymentUrl`. */
+  _createOpenFinance(payer: Payer | null, returnUrl: string): Promise<ApiResult<OpenFinanceChargeView>> {
+    return this._request('open-finance', parseCharge('open_finance'), undefined, JSON.stringify(payer ? { payer, returnUrl } : { returnUrl }));
   }
 
   /**

@@ -9,7 +9,15 @@
  */
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
-import { canTransition, isFinalForPayer, type CheckoutStatus, type Payer, type PixChargeView } from '../server/contract.js';
+import {
+  canTransition,
+  isFinalForPayer,
+  type CheckoutStatus,
+  type OpenFinanceChargeView,
+  type PaymentMethod,
+  type Payer,
+  type PixChargeView,
+} from '../server/contract.js';
 import { ApiClient, resolveServerUrl, type SessionResult } from './api-client.js';
 import { checkBrCode, type BrCodeCheck, type BrCodeInfo } from './brcode-check.js';
 import { CountdownController, remainingMs } from './countdown.js';
@@ -17,6 +25,7 @@ import {
   ConnectpspErrorEvent,
   ConnectpspExpiredEvent,
   ConnectpspPaidEvent,
+  ConnectpspRedirectEvent,
   ConnectpspStatusEvent,
   type ConnectpspError,
   type ConnectpspErrorReason,
@@ -32,7 +41,7 @@ import { LOCALES, resolveLocale, type Messages } from './translations/index.js';
 import type { SessionView } from './wire.js';
 
 /** Where the payer is while the checkout is still `open`. */
-type OpenStep = 'payer_form' | 'method_choice' | 'creating_charge';
+type OpenStep = 'payer_form' | 'method_choice' | 'creating_charge' | 'open_finance';
 
 type CopyState = 'idle' | 'copied' | 'failed';
 
@@ -73,6 +82,32 @@ const icon = (path: string): TemplateResult =>
 
 const ariaBool = (value: boolean): string => String(value);
 
+/** The bank sends the payer back with this query parameter (the checkout id). */
+const RETURN_PARAM = 'connectpsp_checkout';
+
+/** Where a started Open Finance payment is remembered, so it survives the trip to the bank. */
+const pendingKey = (checkoutId: string): string => `connectpsp-checkout:of:${checkoutId}`;
+
+/** `{ checkoutId, transactionId, startedAt }` of this checkout's Open Finance payment, or null. */
+function readPending(checkoutId: string): { transactionId: string } | null {
+  try {
+    return JSON.parse(localStorage.getItem(pendingKey(checkoutId))!);
+  } catch {
+    return null;
+  }
+}
+
+/** Remembers (`transactionId`) or forgets (null) the pending Open Finance payment. Storage may be refused. */
+function writePending(checkoutId: string, transactionId: string | null): void {
+  try {
+    const key = pendingKey(checkoutId);
+    if (transactionId) localStorage.setItem(key, JSON.stringify({ checkoutId, transactionId, startedAt: new Date().toISOString() }));
+    else localStorage.removeItem(key);
+  } catch {
+    // the URL's return parameter still says the payer is back
+  }
+}
+
 /**
  * Embeddable PIX checkout for ConnectPSP: shows the QR code and the "Pix Copia e Cola" code, follows
  * the payment live, and tells the page when it is paid.
@@ -86,7 +121,7 @@ const ariaBool = (value: boolean): string => String(value);
  * @fires {ConnectpspPaidEvent} connectpsp-paid - Paid. Once per checkout in this browser. `detail: { checkoutId, amount, endToEndId, paidAt }`.
  * @fires {ConnectpspExpiredEvent} connectpsp-expired - The shown code expired unpaid. Once per charge. `detail: { checkoutId, transactionId, expiresAt }`.
  * @fires {ConnectpspErrorEvent} connectpsp-error - Something failed. `detail: { reason, message, httpStatus?, field?, checkoutId }`.
- * @fires {ConnectpspRedirectEvent} connectpsp-redirect - Cancelable; before leaving for the bank (Open Finance, upcoming).
+ * @fires {ConnectpspRedirectEvent} connectpsp-redirect - Cancelable; before leaving for the bank (Open Finance). `detail: { checkoutId, method, url }`; `preventDefault()` to navigate yourself.
  *
  * @csspart base - The card around everything.
  * @csspart summary - Merchant, description and amount.
@@ -109,7 +144,10 @@ const ariaBool = (value: boolean): string => String(value);
  * @csspart result - The paid, expired, refunded, cancelled and error panels.
  * @csspart error - The error panel (also a `result`).
  * @csspart e2e - The PIX end-to-end id of a paid checkout.
- * @csspart new-code-button - "Generate a new code" after expiry.
+ * @csspart open-finance - The Open Finance screens (before leaving for the bank, confirming).
+ * @csspart details - The receipt of a paid (Open Finance) or refunded checkout.
+ * @csspart new-code-button - "Generate a new code" after expiry; "Pay with the QR code instead" on the Open Finance screens.
+ * @csspart continue-button - Open Finance: go to the bank.
  * @csspart retry-button - "Try again" after an error.
  *
  * @cssprop [--connectpsp-accent=#00695c (light) / #5fd3c3 (dark)] - Buttons, focus rings, progress.
@@ -133,12 +171,14 @@ export class ConnectpspCheckout extends LitElement {
     clientSecret: { attribute: 'client-secret' },
     server: {},
     method: {},
+    redirectMode: { attribute: 'redirect-mode' },
     locale: {},
     messages: { attribute: false },
     _status: { state: true },
     _step: { state: true },
     _session: { state: true },
     _charge: { state: true },
+    _of: { state: true },
     _error: { state: true },
     _busy: { state: true },
     _copyState: { state: true },
@@ -157,6 +197,11 @@ export class ConnectpspCheckout extends LitElement {
   server?: string;
   /** `pix`, `open_finance`, or unset to let the payer choose when the checkout offers both. */
   method?: string;
+  /**
+   * Open Finance: `same-tab` (default) leaves for the bank in this tab; `popup` opens the bank in a
+   * popup on desktop (phones still use the same tab) while this page follows the payment.
+   */
+  redirectMode?: string;
   /** `pt-BR` (default), `en` or `es`; other tags fall back to their language, then to pt-BR. */
   locale?: string;
   /** Overrides for any string of the current locale, e.g. `{ copy: 'Copy the code' }`. */
@@ -167,6 +212,10 @@ export class ConnectpspCheckout extends LitElement {
   private _session: SessionView | null = null;
   /** The charge on screen, and the receiver its BR Code names. */
   private _charge: { view: PixChargeView; receiver: BrCodeInfo } | null = null;
+  /** The Open Finance payment in progress (its transaction id; '' when only the return URL says so). */
+  private _of: string | null = null;
+  /** Back from the bank: the first load asks the server to re-check with ConnectPSP. */
+  private _returning = false;
   private _error: ConnectpspError | null = null;
   private _busy = false;
   private _copyState: CopyState = 'idle';
@@ -181,6 +230,8 @@ export class ConnectpspCheckout extends LitElement {
   private _clockOffsetMs = 0;
   private _endToEndId: string | null = null;
   private _paidAt: string | null = null;
+  private _refundId: string | null = null;
+  private _refundedAt: string | null = null;
   /** Each load gets a number; answers that arrive for an older one are dropped. */
   private _run = 0;
   private _loadAbort: AbortController | undefined;
@@ -265,7 +316,7 @@ export class ConnectpspCheckout extends LitElement {
   protected override updated(): void {
     if (this.getAttribute('status') !== this._status) this.setAttribute('status', this._status);
     // Identifies the screen on show (the step only changes while `open`).
-    const screen = this._status + this._step;
+    const screen = this._status + this._step + (this._of != null);
     if (screen !== this._renderedScreen) {
       this._renderedScreen = screen;
       // Never steal focus from the page: only move it when the payer was working in the widget.
@@ -311,16 +362,20 @@ export class ConnectpspCheckout extends LitElement {
       return this._fail({ reason: 'unsupported_method', message: `method="${this.method}" is not one of pix, open_finance` });
     }
 
+    const checkoutId = this.checkoutId!;
+    this._of = readPending(checkoutId)?.transactionId ?? (new URLSearchParams(location.search).get(RETURN_PARAM) === checkoutId ? '' : null);
+    this._returning = this._of != null;
     this._setStatus('loading');
-    const api = (this._api = new ApiClient(server!, this.checkoutId!, this.clientSecret!));
+    const api = (this._api = new ApiClient(server!, checkoutId, this.clientSecret!));
     const { signal } = (this._loadAbort = new AbortController());
-    let result = await api._getSession(signal);
+    let result = await api._getSession(signal, this._returning);
     for (const delay of LOAD_RETRY_DELAYS_MS) {
       if (result.ok || !TRANSIENT.includes(result.error.reason) || signal.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, delay));
       if (signal.aborted) break;
-      result = await api._getSession(signal);
+      result = await api._getSession(signal, this._returning);
     }
+    this._returning = false;
     if (run !== this._run) return;
     if (result.ok) this._showSession(result.value);
     else this._fail(result.error);
@@ -332,28 +387,29 @@ export class ConnectpspCheckout extends LitElement {
     if (clockOffsetMs !== null) this._clockOffsetMs = clockOffsetMs;
     this._endToEndId = session.endToEndId;
     this._paidAt = session.paidAt;
+    this._refundId = session.refundEndToEndId;
+    this._refundedAt = session.refundedAt;
 
     if (status === 'open') {
       this._begin(session);
     } else if (status === 'awaiting_payment') {
       if (activeCharge?.method === 'pix') this._showCharge(activeCharge);
-      else if (activeCharge) this._fail({ reason: 'unsupported_method', message: 'the active charge is an Open Finance payment' });
+      else if (activeCharge) this._showOpenFinance(activeCharge);
       else void this._createCharge();
     } else if (status === 'expired') {
       if (activeCharge?.method === 'pix') this._setCharge(activeCharge); // for connectpsp-expired
       this._setStatus('expired');
       this._follow(); // not final: a late payment can still land on the expired code
     } else {
-      this._setStatus(status);
-      if (status === 'paid') this._firePaidOnce();
+      this._moveTo(status);
     }
   }
 
   /** The checkout is open: ask for what is missing, then create the charge. */
   private _begin(session: SessionView): void {
-    if (this.method === 'open_finance' || !session.methods.includes('pix')) {
-      const message = this.method === 'open_finance' ? 'Open Finance is not available in this widget yet' : 'this checkout does not offer pix';
-      return this._fail({ reason: 'unsupported_method', message });
+    const { methods } = session;
+    if (this.method ? !methods.includes(this.method as PaymentMethod) : !methods.length) {
+      return this._fail({ reason: 'unsupported_method', message: `this checkout does not offer ${this.method || 'any method'}` });
     }
     this._setStatus('open');
     if (session.payerRequired && !this._payer) this._step = 'payer_form';
@@ -362,8 +418,52 @@ export class ConnectpspCheckout extends LitElement {
 
   /** The payer is known (or not needed): let them choose the method, or go straight to PIX. */
   private _afterPayer(): void {
-    if (!this.method && this._session?.methods.includes('open_finance')) this._step = 'method_choice';
-    else void this._createCharge();
+    const methods = this._session!.methods;
+    const method = this.method || (methods.length > 1 ? '' : methods[0]);
+    if (method === 'pix') void this._createCharge();
+    else this._step = method ? 'open_finance' : 'method_choice';
+  }
+
+  /**
+   * Starts (or resumes: the server is idempotent) the Open Finance payment, remembers it, and sends
+   * the payer to their bank unless the page takes over (`connectpsp-redirect` prevented).
+   */
+  private readonly _startOpenFinance = async (): Promise<void> => {
+    const api = this._api;
+    const run = this._run;
+    if (!api || this._busy) return;
+    this._busy = true;
+    this._follower._discardPending();
+    const back = new URL(location.href);
+    back.searchParams.delete(RETURN_PARAM);
+    const result = await api._createOpenFinance(this._payer, back.href);
+    if (run !== this._run) return;
+    this._busy = false;
+    if (!result.ok) return result.error.reason === 'conflict' ? void this._load() : this._fail(result.error);
+    const { transactionId, paymentUrl: url } = result.value;
+    const checkoutId = this.checkoutId!;
+    writePending(checkoutId, transactionId);
+    this._showOpenFinance(result.value);
+    if (this.dispatchEvent(new ConnectpspRedirectEvent({ checkoutId, method: 'open_finance', url }))) this.navigate(url);
+  };
+
+  /**
+   * Leaves for the bank: a popup with `redirect-mode="popup"` on desktop, else `location.assign(url)`
+   * in this tab. Subclasses (and tests) may override it.
+   */
+  protected navigate(url: string): void {
+    if (this.redirectMode === 'popup' && !this._handheld._matches) window.open(url, '_blank', 'popup,noopener');
+    else location.assign(url);
+  }
+
+  /** An Open Finance payment awaits the bank's approval: say so, count down its window, follow it. */
+  private _showOpenFinance(charge: OpenFinanceChargeView): void {
+    this._of = charge.transactionId;
+    this._charge = null;
+    this._countdown._set(charge.expiresAt, this._clockOffsetMs);
+    this._moveTo('awaiting_payment');
+    this._announcement = this._msg.ofConfirming;
+    this._follow();
   }
 
   private readonly _createCharge = async (): Promise<void> => {
@@ -411,6 +511,7 @@ export class ConnectpspCheckout extends LitElement {
   private _showCharge(charge: PixChargeView): void {
     const check = this._setCharge(charge);
     if (!check.ok) return this._fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
+    if (this._of != null) writePending(this.checkoutId!, (this._of = null));
     this._countdown._set(charge.expiresAt, this._clockOffsetMs);
     this._moveTo(remainingMs(charge.expiresAt, this._clockOffsetMs) > 0 ? 'awaiting_payment' : 'expired');
     this._follow();
@@ -432,14 +533,19 @@ export class ConnectpspCheckout extends LitElement {
     }
     this._endToEndId = snapshot.endToEndId || this._endToEndId;
     this._paidAt = snapshot.paidAt || this._paidAt;
+    this._refundId = snapshot.refundEndToEndId || this._refundId;
+    this._refundedAt = snapshot.refundedAt || this._refundedAt;
 
-    const charge = snapshot.activeCharge?.method === 'pix' ? snapshot.activeCharge : null;
+    const active = snapshot.activeCharge;
+    const charge = active?.method === 'pix' ? active : null;
     const next = effectiveStatus(snapshot.status, charge, Date.now() + this._clockOffsetMs);
     const current = this._status;
     if (next !== current && !canTransition(current, next)) return; // stale or out of order
 
     if (next === 'awaiting_payment' && charge && charge.transactionId !== this._charge?.view.transactionId) {
       this._showCharge(charge); // a new code, generated here or in another tab
+    } else if (next === 'awaiting_payment' && active?.method === 'open_finance' && active.transactionId !== this._of) {
+      this._showOpenFinance(active); // started in another tab
     } else {
       this._moveTo(next);
     }
@@ -463,7 +569,10 @@ export class ConnectpspCheckout extends LitElement {
     this._setStatus(status);
     if (status === 'expired' && previous !== 'expired') this._fireExpiredOnce();
     if (status === 'paid') this._firePaidOnce();
-    if (isFinalForPayer(status)) this._countdown._set(null);
+    if (isFinalForPayer(status)) {
+      this._countdown._set(null);
+      writePending(this.checkoutId!, null);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -620,29 +729,47 @@ export class ConnectpspCheckout extends LitElement {
     const { _status: status, _busy: busy } = this;
     switch (status) {
       case 'loading':
-        return this._renderLoading(msg.loading);
+        return this._renderLoading(this._returning ? msg.ofConfirming : msg.loading);
       case 'open':
-        // Open Finance is in the contract but not built yet: shown disabled (connectpsp-redirect is ready for it).
         return this._step === 'payer_form'
           ? this._renderPayerForm(msg)
           : this._step === 'method_choice'
             ? html`<div part="methods" class="methods" role="group" aria-labelledby="methods-title">
                 <h2 id="methods-title" tabindex="-1" data-autofocus>${msg.methodChoiceTitle}</h2>
                 ${this._renderButton('method-button', busy ? msg.creatingCharge : msg.methodPix, this._createCharge)}
-                <button type="button" part="button method-button" class="secondary" disabled>
-                  ${msg.methodOpenFinance} <span class="method-note">(${msg.methodUnavailable})</span>
-                </button>
+                ${this._renderButton('method-button', msg.methodOpenFinance, () => (this._step = 'open_finance'))}
               </div>`
-            : this._renderLoading(msg.creatingCharge);
+            : this._step === 'open_finance'
+              ? this._renderOpenFinance(msg.methodOpenFinance, html`<p>${msg.ofNext}</p>`, msg.continue)
+              : this._renderLoading(msg.creatingCharge);
       case 'awaiting_payment':
-        return this._charge ? this._renderPix(msg, this._charge.view, this._charge.receiver) : this._renderLoading(msg.creatingCharge);
+        return this._of != null
+          ? this._renderOpenFinance(
+              msg.ofConfirming,
+              html`<p part="countdown" role="timer">${msg.ofTimeLeft(formatCountdown(this._countdown._remainingMs ?? 0))}</p>`,
+              msg.continue,
+            )
+          : this._charge
+            ? this._renderPix(msg, this._charge.view, this._charge.receiver)
+            : this._renderLoading(msg.creatingCharge);
       case 'paid': {
         const when = this._paidAt && formatDateTime(this._paidAt, locale);
+        const session = this._session;
         return this._renderResult(
           'paid',
           html`${icon(CHECK)}${msg.paidTitle}`,
           html`<p>${msg.paidMessage}</p>
-            ${when ? html`<p class="muted">${msg.paidAt(when)}</p>` : nothing}
+            ${this._of != null && session
+              ? this._renderDetails([
+                  [msg.amountLabel, formatBRL(session.amount, locale)],
+                  [msg.methodLabel, msg.methodOpenFinance],
+                  [msg.recipientLabel, session.merchantName],
+                  [msg.payerLabel, this._payer?.name],
+                  [msg.dateLabel, when],
+                ])
+              : when
+                ? html`<p class="muted">${msg.paidAt(when)}</p>`
+                : nothing}
             ${this._endToEndId
               ? html`<dl>
                   <dt class="muted">${msg.endToEndLabel}</dt>
@@ -652,6 +779,16 @@ export class ConnectpspCheckout extends LitElement {
         );
       }
       case 'expired':
+        // The bank refused, the consent window closed, or the payer gave up: retry, or switch to the QR.
+        if (this._of != null) {
+          return this._renderResult(
+            'expired',
+            html`${icon(ALERT)}${msg.ofFailedTitle}`,
+            html`<p>${msg.ofFailed}</p>
+              ${this._renderButton('retry-button', msg.retry, this._startOpenFinance)}
+              ${this._renderButton('new-code-button', msg.useQr, this._createCharge)}`,
+          );
+        }
         return this._renderResult(
           'expired',
           html`${icon(CLOCK)}${msg.expiredTitle}`,
@@ -659,7 +796,15 @@ export class ConnectpspCheckout extends LitElement {
             ${this._renderButton('new-code-button', busy ? msg.creatingCharge : msg.newCode, this._createCharge)}`,
         );
       case 'refunded':
-        return this._renderResult('refunded', msg.refundedTitle, html`<p>${msg.refundedMessage}</p>`);
+        return this._renderResult(
+          'refunded',
+          msg.refundedTitle,
+          html`<p>${msg.refundedMessage}</p>
+            ${this._renderDetails([
+              [msg.refundIdLabel, this._refundId],
+              [msg.dateLabel, this._refundedAt && formatDateTime(this._refundedAt, locale)],
+            ])}`,
+        );
       case 'cancelled':
         return this._renderResult('cancelled', msg.cancelledTitle, html`<p>${msg.cancelledMessage}</p>`);
       case 'error': {
@@ -675,6 +820,22 @@ export class ConnectpspCheckout extends LitElement {
         );
       }
     }
+  }
+
+  /** Open Finance, before leaving for the bank and while it confirms: what happens, go on, or use the QR. */
+  private _renderOpenFinance(title: string, body: TemplateResult, go: string): TemplateResult {
+    return html`<section part="open-finance" class="methods" aria-labelledby="of-title">
+      <h2 id="of-title" tabindex="-1" data-autofocus>${title}</h2>
+      ${body} ${this._renderButton('continue-button', go, this._startOpenFinance)}
+      ${this._renderButton('new-code-button', this._msg.useQr, this._createCharge)}
+    </section>`;
+  }
+
+  /** A receipt: label / value rows, the rows without a value left out. */
+  private _renderDetails(rows: [string, string | null | undefined][]): TemplateResult {
+    return html`<dl part="details">
+      ${rows.map(([label, value]) => (value ? html`<dt class="muted">${label}</dt><dd>${value}</dd>` : nothing))}
+    </dl>`;
   }
 
   private _renderLoading(text: string): TemplateResult {

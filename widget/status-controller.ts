@@ -32,6 +32,8 @@ export interface StatusSnapshot {
   activeCharge: ActiveChargeView | null;
   endToEndId: string | null;
   paidAt: string | null;
+  refundEndToEndId: string | null;
+  refundedAt: string | null;
   /** Server clock minus device clock, measured by a poll; absent on stream frames. */
   clockOffsetMs?: number | null;
 }

@@ -102,16 +102,6 @@ export const styles = css`
     cursor: pointer;
   }
 
-  button.secondary {
-    background: transparent;
-    color: var(--_accent);
-  }
-
-  button:disabled {
-    cursor: not-allowed;
-    opacity: 0.6;
-  }
-
   form,
   .field,
   .methods,
@@ -153,11 +143,6 @@ export const styles = css`
 
   .methods button {
     text-align: start;
-  }
-
-  .method-note {
-    font-weight: 400;
-    font-size: 0.875rem;
   }
 
   .pix {

@@ -24,11 +24,11 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 /** What the widget reads of a session (`GET /v1/checkouts/:id/session`). */
 export type SessionView = Pick<
   CheckoutSession,
-  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'serverTime'
+  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'serverTime'
 >;
 
 /** What the widget reads of an SSE `status` frame. */
-export type StatusEventView = Pick<StatusEventData, 'status' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'at'>;
+export type StatusEventView = Pick<StatusEventData, 'status' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'at'>;
 
 export interface ErrorBodyView {
   type: ErrorType;
@@ -109,6 +109,8 @@ const session = object<SessionView>({
   activeCharge,
   endToEndId: nullable(string),
   paidAt: nullable(date),
+  refundEndToEndId: nullable(string),
+  refundedAt: nullable(date),
   serverTime: date,
 });
 
@@ -117,6 +119,8 @@ const statusEvent = object<StatusEventView>({
   activeCharge,
   endToEndId: nullable(string),
   paidAt: nullable(date),
+  refundEndToEndId: nullable(string),
+  refundedAt: nullable(date),
   at: date,
 });
 
@@ -154,17 +158,21 @@ export function parseSession(value: unknown): Parsed<SessionView> {
   return guard(session, value, 'session');
 }
 
+/** `POST /v1/checkouts/:id/pix` or `…/open-finance`: a charge of that method. */
+export const parseCharge =
+  <M extends PaymentMethod>(method: M) =>
+  (value: unknown): Parsed<Extract<ActiveChargeView, { method: M }>> =>
+    guard(
+      (v, path) => {
+        const read = charge(v, path);
+        return (read.method === method ? read : invalid(`${path}.method`, method)) as Extract<ActiveChargeView, { method: M }>;
+      },
+      value,
+      'charge',
+    );
+
 /** `POST /v1/checkouts/:id/pix`. */
-export function parsePixCharge(value: unknown): Parsed<PixChargeView> {
-  return guard(
-    (v, path) => {
-      const read = charge(v, path);
-      return read.method === 'pix' ? read : invalid(`${path}.method`, 'pix');
-    },
-    value,
-    'charge',
-  );
-}
+export const parsePixCharge: (value: unknown) => Parsed<PixChargeView> = parseCharge('pix');
 
 /** The `data` of an SSE `status` event, already JSON-parsed. */
 export function parseStatusEvent(value: unknown): Parsed<StatusEventView> {

@@ -44,7 +44,7 @@ async function pay(event) {
     const response = await fetch('/demo/api/checkout', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ items: cartItems() }),
+      body: JSON.stringify({ items: cartItems(), returnUrl: location.href }),
     });
     const body = await response.json();
     if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
@@ -125,7 +125,7 @@ function log(text) {
   $('event-log').prepend(item);
 }
 
-for (const type of ['connectpsp-status', 'connectpsp-paid', 'connectpsp-expired', 'connectpsp-error']) {
+for (const type of ['connectpsp-status', 'connectpsp-paid', 'connectpsp-expired', 'connectpsp-error', 'connectpsp-redirect']) {
   document.addEventListener(type, (event) => {
     log(`${type} ${JSON.stringify(event.detail)}`);
     if (type === 'connectpsp-paid' && paidClickedAt !== null) {

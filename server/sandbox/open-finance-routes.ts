@@ -210,7 +210,8 @@ export function openFinanceRoutes(options: OpenFinanceRoutesOptions): Router {
   }
 
   /** Body-parser failures and anything unexpected, as a page rather than JSON. */
-  function htmlErrors(...[error, _req, res, next]: Parameters<ErrorRequestHandler>): void {
+  // Four declared parameters: Express recognises an error handler by its arity.
+  function htmlErrors(error: Parameters<ErrorRequestHandler>[0], _req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2], next: Parameters<ErrorRequestHandler>[3]): void {
     if (res.headersSent) return next(error);
     const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
     if (type === 'entity.too.large' || type === 'entity.parse.failed' || type === 'parameters.too.many') {

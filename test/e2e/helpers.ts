@@ -86,6 +86,8 @@ export async function fillPayer(page: Page): Promise<void> {
   await w.name.fill('Maria da Silva');
   await w.document.fill('529.982.247-25');
   await w.submit.click();
+  // The demo offers both methods: choose the QR code.
+  await w.root.getByRole('button', { name: 'Pix com QR Code ou Copia e Cola' }).click();
   await expect(w.qr).toBeVisible();
 }
 

@@ -138,6 +138,8 @@ describe('bank picker', () => {
     assert.match(await js.text(), /consent-timer/);
     assert.equal((await fetch(`${running.publicUrl}/open-finance/logos/nobank.svg`)).status, 404);
     assert.equal((await fetch(`${running.publicUrl}/open-finance/logos/bb.png`)).status, 404);
+    // A path no route matches is a 404 page too, not a 500 (the HTML error handler must be one).
+    assert.equal((await fetch(`${running.publicUrl}/open-finance/abc/def/ghi`)).status, 404);
   });
 
   test('unknown ids, PIX cash-ins and other ids of the cash-in answer a plain 404 page', async () => {

@@ -171,7 +171,6 @@ describe('<connectpsp-checkout>', () => {
       await untilStatus(el, 'open');
       const buttons = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('.methods button')];
       expect(buttons).to.have.length(2);
-      expect(buttons[1]!.disabled, 'Open Finance is not built yet').to.equal(true);
       await expect(el).to.be.accessible();
       buttons[0]!.click();
       await untilStatus(el, 'awaiting_payment');
@@ -184,14 +183,14 @@ describe('<connectpsp-checkout>', () => {
       expect(el.shadowRoot!.querySelector('.methods')).to.equal(null);
     });
 
-    it('reports method="open_finance" as unsupported for now', async () => {
+    it('reports method="open_finance" as unsupported when the checkout only offers PIX', async () => {
       const el = await renderCheckout({ method: 'open_finance' });
       await untilStatus(el, 'error');
       expect(el.error?.reason).to.equal('unsupported_method');
     });
 
     it('reports a method the checkout does not offer', async () => {
-      server.session = () => ({ status: 200, body: makeSession({ methods: ['open_finance'] }) });
+      server.session = () => ({ status: 200, body: makeSession({ methods: [] }) });
       const el = await renderCheckout();
       await untilStatus(el, 'error');
       expect(el.error?.reason).to.equal('unsupported_method');

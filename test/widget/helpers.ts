@@ -5,7 +5,7 @@
 import { fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 
-import type { CheckoutSession, PixChargeView, StatusEventData } from '../../server/contract.js';
+import type { CheckoutSession, OpenFinanceChargeView, PixChargeView, StatusEventData } from '../../server/contract.js';
 import { encodeBrCode, formatBrCodeAmount } from '../../server/pix/brcode.js';
 import type { ConnectpspCheckout } from '../../widget/connectpsp-checkout.js';
 import '../../widget/define.js';
@@ -40,6 +40,20 @@ export function makeCharge(overrides: Partial<PixChargeView> = {}): PixChargeVie
     amount,
     copyAndPaste: brCodeFor(amount),
     expiresAt: new Date(now + 15 * 60_000).toISOString(),
+    createdAt: new Date(now).toISOString(),
+    ...overrides,
+  };
+}
+
+export function makeOpenFinanceCharge(overrides: Partial<OpenFinanceChargeView> = {}): OpenFinanceChargeView {
+  const now = Date.now();
+  return {
+    transactionId: 'txn_of_1',
+    method: 'open_finance',
+    status: 'awaiting_payment',
+    amount: 4990,
+    paymentUrl: 'https://bank.example.test/consent/txn_of_1',
+    expiresAt: new Date(now + 5 * 60_000).toISOString(),
     createdAt: new Date(now).toISOString(),
     ...overrides,
   };
@@ -85,9 +99,10 @@ type Handler = (request: { method: string; url: URL; body: unknown; headers: Hea
 
 /** A stubbed `fetch` that routes the widget's two REST calls to handlers, and records every call. */
 export class FakeServer {
-  readonly calls: { method: string; path: string; body: unknown; authorization: string | null }[] = [];
+  readonly calls: { method: string; path: string; search: string; body: unknown; authorization: string | null }[] = [];
   session: Handler = () => ({ status: 200, body: makeSession() });
   pix: Handler = () => ({ status: 200, body: makeCharge() });
+  openFinance: Handler = () => ({ status: 200, body: makeOpenFinanceCharge() });
   private stub: sinon.SinonStub;
 
   constructor() {
@@ -96,8 +111,9 @@ export class FakeServer {
       const method = init?.method ?? 'GET';
       const headers = new Headers(init?.headers);
       const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
-      this.calls.push({ method, path: url.pathname, body, authorization: headers.get('authorization') });
-      const handler = url.pathname.endsWith('/session') ? this.session : url.pathname.endsWith('/pix') ? this.pix : null;
+      this.calls.push({ method, path: url.pathname, search: url.search, body, authorization: headers.get('authorization') });
+      const path = url.pathname;
+      const handler = path.endsWith('/session') ? this.session : path.endsWith('/pix') ? this.pix : path.endsWith('/open-finance') ? this.openFinance : null;
       const reply: Reply = handler ? await handler({ method, url, body, headers }) : { status: 404, body: { error: { type: 'not_found', message: 'no route' } } };
       if (reply === 'network_error') throw new TypeError('Failed to fetch');
       if (reply === 'hang') {

@@ -26,7 +26,17 @@ export interface Messages {
   methodChoiceTitle: string;
   methodPix: string;
   methodOpenFinance: string;
-  methodUnavailable: string;
+  ofNext: string;
+  useQr: string;
+  ofConfirming: string;
+  ofTimeLeft: (time: string) => string;
+  ofFailedTitle: string;
+  ofFailed: string;
+  methodLabel: string;
+  recipientLabel: string;
+  payerLabel: string;
+  dateLabel: string;
+  refundIdLabel: string;
   pixTitle: string;
   scanInstructions: string;
   copyInstructions: string;
@@ -109,7 +119,22 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
     'Pix in your bank app (Open Finance)',
     'Pix en la app de tu banco (Open Finance)',
   ],
-  methodUnavailable: ['Em breve', 'Coming soon', 'Próximamente'],
+  // Open Finance
+  ofNext: [
+    'Você vai escolher o seu banco, aprovar o pagamento lá e voltar para esta página. Você tem 5 minutos para aprovar.',
+    'You will choose your bank, approve the payment there and come back to this page. You have 5 minutes to approve.',
+    'Elegirás tu banco, aprobarás el pago allí y volverás a esta página. Tienes 5 minutos para aprobar.',
+  ],
+  useQr: ['Pagar com QR Code', 'Pay with the QR code instead', 'Pagar con código QR'],
+  ofConfirming: ['Confirmando com o seu banco…', 'Confirming with your bank…', 'Confirmando con tu banco…'],
+  ofTimeLeft: ['Tempo para aprovar: {0}', 'Time left to approve: {0}', 'Tiempo para aprobar: {0}'],
+  ofFailedTitle: ['Pagamento não confirmado', 'Payment not confirmed', 'Pago no confirmado'],
+  ofFailed: ['O banco não confirmou o pagamento.', 'The bank did not confirm the payment.', 'El banco no confirmó el pago.'],
+  methodLabel: ['Forma de pagamento', 'Payment method', 'Medio de pago'],
+  recipientLabel: ['Recebedor', 'Recipient', 'Beneficiario'],
+  payerLabel: ['Pagador', 'Payer', 'Pagador'],
+  dateLabel: ['Data e hora', 'Date and time', 'Fecha y hora'],
+  refundIdLabel: ['Identificador da devolução', 'Refund identifier', 'Identificador de la devolución'],
   // PIX view
   pixTitle: ['Pague com Pix', 'Pay with Pix', 'Paga con Pix'],
   scanInstructions: [
