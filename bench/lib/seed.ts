@@ -1,3 +1,4 @@
+import { firstStatusEvent } from '../../server/checkouts/views.js';
 import { loadConfig } from '../../server/config.js';
 import { newCheckoutId, newClientSecret, sha256Hex } from '../../server/ids.js';
 import { createStore } from '../../server/store/create-store.js';
@@ -44,7 +45,7 @@ export async function seedCheckouts(databaseUrl: string, count: number, options:
         createdAt: now,
         updatedAt: now,
       };
-      await store.createCheckout(checkout, { status: 'open', previous: null, activeCharge: null, endToEndId: null, paidAt: null, refundEndToEndId: null, refundedAt: null, at: now });
+      await store.createCheckout(checkout, firstStatusEvent(checkout));
       if (!options.withCharge) return { checkoutId: id, clientSecret, amount };
       const charge: ChargeRecord = {
         transactionId: `bench_${id}`,

@@ -11,7 +11,7 @@ import { HttpError } from '../http-error.js';
 import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEqual, sha256Hex } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { DuplicateExternalReferenceError, type ChargeRecord, type CheckoutRecord, type Store, type TransitionResult } from '../store/store.js';
-import { toCheckoutView } from './views.js';
+import { firstStatusEvent, toCheckoutView } from './views.js';
 import type { CreatedCheckout } from '../contract.js';
 
 /** The gateway calls the checkout flow needs; the real `ConnectPspClient` provides them. */
@@ -115,7 +115,6 @@ export class CheckoutService {
       createdAt: now,
       updatedAt: now,
     };
-    const firstEvent = { status: checkout.status, previous: null, activeCharge: null, endToEndId: null, paidAt: null, refundEndToEndId: null, refundedAt: null, at: now };
     const respond = (c: CheckoutRecord) => ({
       status: 201,
       body: { ...toCheckoutView(c, []), clientSecret } satisfies CreatedCheckout,
@@ -124,7 +123,7 @@ export class CheckoutService {
     try {
       const saved = await this.#store.createCheckout(
         checkout,
-        firstEvent,
+        firstStatusEvent(checkout),
         idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash, response: respond },
       );
       this.#logger.info('checkout created', { checkoutId: id, amount: input.amount });

@@ -54,6 +54,12 @@ export function statusEventData(
   };
 }
 
+/** The event a checkout is created with: its `open` status, no history before it. */
+export function firstStatusEvent(checkout: CheckoutRecord): Omit<StatusEventData, 'checkoutId'> {
+  const { checkoutId: _, ...event } = statusEventData(checkout, [], null, checkout.createdAt);
+  return event;
+}
+
 export function toChargeView(charge: ChargeRecord): ChargeView {
   return {
     transactionId: charge.transactionId,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { StatusEventData } from '../../server/contract.js';
+import { firstStatusEvent } from '../../server/checkouts/views.js';
 import type { ChargeRecord, CheckoutRecord, Store } from '../../server/store/store.js';
 
 /** Records as the checkout service writes them, for tests that talk to a store directly. */
@@ -30,9 +30,8 @@ export function checkoutRecord(overrides: Partial<CheckoutRecord> = {}): Checkou
   };
 }
 
-export function firstEvent(checkout: CheckoutRecord): Omit<StatusEventData, 'checkoutId'> {
-  return { status: checkout.status, previous: null, activeCharge: null, endToEndId: null, paidAt: null, refundEndToEndId: null, refundedAt: null, at: checkout.createdAt };
-}
+/** The event the service creates a checkout with. */
+export const firstEvent = firstStatusEvent;
 
 export function chargeRecord(checkoutId: string, overrides: Partial<ChargeRecord> = {}): ChargeRecord {
   const now = new Date().toISOString();
