@@ -80,3 +80,48 @@ describe('logger', () => {
     assert.deepEqual(redact({ document: '12345678909' }), { document: '***09' });
   });
 });
+
+describe('operator alerts', () => {
+  it('ConnectPSP errors a person must act on are logged as alerts with the action; others are not', async () => {
+    const { alertIfNeeded } = await import('../../server/alerts.js');
+    const { connectPspErrorFrom } = await import('../../server/connectpsp/errors.js');
+    const lines: string[] = [];
+    const log = createLogger('debug', {}, (l) => lines.push(l));
+    alertIfNeeded(log, connectPspErrorFrom(401, { code: 'INVALID_CREDENTIALS', status: 401, title: 'x', detail: 'y' }));
+    alertIfNeeded(log, connectPspErrorFrom(422, { code: 'INSUFFICIENT_FUNDS', status: 422, title: 'x', detail: 'y' }));
+    alertIfNeeded(log, connectPspErrorFrom(422, { code: 'CASH_IN_NOT_PAID', status: 422, title: 'x', detail: 'y' }));
+    const records = lines.map((l) => JSON.parse(l) as { level: string; alert?: boolean; code: string; action?: string });
+    assert.deepEqual(records.map((r) => r.code), ['INVALID_CREDENTIALS', 'INSUFFICIENT_FUNDS']);
+    for (const r of records) {
+      assert.equal(r.level, 'error');
+      assert.equal(r.alert, true);
+      assert.ok(r.action && r.action.length > 10);
+    }
+  });
+
+  it('repeated webhook signature failures raise one alert at the threshold, inside the window only', async () => {
+    const { SignatureFailureMonitor } = await import('../../server/alerts.js');
+    const lines: string[] = [];
+    let t = 0;
+    const monitor = new SignatureFailureMonitor(createLogger('debug', {}, (l) => lines.push(l)), 3, 60_000, () => t);
+    monitor.record();
+    t += 70_000; // the first failure leaves the window
+    monitor.record();
+    monitor.record();
+    assert.equal(lines.length, 0);
+    monitor.record();
+    monitor.record();
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /WEBHOOK_SIGNATURE_FAILURES/);
+  });
+});
+
+describe('refund idempotency key', () => {
+  it('is the same for the same charge, different for another, and shaped as a UUID v4', async () => {
+    const { refundIdempotencyKey } = await import('../../server/checkouts/checkout-service.js');
+    const a = refundIdempotencyKey('kk6g232xel65a0daee4dd13kk2912714964');
+    assert.equal(a, refundIdempotencyKey('kk6g232xel65a0daee4dd13kk2912714964'));
+    assert.notEqual(a, refundIdempotencyKey('another'));
+    assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});

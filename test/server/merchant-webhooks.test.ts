@@ -236,3 +236,46 @@ describe('confirming payments with ConnectPSP', () => {
     }
   });
 });
+
+describe('automatic refund of duplicate payments', () => {
+  it('with AUTO_REFUND_DUPLICATES=true a second payment is refunded by itself and the order stays paid', async () => {
+    const server = await startTestServer({ AUTO_REFUND_DUPLICATES: 'true' });
+    try {
+      const c = await server.createCheckout();
+      const first = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/expire`);
+      await server.service.reconcileCharge((await server.store.getCharge(first.transactionId))!);
+      const second = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      await postJson(`${server.url}/sandbox/cash-in/${second.transactionId}/pay`);
+      await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/pay`, { allowExpired: true });
+      const view = await eventually(async () => {
+        const v = (await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView;
+        return v.charges.find((ch) => ch.transactionId === first.transactionId)?.status === 'refunded' ? v : undefined;
+      }, 5000, 'the duplicate to be refunded');
+      assert.equal(view.status, 'paid');
+      assert.match(view.charges.find((ch) => ch.transactionId === first.transactionId)!.refundEndToEndId ?? '', /^D/);
+      assert.equal(view.charges.find((ch) => ch.transactionId === second.transactionId)!.status, 'paid');
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('without it the duplicate stays paid, waiting for the merchant', async () => {
+    const server = await startTestServer();
+    try {
+      const c = await server.createCheckout();
+      const first = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/expire`);
+      await server.service.reconcileCharge((await server.store.getCharge(first.transactionId))!);
+      const second = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      await postJson(`${server.url}/sandbox/cash-in/${second.transactionId}/pay`);
+      await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/pay`, { allowExpired: true });
+      await eventually(async () => ((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).duplicatePayments === 1);
+      await new Promise((r) => setTimeout(r, 300));
+      const view = (await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView;
+      assert.equal(view.charges.find((ch) => ch.transactionId === first.transactionId)!.status, 'paid');
+    } finally {
+      await server.destroy();
+    }
+  });
+});
