@@ -40,6 +40,9 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   const app = express();
   app.disable('x-powered-by');
+  // Every answer is the state of one request (the browser's are no-store): an ETag would hash each
+  // body for a conditional GET nobody makes. express.static keeps its own for the demo's files.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
 
   app.use(requestContext(deps.logger));

@@ -47,7 +47,9 @@ export interface ServerProcess {
  * another entry speaking the same IPC, and waits until it listens.
  */
 export async function startServerProcess(env: Record<string, string>, entry = 'bench/lib/server-child.ts'): Promise<ServerProcess> {
-  const child = spawnNode(entry, [], { ...BENCH_SERVER_ENV, ...env }, { ipc: true, nodeFlags: ['--expose-gc'] });
+  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each server into <dir> when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const child = spawnNode(entry, [], { ...BENCH_SERVER_ENV, ...env }, { ipc: true, nodeFlags: ['--expose-gc', ...profile] });
   const [ready] = (await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
