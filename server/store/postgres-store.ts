@@ -296,10 +296,15 @@ export class PgStore implements Store {
       if (charge) await this.#updateCharge(client, charge);
       // Read once, after the charge update: both the status event and the merchant rule see it.
       const charges = merchantEvent || canTransition(checkout.status, to) ? await this.#listCharges(client, checkoutId) : [];
-      const result = await this.#transition(client, checkout, to, patch, charges);
-      const message = merchantEvent?.({ changed: result.changed, checkout: result.checkout, charges });
-      if (message) await this.#enqueue(client, message);
-      return result;
+      if (!canTransition(checkout.status, to)) {
+        const message = merchantEvent?.({ changed: false, checkout, charges });
+        if (message) await this.#enqueue(client, message);
+        return { changed: false, checkout, event: null };
+      }
+      const updated = this.#updated(checkout, to, patch);
+      // The merchant rule sees the checkout as it will be, so its message joins the same statement.
+      const message = merchantEvent?.({ changed: true, checkout: updated, charges });
+      return this.#writeTransition(client, checkout, updated, charges, message ?? undefined);
     });
   }
 
@@ -318,15 +323,45 @@ export class PgStore implements Store {
   /** `checkout` must be locked by this transaction; `charges` are its charges as of now. */
   async #transition(client: ClientBase, checkout: CheckoutRecord, to: CheckoutStatus, patch: CheckoutPatch, charges: readonly ChargeRecord[]): Promise<TransitionResult> {
     if (!canTransition(checkout.status, to)) return { changed: false, checkout, event: null };
-    const now = this.#now().toISOString();
-    const updated: CheckoutRecord = { ...checkout, ...definedOnly(patch), status: to, updatedAt: now };
-    await client.query(
-      `UPDATE checkouts SET status = $2, end_to_end_id = $3, paid_at = $4, refund_end_to_end_id = $5, refunded_at = $6, updated_at = $7
-       WHERE id = $1`,
-      [updated.id, updated.status, updated.endToEndId, updated.paidAt, updated.refundEndToEndId, updated.refundedAt, updated.updatedAt],
+    return this.#writeTransition(client, checkout, this.#updated(checkout, to, patch), charges);
+  }
+
+  #updated(checkout: CheckoutRecord, to: CheckoutStatus, patch: CheckoutPatch): CheckoutRecord {
+    return { ...checkout, ...definedOnly(patch), status: to, updatedAt: this.#now().toISOString() };
+  }
+
+  /**
+   * Writes a status change, its event and (when given) the merchant message in one statement: one
+   * round trip instead of three on the path every payment takes.
+   */
+  async #writeTransition(client: ClientBase, checkout: CheckoutRecord, updated: CheckoutRecord, charges: readonly ChargeRecord[], message?: OutboxInput): Promise<TransitionResult> {
+    const data = statusEventData(updated, charges, checkout.status, updated.updatedAt);
+    const outbox = message
+      ? `, message AS (
+           INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
+           VALUES ($10, $11, $12, $13, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING
+         )`
+      : '';
+    const { rows } = await client.query<{ id: number }>(
+      `WITH checkout AS (
+         UPDATE checkouts SET status = $2, end_to_end_id = $3, paid_at = $4, refund_end_to_end_id = $5, refunded_at = $6, updated_at = $7
+         WHERE id = $1
+       )${outbox}
+       INSERT INTO checkout_events (checkout_id, data) VALUES ($8, $9) RETURNING id`,
+      [
+        updated.id,
+        updated.status,
+        updated.endToEndId,
+        updated.paidAt,
+        updated.refundEndToEndId,
+        updated.refundedAt,
+        updated.updatedAt,
+        data.checkoutId,
+        json(data),
+        ...(message ? [newMerchantEventId(), message.dedupeKey, message.type, json(message.data)] : []),
+      ],
     );
-    const event = await this.#appendEvent(client, statusEventData(updated, charges, checkout.status, now));
-    return { changed: true, checkout: updated, event };
+    return { changed: true, checkout: updated, event: { id: rows[0]!.id, checkoutId: data.checkoutId, data } };
   }
 
   /** The caller holds the checkout's row lock (or is creating the checkout): ids commit in order. */
