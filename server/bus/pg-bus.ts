@@ -11,6 +11,8 @@ export interface PgEventBusOptions {
   maxReconnectDelayMs?: number;
   /** How often the listening connection is checked; a silent dead socket is noticed within this. */
   healthCheckMs?: number;
+  /** How often committed events are swept for any whose NOTIFY never came; 0 turns it off. */
+  sweepMs?: number;
 }
 
 /**
@@ -25,10 +27,11 @@ export interface PgEventBusOptions {
  * takes a database-wide lock, so ids queued while a NOTIFY is in flight go out together in the next
  * one; the instance's own notifications are recognised by backend pid and not delivered twice.
  *
- * Known gap: the NOTIFY follows the store's commit, so an instance that dies between the two
- * leaves the other instances' streams unaware of that event until something wakes them (another
- * event on the checkout, or their own reconnect). Sending NOTIFY inside the store's transaction
- * would close it, at the price of the global lock on every status change.
+ * The NOTIFY follows the store's commit, so an instance that dies between the two would leave the
+ * other instances' streams unaware of that event. Sending NOTIFY inside the store's transaction
+ * would close that gap at the price of a database-wide lock on every status change; instead, every
+ * `sweepMs` each instance reads which checkouts got events lately and wakes its streams among them
+ * (`#sweep`): NOTIFY is the fast path, the sweep the guarantee, a few seconds late at worst.
  */
 export class PgEventBus implements EventBus {
   readonly #connectionString: string;
@@ -43,6 +46,10 @@ export class PgEventBus implements EventBus {
   #flushing: Promise<void> | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  /** Event ids the sweeps have covered: the next one reads from `#sweepFrom`, the max seen at the sweep before last. */
+  #sweepFrom = 0;
+  #sweepSeen = 0;
   #failures = 0;
   #closed = false;
 
@@ -53,6 +60,7 @@ export class PgEventBus implements EventBus {
       reconnectDelayMs: options.reconnectDelayMs ?? 250,
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 10_000,
       healthCheckMs: options.healthCheckMs ?? 15_000,
+      sweepMs: options.sweepMs ?? 5_000,
     };
   }
 
@@ -100,6 +108,7 @@ export class PgEventBus implements EventBus {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
     clearInterval(this.#healthTimer);
+    clearInterval(this.#sweepTimer);
     const client = this.#client;
     this.#client = undefined;
     await client?.end().catch(() => undefined);
@@ -135,13 +144,55 @@ export class PgEventBus implements EventBus {
     this.#failures = 0;
     this.#healthTimer = setInterval(() => void client.query('SELECT 1').catch((err: Error) => this.#lost(client, err)), this.#options.healthCheckMs);
     this.#healthTimer.unref();
+    if (this.#options.sweepMs > 0) {
+      // History before this connection is not swept: a reconnect wakes every stream instead.
+      this.#sweepFrom = this.#sweepSeen = await this.#latestEventId(client);
+      this.#sweepTimer = setInterval(() => void this.#sweep(client), this.#options.sweepMs);
+      this.#sweepTimer.unref();
+    }
     void this.#flush();
+  }
+
+  async #latestEventId(client: pg.Client): Promise<number> {
+    try {
+      return Number((await client.query<{ id: string | null }>('SELECT max(id) AS id FROM checkout_events')).rows[0]!.id ?? 0);
+    } catch {
+      return 0; // no table yet (the store migrates it at start-up): everything is new
+    }
+  }
+
+  /**
+   * Wakes the local streams of every checkout that got an event since the sweep before last. The
+   * windows overlap because event ids (a bigserial) can commit out of order across checkouts: an
+   * id drawn before a higher one but committed after it is still inside the next window. A wake is
+   * harmless when the NOTIFY already came: the stream re-reads after its last id and sends nothing
+   * twice. Streams close at the payer's final status, so most checkouts swept have none left.
+   */
+  async #sweep(client: pg.Client): Promise<void> {
+    if (this.#client !== client) return;
+    try {
+      const { rows } = await client.query<{ checkout_id: string; id: string }>(
+        'SELECT checkout_id, max(id) AS id FROM checkout_events WHERE id > $1 GROUP BY checkout_id',
+        [this.#sweepFrom],
+      );
+      let seen = this.#sweepSeen;
+      for (const row of rows) {
+        seen = Math.max(seen, Number(row.id));
+        if (this.#subscribed.has(row.checkout_id)) this.#local.publish(row.checkout_id);
+      }
+      this.#sweepFrom = this.#sweepSeen;
+      this.#sweepSeen = seen;
+    } catch (err) {
+      // A lost connection is the health check's business; anything else is worth a line.
+      if (this.#client === client) this.#log?.warn('event bus sweep failed; will try again', { error: (err as Error).message });
+    }
   }
 
   #lost(client: pg.Client, err?: Error): void {
     if (this.#client !== client) return; // an old connection, already replaced, or never adopted
     this.#client = undefined;
     clearInterval(this.#healthTimer);
+    clearInterval(this.#sweepTimer);
     client.end().catch(() => undefined);
     if (this.#closed) return;
     this.#log?.warn('event bus lost its PostgreSQL connection; reconnecting', { error: err?.message });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PgEventBus } from '../../server/bus/pg-bus.js';
+import { PgStore } from '../../server/store/postgres-store.js';
 import { eventually } from './helpers.js';
-import { adminQuery, pgSkip, TEST_DATABASE_URL } from './postgres-helpers.js';
+import { adminQuery, createTestSchema, pgSkip, TEST_DATABASE_URL, type TestSchema } from './postgres-helpers.js';
+import { checkoutRecord, firstEvent } from './store-fixtures.js';
 
 /** Counts calls, so a test can say "exactly once". */
 function counter() {
@@ -79,5 +81,61 @@ describe('PgEventBus', { skip: pgSkip }, () => {
     assert.equal(bus.size, 0);
     bus.publish('chk_closed');
     assert.equal(listener.calls, 0);
+  });
+});
+
+describe('PgEventBus sweep: an event whose NOTIFY never came', { skip: pgSkip }, () => {
+  let schema: TestSchema;
+  let store: PgStore;
+  before(async () => {
+    schema = await createTestSchema();
+    store = await PgStore.open(schema.url());
+  });
+  after(async () => {
+    await store?.close();
+    await schema?.drop();
+  });
+
+  // What an instance that died between its commit and its NOTIFY leaves behind: the event is in
+  // the table, and no instance was told. The store writes without publishing; only the service
+  // publishes, so a write straight through the store is exactly that.
+  async function commitWithoutNotify() {
+    const checkout = checkoutRecord();
+    await store.createCheckout(checkout, firstEvent(checkout));
+    return checkout.id;
+  }
+
+  it('wakes the streams of that checkout on the next sweep, and only those', async () => {
+    const before = await commitWithoutNotify(); // committed before the bus started: not swept
+    const bus = await PgEventBus.connect(schema.url(), { sweepMs: 100 });
+    try {
+      const onBefore = counter();
+      bus.subscribe(before, onBefore);
+      const id = await commitWithoutNotify();
+      const onIt = counter();
+      const onOther = counter();
+      bus.subscribe(id, onIt);
+      bus.subscribe(`${id}_other`, onOther);
+      await eventually(async () => onIt.calls >= 1, 3000, 'the sweep to wake the stream');
+      await settle(400); // several sweeps: the overlapping window wakes it at most once more
+      assert.ok(onIt.calls <= 2, `woken ${onIt.calls} times`);
+      assert.equal(onOther.calls, 0);
+      assert.equal(onBefore.calls, 0, 'history from before the bus connected is not swept');
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('with sweeping off, nothing wakes it: the NOTIFY was the only path', async () => {
+    const bus = await PgEventBus.connect(schema.url(), { sweepMs: 0 });
+    try {
+      const onIt = counter();
+      const id = await commitWithoutNotify();
+      bus.subscribe(id, onIt);
+      await settle(500);
+      assert.equal(onIt.calls, 0);
+    } finally {
+      await bus.close();
+    }
   });
 });
