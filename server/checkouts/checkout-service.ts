@@ -10,7 +10,7 @@ import type { MerchantEventType } from '../merchant-webhooks/events.js';
 import { HttpError } from '../http-error.js';
 import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEqual, sha256Hex } from '../ids.js';
 import type { Logger } from '../logger.js';
-import { DuplicateExternalReferenceError, type ChargeRecord, type CheckoutRecord, type Store, type TransitionResult } from '../store/store.js';
+import { DuplicateExternalReferenceError, type ChargeRecord, type CheckoutRecord, type Store, type TransitionResult, type WebhookReceipt } from '../store/store.js';
 import { firstStatusEvent, toCheckoutView } from './views.js';
 import type { CreatedCheckout } from '../contract.js';
 
@@ -289,11 +289,11 @@ export class CheckoutService {
    * duplicated or about a transaction we do not know; throws when the truth could not be checked
    * (ConnectPSP unreachable), so the webhook is answered 5xx and redelivered.
    */
-  async applyEvent(event: ConnectPspEvent): Promise<ApplyOutcome> {
+  async applyEvent(event: ConnectPspEvent, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     switch (event.eventType) {
       case 'CASHIN_PAID': {
-        if (!this.#confirmPayments) return this.applyCashIn(event.data);
-        if (!(await this.#store.getCharge(event.data.transactionId))) return this.applyCashIn(event.data);
+        if (!this.#confirmPayments) return this.applyCashIn(event.data, receipt);
+        if (!(await this.#store.getCharge(event.data.transactionId))) return this.applyCashIn(event.data, receipt);
         // A webhook is a hint: ConnectPSP's own GET decides, so a replayed or reordered delivery
         // cannot announce a payment that is not there.
         const truth = await this.#gateway.getCashIn(event.data.transactionId);
@@ -301,10 +301,10 @@ export class CheckoutService {
           this.#logger.warn('webhook said paid but ConnectPSP says otherwise; nothing changed', { transactionId: truth.transactionId, status: truth.status });
           return 'unchanged';
         }
-        return this.applyCashIn(truth);
+        return this.applyCashIn(truth, receipt);
       }
       case 'CASHIN_REFUNDED':
-        return this.applyCashIn(event.data);
+        return this.applyCashIn(event.data, receipt);
       case 'CASHOUT_COMPLETED':
       case 'CASHOUT_FAILED':
       case 'CASHOUT_REFUNDED': {
@@ -322,8 +322,12 @@ export class CheckoutService {
     }
   }
 
-  /** Brings our records in line with a cash-in as ConnectPSP reports it (webhook or GET). */
-  async applyCashIn(cashIn: CashIn): Promise<ApplyOutcome> {
+  /**
+   * Brings our records in line with a cash-in as ConnectPSP reports it (webhook or GET). A webhook's
+   * `receipt` goes with the change that completes it (the last, when there are two), so the
+   * webhook is never noted as applied while part of it is not.
+   */
+  async applyCashIn(cashIn: CashIn, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     const charge = await this.#store.getCharge(cashIn.transactionId);
     if (!charge) {
       this.#logger.warn('ConnectPSP reported a transaction we did not create', { transactionId: cashIn.transactionId, status: cashIn.status });
@@ -331,23 +335,23 @@ export class CheckoutService {
     }
     switch (cashIn.status) {
       case 'PAID':
-        return this.#applyPayment(charge, cashIn);
+        return this.#applyPayment(charge, cashIn, receipt);
       case 'REFUNDED':
         if (charge.status !== 'paid' && charge.status !== 'refunded') {
           // The refund overtook the payment's webhook. A refunded cash-in was paid first, and its
           // data says when and with which E2E id: apply the payment, so no step goes missing.
           await this.#applyPayment(charge, { ...cashIn, status: 'PAID', endToEndId: cashIn.originalEndToEndId ?? null });
         }
-        return this.#applyRefund((await this.#store.getCharge(charge.transactionId))!, cashIn.endToEndId, cashIn.refundedAt);
+        return this.#applyRefund((await this.#store.getCharge(charge.transactionId))!, cashIn.endToEndId, cashIn.refundedAt, receipt);
       case 'EXPIRED':
       case 'CANCELLED':
-        return this.#expireCharge(charge, cashIn.status === 'EXPIRED' ? 'expired' : 'cancelled');
+        return this.#expireCharge(charge, cashIn.status === 'EXPIRED' ? 'expired' : 'cancelled', receipt);
       case 'AWAITING_PAYMENT':
         return 'unchanged';
     }
   }
 
-  async #applyPayment(charge: ChargeRecord, cashIn: CashIn): Promise<ApplyOutcome> {
+  async #applyPayment(charge: ChargeRecord, cashIn: CashIn, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     if (cashIn.amount !== charge.amount) {
       // A dynamic PIX fixes its amount; a different one is not this checkout's payment. A person must look.
       this.#logger.error('ALERT payment amount differs from the charge; checkout not marked paid', { alert: true, checkoutId: charge.checkoutId, transactionId: charge.transactionId, expected: charge.amount, got: cashIn.amount, action: 'Compare the payment in the ConnectPSP panel with the order; refund it if it is not the order\'s.' });
@@ -374,6 +378,7 @@ export class CheckoutService {
         }
         return null;
       },
+      receipt,
     );
     this.#announce(result, true);
     if (duplicate) {
@@ -392,25 +397,37 @@ export class CheckoutService {
    * Records a devolution. The refund of the payment that settled the checkout refunds the
    * checkout; the refund of a duplicate payment only closes that charge.
    */
-  async #applyRefund(charge: ChargeRecord, refundEndToEndId: string | null, refundedAt: string | null): Promise<ApplyOutcome> {
+  async #applyRefund(charge: ChargeRecord, refundEndToEndId: string | null, refundedAt: string | null, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     const checkout = (await this.#store.getCheckout(charge.checkoutId))!;
     const at = refundedAt ? new Date(refundedAt).toISOString() : this.#now().toISOString();
     const isSettlingPayment = checkout.endToEndId !== null && checkout.endToEndId === charge.endToEndId;
     const chargeUpdate = { transactionId: charge.transactionId, status: 'refunded' as const, refundEndToEndId };
     const result = isSettlingPayment
-      ? await this.#store.transition(checkout.id, 'refunded', { refundEndToEndId, refundedAt: at }, chargeUpdate, ({ changed, checkout: c, charges }) =>
-          changed ? { dedupeKey: `${c.id}:checkout.refunded`, type: 'checkout.refunded', data: merchantEvent('checkout.refunded', this.#now(), { checkout: toCheckoutView(c, charges) }) } : null,
+      ? await this.#store.transition(
+          checkout.id,
+          'refunded',
+          { refundEndToEndId, refundedAt: at },
+          chargeUpdate,
+          ({ changed, checkout: c, charges }) =>
+            changed ? { dedupeKey: `${c.id}:checkout.refunded`, type: 'checkout.refunded', data: merchantEvent('checkout.refunded', this.#now(), { checkout: toCheckoutView(c, charges) }) } : null,
+          receipt,
         )
-      : await this.#store.transition(checkout.id, checkout.status, {}, chargeUpdate, ({ checkout: c, charges }) =>
-          charge.status === 'refunded'
-            ? null
-            : { dedupeKey: `${charge.transactionId}:checkout.payment_refunded`, type: 'checkout.payment_refunded', data: merchantEvent('checkout.payment_refunded', this.#now(), { checkout: toCheckoutView(c, charges), transactionId: charge.transactionId, endToEndId: refundEndToEndId }) },
+      : await this.#store.transition(
+          checkout.id,
+          checkout.status,
+          {},
+          chargeUpdate,
+          ({ checkout: c, charges }) =>
+            charge.status === 'refunded'
+              ? null
+              : { dedupeKey: `${charge.transactionId}:checkout.payment_refunded`, type: 'checkout.payment_refunded', data: merchantEvent('checkout.payment_refunded', this.#now(), { checkout: toCheckoutView(c, charges), transactionId: charge.transactionId, endToEndId: refundEndToEndId }) },
+          receipt,
         );
     this.#announce(result, true);
     return result.changed || (!isSettlingPayment && charge.status !== 'refunded') ? 'applied' : 'unchanged';
   }
 
-  async #expireCharge(charge: ChargeRecord, status: 'expired' | 'cancelled'): Promise<ApplyOutcome> {
+  async #expireCharge(charge: ChargeRecord, status: 'expired' | 'cancelled', receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     const others = (await this.#store.listCharges(charge.checkoutId)).filter(
       (c) => c.transactionId !== charge.transactionId && c.status === 'awaiting_payment' && Date.parse(c.expiresAt) > this.#now().getTime(),
     );
@@ -424,6 +441,7 @@ export class CheckoutService {
         changed && checkout.status === 'expired'
           ? { dedupeKey: `${checkout.id}:checkout.expired:${checkout.updatedAt}`, type: 'checkout.expired', data: merchantEvent('checkout.expired', this.#now(), { checkout: toCheckoutView(checkout, charges) }) }
           : null,
+      receipt,
     );
     this.#announce(result, true);
     return result.changed ? 'applied' : 'unchanged';

@@ -7,7 +7,7 @@ import { ConnectPspError } from '../connectpsp/errors.js';
 import type { SignatureFailureMonitor } from '../alerts.js';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { Store, WebhookReceipt } from '../store/store.js';
 
 /**
  * The key that says "this is the same event again". `X-Event-Id` changes on every delivery
@@ -21,10 +21,13 @@ export function webhookDedupeKey(event: ConnectPspEvent, rawBody: Buffer): strin
 }
 
 /**
- * `POST /v1/webhooks/connectpsp`. Verifies the HMAC over the raw bytes, writes the event down,
- * applies it, then answers 200 — well inside ConnectPSP's 5-second deadline, since applying is a
- * local transaction. If the process dies after the write and before applying, start-up replays
- * the unprocessed events (`replayUnprocessedWebhooks`).
+ * `POST /v1/webhooks/connectpsp`. Verifies the HMAC over the raw bytes, applies the event, and
+ * answers 200 only once the change and the record of the webhook are committed — together, in the
+ * change's own transaction (`WebhookReceipt`), or on their own when the event changes nothing. A
+ * process that dies before that commit has answered nothing, so ConnectPSP delivers again (and the
+ * reconciler asks ConnectPSP about charges still awaiting payment). An event that cannot be
+ * applied yet (ConnectPSP unreachable for the confirming GET) is written down unprocessed and
+ * answered 503; the reconciler replays it (`replayUnprocessedWebhooks`).
  */
 export interface WebhookRouteDeps {
   service: CheckoutService;
@@ -66,25 +69,27 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       }
       const dedupeKey = webhookDedupeKey(event, rawBody);
       const transactionId = event.eventType === 'UNKNOWN' ? null : event.data.transactionId;
-      const { processed } = await deps.store.recordWebhook({
+      const record = {
         dedupeKey,
         eventType: event.eventType === 'UNKNOWN' ? event.rawEventType : event.eventType,
         transactionId,
         rawBody: rawBody.toString('utf8'),
         receivedAt: deps.now().toISOString(),
-      });
+      };
       const log = deps.logger.child({ eventType: event.eventType, transactionId, eventId: event.eventId });
-      if (processed) {
+      if (await deps.store.isWebhookProcessed(dedupeKey)) {
         outcome = 'duplicate';
         log.info('webhook duplicate acknowledged');
         res.status(200).json({ received: true, duplicate: true });
         return;
       }
+      const receipt: WebhookReceipt = { record, written: false };
       try {
-        outcome = await deps.service.applyEvent(event);
+        outcome = await deps.service.applyEvent(event, receipt);
       } catch (err) {
-        // Written down but not applied (ConnectPSP unreachable for the confirming GET): a non-2xx
-        // makes ConnectPSP deliver it again, and the reconciler retries it meanwhile.
+        // Not applied: written down unprocessed, for the reconciler to replay. ConnectPSP unreachable
+        // for the confirming GET is expected now and then; the 503 makes ConnectPSP deliver it again.
+        if (!receipt.written) await deps.store.recordWebhook(record, false).catch(() => undefined);
         if (err instanceof ConnectPspError) {
           outcome = 'deferred';
           log.warn('webhook recorded, not yet applied', { code: err.code });
@@ -92,7 +97,8 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
         }
         throw err;
       }
-      await deps.store.markWebhookProcessed(dedupeKey);
+      // Nothing changed (a late copy, an unknown transaction, a cash-out notice): write it on its own.
+      if (!receipt.written) await deps.store.recordWebhook(record, true);
       log.info('webhook applied', { outcome });
       res.status(200).json({ received: true });
     },
@@ -100,7 +106,7 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
   return router;
 }
 
-/** Applies webhooks that were written down but not applied before a crash. */
+/** Applies webhooks that were written down but could not be applied when they came. */
 export async function replayUnprocessedWebhooks(deps: { service: CheckoutService; store: Store; logger: Logger }, receivedBefore?: string): Promise<number> {
   // Those received in the last seconds may still be in the hands of their request: leave them be.
   const pending = (await deps.store.unprocessedWebhooks()).filter((w) => receivedBefore === undefined || w.receivedAt < receivedBefore);

@@ -18,6 +18,7 @@ import {
   type Store,
   type StoredResponse,
   type TransitionResult,
+  type WebhookReceipt,
   type WebhookRecord,
 } from './store.js';
 
@@ -290,8 +291,10 @@ export class PgStore implements Store {
     patch: CheckoutPatch,
     charge?: ChargeUpdate,
     merchantEvent?: MerchantEventRule,
+    receipt?: WebhookReceipt,
   ): Promise<TransitionResult> {
-    return this.#tx(async (client) => {
+    const webhook = receipt && !receipt.written ? receipt.record : undefined;
+    const result = await this.#tx(async (client) => {
       const checkout = await this.#lockCheckout(client, checkoutId);
       if (charge) await this.#updateCharge(client, charge);
       // Read once, after the charge update: both the status event and the merchant rule see it.
@@ -299,13 +302,16 @@ export class PgStore implements Store {
       if (!canTransition(checkout.status, to)) {
         const message = merchantEvent?.({ changed: false, checkout, charges });
         if (message) await this.#enqueue(client, message);
+        if (webhook) await this.#recordWebhook(client, webhook, true);
         return { changed: false, checkout, event: null };
       }
       const updated = this.#updated(checkout, to, patch);
       // The merchant rule sees the checkout as it will be, so its message joins the same statement.
       const message = merchantEvent?.({ changed: true, checkout: updated, charges });
-      return this.#writeTransition(client, checkout, updated, charges, message ?? undefined);
+      return this.#writeTransition(client, checkout, updated, charges, message ?? undefined, webhook);
     });
+    if (receipt) receipt.written = true;
+    return result;
   }
 
   async #updateCharge(client: ClientBase, update: ChargeUpdate): Promise<void> {
@@ -331,36 +337,38 @@ export class PgStore implements Store {
   }
 
   /**
-   * Writes a status change, its event and (when given) the merchant message in one statement: one
-   * round trip instead of three on the path every payment takes.
+   * Writes a status change, its event and, when given, the merchant message and the webhook record
+   * in one statement: one round trip instead of four on the path every payment takes.
    */
-  async #writeTransition(client: ClientBase, checkout: CheckoutRecord, updated: CheckoutRecord, charges: readonly ChargeRecord[], message?: OutboxInput): Promise<TransitionResult> {
+  async #writeTransition(
+    client: ClientBase,
+    checkout: CheckoutRecord,
+    updated: CheckoutRecord,
+    charges: readonly ChargeRecord[],
+    message?: OutboxInput,
+    webhook?: WebhookRecord,
+  ): Promise<TransitionResult> {
     const data = statusEventData(updated, charges, checkout.status, updated.updatedAt);
-    const outbox = message
-      ? `, message AS (
-           INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
-           VALUES ($10, $11, $12, $13, $7, $7) ON CONFLICT (dedupe_key) DO NOTHING
-         )`
-      : '';
-    const { rows } = await client.query<{ id: number }>(
-      `WITH checkout AS (
-         UPDATE checkouts SET status = $2, end_to_end_id = $3, paid_at = $4, refund_end_to_end_id = $5, refunded_at = $6, updated_at = $7
-         WHERE id = $1
-       )${outbox}
-       INSERT INTO checkout_events (checkout_id, data) VALUES ($8, $9) RETURNING id`,
-      [
-        updated.id,
-        updated.status,
-        updated.endToEndId,
-        updated.paidAt,
-        updated.refundEndToEndId,
-        updated.refundedAt,
-        updated.updatedAt,
-        data.checkoutId,
-        json(data),
-        ...(message ? [newMerchantEventId(), message.dedupeKey, message.type, json(message.data)] : []),
-      ],
-    );
+    const values: unknown[] = [];
+    const $ = (value: unknown) => `$${values.push(value)}`;
+    const at = $(updated.updatedAt);
+    let sql = `WITH checkout AS (
+         UPDATE checkouts SET status = ${$(updated.status)}, end_to_end_id = ${$(updated.endToEndId)}, paid_at = ${$(updated.paidAt)},
+           refund_end_to_end_id = ${$(updated.refundEndToEndId)}, refunded_at = ${$(updated.refundedAt)}, updated_at = ${at}
+         WHERE id = ${$(updated.id)}
+       )`;
+    if (message) {
+      sql += `, message AS (
+         INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
+         VALUES (${$(newMerchantEventId())}, ${$(message.dedupeKey)}, ${$(message.type)}, ${$(json(message.data))}, ${at}, ${at})
+         ON CONFLICT (dedupe_key) DO NOTHING
+       )`;
+    }
+    if (webhook) {
+      sql += `, webhook AS (${this.#recordWebhookSql(webhook, true, $)})`;
+    }
+    sql += ` INSERT INTO checkout_events (checkout_id, data) VALUES (${$(data.checkoutId)}, ${$(json(data))}) RETURNING id`;
+    const { rows } = await client.query<{ id: number }>(sql, values);
     return { changed: true, checkout: updated, event: { id: rows[0]!.id, checkoutId: data.checkoutId, data } };
   }
 
@@ -380,15 +388,25 @@ export class PgStore implements Store {
     return rows[0] && toEvent(rows[0]);
   }
 
-  async recordWebhook(record: WebhookRecord): Promise<{ isNew: boolean; processed: boolean }> {
-    const inserted = await this.#pool.query(
-      `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
-      [record.dedupeKey, record.eventType, record.transactionId, record.rawBody, record.receivedAt],
-    );
-    if (inserted.rowCount === 1) return { isNew: true, processed: false };
-    const { rows } = await this.#pool.query<{ processed_at: string | null }>('SELECT processed_at FROM webhook_events WHERE dedupe_key = $1', [record.dedupeKey]);
-    return { isNew: false, processed: rows[0]?.processed_at != null };
+  async isWebhookProcessed(dedupeKey: string): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ processed_at: string | null }>('SELECT processed_at FROM webhook_events WHERE dedupe_key = $1', [dedupeKey]);
+    return rows[0]?.processed_at != null;
+  }
+
+  async recordWebhook(record: WebhookRecord, processed: boolean): Promise<void> {
+    await this.#recordWebhook(this.#pool, record, processed);
+  }
+
+  async #recordWebhook(db: ClientBase | pg.Pool, record: WebhookRecord, processed: boolean): Promise<void> {
+    const values: unknown[] = [];
+    await db.query(this.#recordWebhookSql(record, processed, (value) => `$${values.push(value)}`), values);
+  }
+
+  /** The upsert of a webhook record; `$` adds a parameter and names it. A processed record stays processed. */
+  #recordWebhookSql(record: WebhookRecord, processed: boolean, $: (value: unknown) => string): string {
+    return `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at, processed_at)
+       VALUES (${$(record.dedupeKey)}, ${$(record.eventType)}, ${$(record.transactionId)}, ${$(record.rawBody)}, ${$(record.receivedAt)}, ${$(processed ? this.#now().toISOString() : null)}::timestamptz)
+       ON CONFLICT (dedupe_key) DO UPDATE SET processed_at = COALESCE(webhook_events.processed_at, EXCLUDED.processed_at)`;
   }
 
   async markWebhookProcessed(dedupeKey: string): Promise<void> {

@@ -18,6 +18,7 @@ import {
   type Store,
   type StoredResponse,
   type TransitionResult,
+  type WebhookReceipt,
   type WebhookRecord,
 } from './store.js';
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
@@ -346,14 +347,18 @@ export class SqliteStore implements Store {
     patch: CheckoutPatch,
     charge?: ChargeUpdate,
     merchantEvent?: MerchantEventRule,
+    receipt?: WebhookReceipt,
   ): Promise<TransitionResult> {
-    return this.#write(() => {
+    const result = await this.#write(() => {
       if (charge) this.#updateCharge(charge);
       const result = this.#transition(checkoutId, to, patch);
       const message = merchantEvent?.({ changed: result.changed, checkout: result.checkout, charges: this.#listCharges(checkoutId) });
       if (message) this.#enqueue(message);
+      if (receipt && !receipt.written) this.#recordWebhook(receipt.record, true);
       return result;
     });
+    if (receipt) receipt.written = true;
+    return result;
   }
 
   #updateCharge(update: ChargeUpdate): void {
@@ -443,20 +448,22 @@ export class SqliteStore implements Store {
     return row && { id: row.id, checkoutId: row.checkout_id, data: JSON.parse(row.data) as StatusEventData };
   }
 
-  async recordWebhook(record: WebhookRecord): Promise<{ isNew: boolean; processed: boolean }> {
-    return this.#write(() => this.#recordWebhook(record));
+  async isWebhookProcessed(dedupeKey: string): Promise<boolean> {
+    const row = this.#stmt('SELECT processed_at FROM webhook_events WHERE dedupe_key = ?').get(dedupeKey) as { processed_at: string | null } | undefined;
+    return row?.processed_at != null;
   }
 
-  #recordWebhook(record: WebhookRecord): { isNew: boolean; processed: boolean } {
-    const info = this.#stmt(
-        `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at)
-         VALUES (@dedupeKey, @eventType, @transactionId, @rawBody, @receivedAt)
-         ON CONFLICT (dedupe_key) DO NOTHING`,
+  async recordWebhook(record: WebhookRecord, processed: boolean): Promise<void> {
+    await this.#write(() => this.#recordWebhook(record, processed));
+  }
+
+  #recordWebhook(record: WebhookRecord, processed: boolean): void {
+    this.#stmt(
+        `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at, processed_at)
+         VALUES (@dedupeKey, @eventType, @transactionId, @rawBody, @receivedAt, @processedAt)
+         ON CONFLICT (dedupe_key) DO UPDATE SET processed_at = COALESCE(processed_at, excluded.processed_at)`,
       )
-      .run(record);
-    if (info.changes === 1) return { isNew: true, processed: false };
-    const row = this.#stmt('SELECT processed_at FROM webhook_events WHERE dedupe_key = ?').get(record.dedupeKey) as { processed_at: string | null };
-    return { isNew: false, processed: row.processed_at !== null };
+      .run({ ...record, processedAt: processed ? this.#now().toISOString() : null });
   }
 
   async markWebhookProcessed(dedupeKey: string): Promise<void> {

@@ -70,6 +70,16 @@ export interface WebhookRecord {
   receivedAt: string;
 }
 
+/**
+ * A verified webhook on its way through the service. The first `transition` it is handed to
+ * writes `record`, as processed, in the same transaction as the change, and sets `written`: the
+ * change and the note that it was applied commit together, once, instead of in three commits.
+ */
+export interface WebhookReceipt {
+  readonly record: WebhookRecord;
+  written: boolean;
+}
+
 /** A change to one charge, applied in the same transaction as the checkout transition. */
 export interface ChargeUpdate {
   transactionId: string;
@@ -165,22 +175,32 @@ export interface Store {
   /**
    * Moves a checkout to `to` if `TRANSITIONS` allow it from its current status, updating one charge
    * alongside, and appends the status event — all or nothing. The charge update is applied even when
-   * the checkout does not move (a second payment still marks its own charge paid).
+   * the checkout does not move (a second payment still marks its own charge paid). A `receipt` not
+   * yet written is written, processed, in the same transaction (see `WebhookReceipt`).
    */
-  transition(checkoutId: string, to: CheckoutStatus, patch: CheckoutPatch, charge?: ChargeUpdate, merchantEvent?: MerchantEventRule): Promise<TransitionResult>;
+  transition(
+    checkoutId: string,
+    to: CheckoutStatus,
+    patch: CheckoutPatch,
+    charge?: ChargeUpdate,
+    merchantEvent?: MerchantEventRule,
+    receipt?: WebhookReceipt,
+  ): Promise<TransitionResult>;
 
   /** Status events after `afterId` (exclusive), oldest first. */
   eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]>;
   latestEvent(checkoutId: string): Promise<CheckoutEvent | undefined>;
 
+  /** Whether a webhook with this key was applied already: a redelivery needs nothing more. */
+  isWebhookProcessed(dedupeKey: string): Promise<boolean>;
   /**
-   * Records a verified webhook before it is acknowledged. `isNew` is false for a duplicate;
-   * `processed` says whether an earlier copy was already applied (a copy whose application failed
-   * is applied again by its redelivery).
+   * Writes a verified webhook that no transition wrote: `processed` when it has been applied (one
+   * that changed nothing, a cash-out notice), else kept for `unprocessedWebhooks` to replay (it
+   * could not be applied yet). A record already processed stays processed.
    */
-  recordWebhook(record: WebhookRecord): Promise<{ isNew: boolean; processed: boolean }>;
+  recordWebhook(record: WebhookRecord, processed: boolean): Promise<void>;
   markWebhookProcessed(dedupeKey: string): Promise<void>;
-  /** Webhooks recorded but not yet applied (a crash between the two): re-applied at start-up. */
+  /** Webhooks recorded but not applied (ConnectPSP could not confirm them yet): replayed by the reconciler. */
   unprocessedWebhooks(): Promise<WebhookRecord[]>;
 
   /** Writes a merchant notification that belongs to no checkout change (cash-out events). */

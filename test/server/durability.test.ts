@@ -28,17 +28,17 @@ describe('durability', () => {
     }
   });
 
-  it('a webhook written down but not applied before a crash is applied at the next start', async () => {
+  it('a webhook written down but not applied (ConnectPSP could not confirm it) is applied at the next start', async () => {
     const first = await startTestServer();
     const c = await first.createCheckout();
     const charge = (await (await first.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
-    // Simulate the crash window: the event is recorded, the process dies before applying it.
+    // What the webhook route leaves when applying failed: the event recorded unprocessed.
     const body = JSON.stringify({
       eventType: 'CASHIN_PAID',
       eventAt: new Date().toISOString(),
       data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId: 'E12345678202611301200abcdefghijk', status: 'PAID', amount: 10.5, payer: { name: 'Maria Silva', document: '12345678909', bankData: null }, paidAt: new Date().toISOString() },
     });
-    await first.store.recordWebhook({ dedupeKey: `CASHIN_PAID:${charge.transactionId}:PAID:E12345678202611301200abcdefghijk`, eventType: 'CASHIN_PAID', transactionId: charge.transactionId, rawBody: body, receivedAt: new Date().toISOString() });
+    await first.store.recordWebhook({ dedupeKey: `CASHIN_PAID:${charge.transactionId}:PAID:E12345678202611301200abcdefghijk`, eventType: 'CASHIN_PAID', transactionId: charge.transactionId, rawBody: body, receivedAt: new Date().toISOString() }, false);
     await first.close();
     const second = await startTestServer({}, first.dir);
     try {

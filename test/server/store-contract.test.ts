@@ -234,14 +234,63 @@ for (const impl of implementations) {
     });
 
     describe('webhooks', () => {
-      it('records once, tells a duplicate apart, and remembers when it was applied', async () => {
-        const record = { dedupeKey: `CASHIN_PAID:tx-${Date.now()}:PAID:E1`, eventType: 'CASHIN_PAID', transactionId: 'tx', rawBody: '{"a":1}', receivedAt: new Date().toISOString() };
-        assert.deepEqual(await store.recordWebhook(record), { isNew: true, processed: false });
-        assert.deepEqual(await store.recordWebhook(record), { isNew: false, processed: false });
-        assert.ok((await store.unprocessedWebhooks()).some((w) => w.dedupeKey === record.dedupeKey && w.rawBody === record.rawBody && w.receivedAt === record.receivedAt));
+      const webhookRecord = (transactionId = 'tx') => ({
+        dedupeKey: `CASHIN_PAID:${transactionId}-${Date.now()}-${Math.random()}:PAID:E1`,
+        eventType: 'CASHIN_PAID',
+        transactionId,
+        rawBody: '{"a":1}',
+        receivedAt: new Date().toISOString(),
+      });
+
+      it('keeps one not yet applied for replay, and remembers once it was applied', async () => {
+        const record = webhookRecord();
+        assert.equal(await store.isWebhookProcessed(record.dedupeKey), false);
+        await store.recordWebhook(record, false);
+        await store.recordWebhook(record, false); // a redelivery that failed again: still one record
+        assert.equal(await store.isWebhookProcessed(record.dedupeKey), false);
+        assert.deepEqual((await store.unprocessedWebhooks()).filter((w) => w.dedupeKey === record.dedupeKey), [record]);
         await store.markWebhookProcessed(record.dedupeKey);
-        assert.deepEqual(await store.recordWebhook(record), { isNew: false, processed: true });
+        assert.equal(await store.isWebhookProcessed(record.dedupeKey), true);
         assert.ok(!(await store.unprocessedWebhooks()).some((w) => w.dedupeKey === record.dedupeKey));
+      });
+
+      it('records one applied at once as processed, and never un-processes it', async () => {
+        const record = webhookRecord();
+        await store.recordWebhook(record, true);
+        assert.equal(await store.isWebhookProcessed(record.dedupeKey), true);
+        await store.recordWebhook(record, false);
+        assert.equal(await store.isWebhookProcessed(record.dedupeKey), true);
+        assert.ok(!(await store.unprocessedWebhooks()).some((w) => w.dedupeKey === record.dedupeKey));
+      });
+
+      it('writes a receipt, processed, in the transaction of the change it brought, once', async () => {
+        const { checkout, charge } = await checkoutAwaitingPayment(store);
+        const receipt = { record: webhookRecord(charge.transactionId), written: false };
+        const paidAt = new Date().toISOString();
+        const result = await store.transition(checkout.id, 'paid', { paidAt }, { transactionId: charge.transactionId, status: 'paid', paidAt }, paidRule, receipt);
+        assert.equal(result.changed, true);
+        assert.equal(receipt.written, true);
+        assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), true);
+        // A second change with the same receipt does not write it again (and does not fail on it).
+        await store.transition(checkout.id, 'refunded', {}, undefined, undefined, receipt);
+        assert.equal((await store.getCheckout(checkout.id))!.status, 'refunded');
+      });
+
+      it('writes a receipt also when the checkout does not move', async () => {
+        const { checkout } = await checkoutAwaitingPayment(store);
+        const receipt = { record: webhookRecord(), written: false };
+        const result = await store.transition(checkout.id, 'refunded', {}, undefined, paidRule, receipt); // not allowed from awaiting_payment
+        assert.equal(result.changed, false);
+        assert.equal(receipt.written, true);
+        assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), true);
+      });
+
+      it('does not write a receipt when the change fails', async () => {
+        const receipt = { record: webhookRecord(), written: false };
+        await assert.rejects(store.transition('chk_does_not_exist', 'paid', {}, undefined, undefined, receipt));
+        assert.equal(receipt.written, false);
+        assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), false);
+        assert.ok(!(await store.unprocessedWebhooks()).some((w) => w.dedupeKey === receipt.record.dedupeKey));
       });
     });
 

@@ -113,6 +113,32 @@ describe('ConnectPSP webhook', () => {
     assert.deepEqual(events.map((e) => e.data.status), ['open', 'awaiting_payment', 'paid', 'refunded']);
   });
 
+  it('a webhook half applied is not noted as applied: its redelivery finishes the job', async () => {
+    const { checkout, charge } = await checkoutWithCharge();
+    const refunded = cashInBody(charge, checkout.externalReference, { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' }, 'CASHIN_REFUNDED');
+    // The refund overtakes its payment, so applying it takes two changes; the second one fails.
+    const store = server.store;
+    const transition = store.transition;
+    store.transition = async function (this: typeof store, ...args: Parameters<typeof transition>) {
+      if (args[1] === 'refunded') throw new Error('the disk is full');
+      return transition.apply(this, args);
+    };
+    try {
+      assert.equal((await sendWebhook(refunded)).status, 500);
+    } finally {
+      store.transition = transition;
+    }
+    assert.equal((await view(checkout.id)).status, 'paid', 'the first change is in');
+    const dedupeKey = `CASHIN_REFUNDED:${charge.transactionId}:REFUNDED:D12345678202611301300abcdefghijk`;
+    assert.equal(await store.isWebhookProcessed(dedupeKey), false);
+    assert.ok((await store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey), 'kept for the reconciler to replay');
+    const again = await sendWebhook(refunded);
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { duplicate?: boolean }).duplicate, undefined);
+    assert.equal((await view(checkout.id)).status, 'refunded');
+    assert.equal(await store.isWebhookProcessed(dedupeKey), true);
+  });
+
   it('a late payment webhook after a refund changes nothing', async () => {
     const { checkout, charge } = await checkoutWithCharge();
     assert.equal((await sendWebhook(cashInBody(charge, checkout.externalReference))).status, 200);
