@@ -34,6 +34,7 @@ const envSchema = z.object({
   CONNECTPSP_CRYPTO_TOKEN: optionalString,
   CHECKOUT_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   DATABASE_URL: z.string().trim().default('sqlite:./data/connectpsp-checkout.db'),
+  DATABASE_PREPARED_STATEMENTS: booleanString.default(true),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   MERCHANT_NAME: z.string().trim().min(1).max(60).default('Loja Exemplo'),
   ALLOWED_ORIGINS: optionalString,
@@ -58,7 +59,8 @@ const envSchema = z.object({
 
 export type Database =
   | { kind: 'sqlite'; filename: string /* ':memory:' or a path */ }
-  | { kind: 'postgres'; url: string };
+  /** `preparedStatements`: off behind a pooler in transaction mode that does not keep them. */
+  | { kind: 'postgres'; url: string; preparedStatements: boolean };
 
 export interface Config {
   port: number;
@@ -154,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (filename === '') problems.push('DATABASE_URL: sqlite: needs a file name, e.g. sqlite:./data/checkout.db or sqlite::memory:');
     else database = { kind: 'sqlite', filename };
   } else if (/^postgres(ql)?:\/\//.test(dbUrl)) {
-    database = { kind: 'postgres', url: dbUrl };
+    database = { kind: 'postgres', url: dbUrl, preparedStatements: e.DATABASE_PREPARED_STATEMENTS };
   } else {
     problems.push('DATABASE_URL: must start with sqlite: or postgres://');
   }

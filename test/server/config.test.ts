@@ -17,6 +17,13 @@ describe('loadConfig', () => {
     assert.equal(c.allowedOrigins, '*');
   });
 
+  it('prepares PostgreSQL statements unless told not to, and names a bad value', () => {
+    const url = 'postgres://app@db.internal/checkout';
+    assert.deepEqual(loadConfig({ DATABASE_URL: url }).database, { kind: 'postgres', url, preparedStatements: true });
+    assert.deepEqual(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database, { kind: 'postgres', url, preparedStatements: false });
+    assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'sometimes' }), /DATABASE_PREPARED_STATEMENTS/);
+  });
+
   it('lists every problem at once against a real host', () => {
     assert.throws(
       () => loadConfig({ CONNECTPSP_ENV: 'production' }),

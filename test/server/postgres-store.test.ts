@@ -104,3 +104,44 @@ describe('PgStore across instances', { skip: pgSkip }, () => {
     }
   });
 });
+
+describe('PgStore prepared statements', { skip: pgSkip }, () => {
+  let schema: TestSchema;
+  before(async () => {
+    schema = await createTestSchema();
+  });
+  after(async () => {
+    await schema?.drop();
+  });
+
+  it('keep working on every connection when a later migration adds a column (a rolling deploy)', async () => {
+    const store = await PgStore.open(schema.url());
+    try {
+      const { checkout, charge } = await checkoutAwaitingPayment(store);
+      // Many at once, so that most of the pool's connections prepare the reads.
+      const readAll = () =>
+        Promise.all(Array.from({ length: 30 }, () => Promise.all([store.getCheckout(checkout.id), store.getCharge(charge.transactionId), store.listCharges(checkout.id)])));
+      await readAll();
+      await adminQuery(`ALTER TABLE ${schema.name}.checkouts ADD COLUMN added_by_a_newer_version text`);
+      await adminQuery(`ALTER TABLE ${schema.name}.charges ADD COLUMN added_by_a_newer_version text`);
+      for (const [read, charged, charges] of await readAll()) {
+        assert.deepEqual(read, checkout);
+        assert.deepEqual(charged, charge);
+        assert.deepEqual(charges, [charge]);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('work the same with preparation off (behind a pooler in transaction mode)', async () => {
+    const store = await PgStore.open(schema.url(), { preparedStatements: false });
+    try {
+      const { checkout, charge } = await checkoutAwaitingPayment(store);
+      assert.deepEqual(await store.getCheckout(checkout.id), checkout);
+      assert.deepEqual(await store.listCharges(checkout.id), [charge]);
+    } finally {
+      await store.close();
+    }
+  });
+});
