@@ -79,8 +79,9 @@ const qualified = (columns: string, alias: string) => columns.replace(/\w+/g, (c
 /**
  * A client that prepares each statement with parameters once per connection, named by a hash of its
  * text, and from then on only binds and runs it: PostgreSQL no longer parses and plans the same
- * dozen statements on every webhook (10–20% more webhooks per second in
- * `bench/webhook-ingest.ts`, A/B with DATABASE_PREPARED_STATEMENTS). Statements without parameters (BEGIN, COMMIT, migrations) go as they are.
+ * dozen statements on every webhook (10–20% more webhooks per second in `bench/webhook-ingest.ts`,
+ * A/B with DATABASE_PREPARED_STATEMENTS). Statements without parameters (BEGIN, COMMIT, the
+ * migrations) go as they are.
  */
 class PreparingClient extends pg.Client {
   static readonly #names = new Map<string, string>();
