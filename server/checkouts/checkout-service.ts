@@ -360,12 +360,10 @@ export class CheckoutService {
     const paidAt = cashIn.paidAt ? new Date(cashIn.paidAt).toISOString() : this.#now().toISOString();
     const endToEndId = cashIn.endToEndId;
     let duplicate = false;
-    const result = await this.#store.transition(
-      charge.checkoutId,
-      'paid',
-      { endToEndId, paidAt },
-      { transactionId: charge.transactionId, status: 'paid', endToEndId, paidAt },
-      ({ changed, checkout, charges }) => {
+    const result = await this.#store.transition(charge.checkoutId, 'paid', {
+      patch: { endToEndId, paidAt },
+      charge: { transactionId: charge.transactionId, status: 'paid', endToEndId, paidAt },
+      merchantEvent: ({ changed, checkout, charges }) => {
         if (changed) return { dedupeKey: `${checkout.id}:checkout.paid`, type: 'checkout.paid', data: merchantEvent('checkout.paid', this.#now(), { checkout: toCheckoutView(checkout, charges) }) };
         // Money for a checkout another payment already settled: record it, tell the merchant.
         if ((checkout.status === 'paid' || checkout.status === 'refunded') && endToEndId !== null && checkout.endToEndId !== endToEndId && charge.status !== 'refunded') {
@@ -379,7 +377,7 @@ export class CheckoutService {
         return null;
       },
       receipt,
-    );
+    });
     this.#announce(result, true);
     if (duplicate) {
       this.#logger.warn('second payment received for a paid checkout', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
@@ -403,26 +401,21 @@ export class CheckoutService {
     const isSettlingPayment = checkout.endToEndId !== null && checkout.endToEndId === charge.endToEndId;
     const chargeUpdate = { transactionId: charge.transactionId, status: 'refunded' as const, refundEndToEndId };
     const result = isSettlingPayment
-      ? await this.#store.transition(
-          checkout.id,
-          'refunded',
-          { refundEndToEndId, refundedAt: at },
-          chargeUpdate,
-          ({ changed, checkout: c, charges }) =>
+      ? await this.#store.transition(checkout.id, 'refunded', {
+          patch: { refundEndToEndId, refundedAt: at },
+          charge: chargeUpdate,
+          merchantEvent: ({ changed, checkout: c, charges }) =>
             changed ? { dedupeKey: `${c.id}:checkout.refunded`, type: 'checkout.refunded', data: merchantEvent('checkout.refunded', this.#now(), { checkout: toCheckoutView(c, charges) }) } : null,
           receipt,
-        )
-      : await this.#store.transition(
-          checkout.id,
-          checkout.status,
-          {},
-          chargeUpdate,
-          ({ checkout: c, charges }) =>
+        })
+      : await this.#store.transition(checkout.id, checkout.status, {
+          charge: chargeUpdate,
+          merchantEvent: ({ checkout: c, charges }) =>
             charge.status === 'refunded'
               ? null
               : { dedupeKey: `${charge.transactionId}:checkout.payment_refunded`, type: 'checkout.payment_refunded', data: merchantEvent('checkout.payment_refunded', this.#now(), { checkout: toCheckoutView(c, charges), transactionId: charge.transactionId, endToEndId: refundEndToEndId }) },
           receipt,
-        );
+        });
     this.#announce(result, true);
     return result.changed || (!isSettlingPayment && charge.status !== 'refunded') ? 'applied' : 'unchanged';
   }
@@ -432,17 +425,14 @@ export class CheckoutService {
       (c) => c.transactionId !== charge.transactionId && c.status === 'awaiting_payment' && Date.parse(c.expiresAt) > this.#now().getTime(),
     );
     // The checkout expires only when no other charge can still be paid.
-    const result = await this.#store.transition(
-      charge.checkoutId,
-      others.length === 0 ? 'expired' : 'awaiting_payment',
-      {},
-      { transactionId: charge.transactionId, status },
-      ({ changed, checkout, charges }) =>
+    const result = await this.#store.transition(charge.checkoutId, others.length === 0 ? 'expired' : 'awaiting_payment', {
+      charge: { transactionId: charge.transactionId, status },
+      merchantEvent: ({ changed, checkout, charges }) =>
         changed && checkout.status === 'expired'
           ? { dedupeKey: `${checkout.id}:checkout.expired:${checkout.updatedAt}`, type: 'checkout.expired', data: merchantEvent('checkout.expired', this.#now(), { checkout: toCheckoutView(checkout, charges) }) }
           : null,
       receipt,
-    );
+    });
     this.#announce(result, true);
     return result.changed ? 'applied' : 'unchanged';
   }

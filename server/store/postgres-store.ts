@@ -13,13 +13,12 @@ import {
   type CheckoutEvent,
   type CheckoutPatch,
   type CheckoutRecord,
-  type MerchantEventRule,
   type OutboxInput,
   type OutboxMessage,
   type Store,
   type StoredResponse,
+  type TransitionChange,
   type TransitionResult,
-  type WebhookReceipt,
   type WebhookRecord,
 } from './store.js';
 
@@ -328,14 +327,7 @@ export class PgStore implements Store {
     });
   }
 
-  async transition(
-    checkoutId: string,
-    to: CheckoutStatus,
-    patch: CheckoutPatch,
-    charge?: ChargeUpdate,
-    merchantEvent?: MerchantEventRule,
-    receipt?: WebhookReceipt,
-  ): Promise<TransitionResult> {
+  async transition(checkoutId: string, to: CheckoutStatus, { patch = {}, charge, merchantEvent, receipt }: TransitionChange = {}): Promise<TransitionResult> {
     const webhook = receipt && !receipt.written ? receipt.record : undefined;
     const result = await this.#tx(async (client) => {
       const checkout = await this.#lockCheckout(client, checkoutId);

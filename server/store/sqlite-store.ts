@@ -7,7 +7,6 @@ import { newMerchantEventId } from '../ids.js';
 import {
   DuplicateExternalReferenceError,
   type CheckoutPatch,
-  type MerchantEventRule,
   type OutboxInput,
   type OutboxMessage,
   type ChargeAttempt,
@@ -17,8 +16,8 @@ import {
   type CheckoutRecord,
   type Store,
   type StoredResponse,
+  type TransitionChange,
   type TransitionResult,
-  type WebhookReceipt,
   type WebhookRecord,
 } from './store.js';
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
@@ -341,14 +340,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async transition(
-    checkoutId: string,
-    to: CheckoutStatus,
-    patch: CheckoutPatch,
-    charge?: ChargeUpdate,
-    merchantEvent?: MerchantEventRule,
-    receipt?: WebhookReceipt,
-  ): Promise<TransitionResult> {
+  async transition(checkoutId: string, to: CheckoutStatus, { patch = {}, charge, merchantEvent, receipt }: TransitionChange = {}): Promise<TransitionResult> {
     const result = await this.#write(() => {
       if (charge) this.#updateCharge(charge);
       const result = this.#transition(checkoutId, to, patch);

@@ -70,6 +70,18 @@ export interface WebhookRecord {
   receivedAt: string;
 }
 
+/** What goes with a checkout's move in `Store.transition`, in the same transaction. */
+export interface TransitionChange {
+  /** Fields of the checkout set along with its status (only when it moves). */
+  patch?: CheckoutPatch;
+  /** One charge updated alongside, also when the checkout does not move. */
+  charge?: ChargeUpdate;
+  /** Decides, from the outcome, which merchant notification to queue, if any. */
+  merchantEvent?: MerchantEventRule;
+  /** A webhook being applied: written, processed, with this change unless already written. */
+  receipt?: WebhookReceipt;
+}
+
 /**
  * A verified webhook on its way through the service. The first `transition` it is handed to
  * writes `record`, as processed, in the same transaction as the change, and sets `written`: the
@@ -173,19 +185,12 @@ export interface Store {
   saveCharge(charge: ChargeRecord, idempotencyKey: string): Promise<TransitionResult>;
 
   /**
-   * Moves a checkout to `to` if `TRANSITIONS` allow it from its current status, updating one charge
-   * alongside, and appends the status event — all or nothing. The charge update is applied even when
-   * the checkout does not move (a second payment still marks its own charge paid). A `receipt` not
-   * yet written is written, processed, in the same transaction (see `WebhookReceipt`).
+   * Moves a checkout to `to` if `TRANSITIONS` allow it from its current status and appends the
+   * status event, with everything `change` carries — all or nothing. The charge update is applied
+   * even when the checkout does not move (a second payment still marks its own charge paid), and so
+   * is a `receipt` not yet written (see `WebhookReceipt`).
    */
-  transition(
-    checkoutId: string,
-    to: CheckoutStatus,
-    patch: CheckoutPatch,
-    charge?: ChargeUpdate,
-    merchantEvent?: MerchantEventRule,
-    receipt?: WebhookReceipt,
-  ): Promise<TransitionResult>;
+  transition(checkoutId: string, to: CheckoutStatus, change?: TransitionChange): Promise<TransitionResult>;
 
   /** Status events after `afterId` (exclusive), oldest first. */
   eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]>;

@@ -40,13 +40,11 @@ describe('PgStore across instances', { skip: pgSkip }, () => {
     for (let round = 0; round < 20; round++) {
       const { checkout, charge } = await checkoutAwaitingPayment(a);
       const pay = (store: PgStore) =>
-        store.transition(
-          checkout.id,
-          'paid',
-          { endToEndId: 'E1', paidAt: new Date().toISOString() },
-          { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
-          ({ changed, checkout: c }) => (changed ? { dedupeKey: `${c.id}:checkout.paid`, type: 'checkout.paid', data: { id: c.id } } : null),
-        );
+        store.transition(checkout.id, 'paid', {
+          patch: { endToEndId: 'E1', paidAt: new Date().toISOString() },
+          charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
+          merchantEvent: ({ changed, checkout: c }) => (changed ? { dedupeKey: `${c.id}:checkout.paid`, type: 'checkout.paid', data: { id: c.id } } : null),
+        });
       const results = await Promise.all([pay(a), pay(b), pay(a), pay(b)]);
       assert.equal(results.filter((r) => r.changed).length, 1, `round ${round}: exactly one instance applies paid`);
       const statuses = (await b.eventsAfter(checkout.id, 0)).map((e) => e.data.status);

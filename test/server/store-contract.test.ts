@@ -168,7 +168,7 @@ for (const impl of implementations) {
         const paidAt = '2026-11-30T13:01:00.000Z';
         const patch = { endToEndId: 'E12345678202611301301abcdefghijk', paidAt };
         const update = { transactionId: charge.transactionId, status: 'paid' as const, ...patch };
-        const first = await store.transition(checkout.id, 'paid', patch, update, paidRule);
+        const first = await store.transition(checkout.id, 'paid', { patch, charge: update, merchantEvent: paidRule });
         assert.equal(first.changed, true);
         assert.equal(first.checkout.status, 'paid');
         assert.equal(first.checkout.paidAt, paidAt);
@@ -178,7 +178,7 @@ for (const impl of implementations) {
         assert.equal(storedCharge.status, 'paid');
         assert.equal(storedCharge.paidAt, paidAt);
 
-        const again = await store.transition(checkout.id, 'paid', patch, update, paidRule);
+        const again = await store.transition(checkout.id, 'paid', { patch, charge: update, merchantEvent: paidRule });
         assert.equal(again.changed, false);
         assert.equal(again.event, null);
         assert.deepEqual((await store.eventsAfter(checkout.id, 0)).map((e) => e.data.status), ['open', 'awaiting_payment', 'paid']);
@@ -187,8 +187,8 @@ for (const impl of implementations) {
 
       it('never moves backwards, and says so without writing', async () => {
         const { checkout } = await checkoutAwaitingPayment(store);
-        await store.transition(checkout.id, 'paid', { paidAt: new Date().toISOString() });
-        const back = await store.transition(checkout.id, 'awaiting_payment', {});
+        await store.transition(checkout.id, 'paid', { patch: { paidAt: new Date().toISOString() } });
+        const back = await store.transition(checkout.id, 'awaiting_payment');
         assert.equal(back.changed, false);
         assert.equal(back.checkout.status, 'paid');
         assert.equal((await store.eventsAfter(checkout.id, 0)).length, 3);
@@ -198,8 +198,8 @@ for (const impl of implementations) {
         const { checkout, charge } = await checkoutAwaitingPayment(store);
         const second = chargeRecord(checkout.id);
         await store.saveCharge(second, 'unused');
-        await store.transition(checkout.id, 'paid', { endToEndId: 'E1', paidAt: new Date().toISOString() }, { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' });
-        const late = await store.transition(checkout.id, 'paid', {}, { transactionId: second.transactionId, status: 'paid', endToEndId: 'E2' });
+        await store.transition(checkout.id, 'paid', { patch: { endToEndId: 'E1', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
+        const late = await store.transition(checkout.id, 'paid', { charge: { transactionId: second.transactionId, status: 'paid', endToEndId: 'E2' } });
         assert.equal(late.changed, false);
         assert.equal((await store.getCharge(second.transactionId))!.status, 'paid');
         const duplicates = await store.unrefundedDuplicatePayments(1000);
@@ -208,7 +208,7 @@ for (const impl of implementations) {
       });
 
       it('throws for an unknown checkout', async () => {
-        await assert.rejects(store.transition('chk_missing', 'paid', {}), /does not exist/);
+        await assert.rejects(store.transition('chk_missing', 'paid'), /does not exist/);
       });
 
       it('lists charges awaiting payment by expiry', async () => {
@@ -223,8 +223,8 @@ for (const impl of implementations) {
     describe('events', () => {
       it('ids increase and eventsAfter is exclusive', async () => {
         const { checkout } = await checkoutAwaitingPayment(store);
-        await store.transition(checkout.id, 'expired', {});
-        await store.transition(checkout.id, 'paid', { paidAt: new Date().toISOString() });
+        await store.transition(checkout.id, 'expired');
+        await store.transition(checkout.id, 'paid', { patch: { paidAt: new Date().toISOString() } });
         const all = await store.eventsAfter(checkout.id, 0);
         assert.deepEqual(all.map((e) => e.data.status), ['open', 'awaiting_payment', 'expired', 'paid']);
         for (let i = 1; i < all.length; i++) assert.ok(all[i]!.id > all[i - 1]!.id);
@@ -267,19 +267,19 @@ for (const impl of implementations) {
         const { checkout, charge } = await checkoutAwaitingPayment(store);
         const receipt = { record: webhookRecord(charge.transactionId), written: false };
         const paidAt = new Date().toISOString();
-        const result = await store.transition(checkout.id, 'paid', { paidAt }, { transactionId: charge.transactionId, status: 'paid', paidAt }, paidRule, receipt);
+        const result = await store.transition(checkout.id, 'paid', { patch: { paidAt }, charge: { transactionId: charge.transactionId, status: 'paid', paidAt }, merchantEvent: paidRule, receipt });
         assert.equal(result.changed, true);
         assert.equal(receipt.written, true);
         assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), true);
         // A second change with the same receipt does not write it again (and does not fail on it).
-        await store.transition(checkout.id, 'refunded', {}, undefined, undefined, receipt);
+        await store.transition(checkout.id, 'refunded', { receipt });
         assert.equal((await store.getCheckout(checkout.id))!.status, 'refunded');
       });
 
       it('writes a receipt also when the checkout does not move', async () => {
         const { checkout } = await checkoutAwaitingPayment(store);
         const receipt = { record: webhookRecord(), written: false };
-        const result = await store.transition(checkout.id, 'refunded', {}, undefined, paidRule, receipt); // not allowed from awaiting_payment
+        const result = await store.transition(checkout.id, 'refunded', { merchantEvent: paidRule, receipt }); // not allowed from awaiting_payment
         assert.equal(result.changed, false);
         assert.equal(receipt.written, true);
         assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), true);
@@ -287,7 +287,7 @@ for (const impl of implementations) {
 
       it('does not write a receipt when the change fails', async () => {
         const receipt = { record: webhookRecord(), written: false };
-        await assert.rejects(store.transition('chk_does_not_exist', 'paid', {}, undefined, undefined, receipt));
+        await assert.rejects(store.transition('chk_does_not_exist', 'paid', { receipt }));
         assert.equal(receipt.written, false);
         assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), false);
         assert.ok(!(await store.unprocessedWebhooks()).some((w) => w.dedupeKey === receipt.record.dedupeKey));
