@@ -235,6 +235,34 @@ describe('confirming payments with ConnectPSP', () => {
       await server.destroy();
     }
   });
+
+  it('ConnectPSP down for the confirming GET: 503, the webhook kept unprocessed, and its redelivery applies it', async () => {
+    const server = await startTestServer({ CONFIRM_PAYMENTS: 'true' });
+    try {
+      const c = await server.createCheckout();
+      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      // Paid at ConnectPSP; its own webhook held back, so only the copy below arrives.
+      await postJson(`${server.url}/sandbox/faults`, { webhooks: { hold: true } });
+      await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
+      await postJson(`${server.url}/sandbox/faults`, { failNext: { count: 1000, path: `/cash-in/${charge.transactionId}`, status: 503 } });
+      const endToEndId = 'E12345678202611301200abcdefghijk';
+      const body = JSON.stringify({ eventType: 'CASHIN_PAID', eventAt: new Date().toISOString(), data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId, status: 'PAID', amount: 10.5, payer: { name: 'Maria Silva', document: '12345678909', bankData: null } } });
+      const send = () => fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
+      const status = async () => ((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).status;
+
+      assert.equal((await send()).status, 503);
+      assert.equal(await status(), 'awaiting_payment');
+      const dedupeKey = `CASHIN_PAID:${charge.transactionId}:PAID:${endToEndId}`;
+      assert.ok((await server.store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey), 'kept for the reconciler to replay');
+
+      await postJson(`${server.url}/sandbox/faults`, { failNext: { count: 0 } });
+      assert.equal((await send()).status, 200);
+      assert.equal(await status(), 'paid');
+      assert.equal(await server.store.isWebhookProcessed(dedupeKey), true);
+    } finally {
+      await server.destroy();
+    }
+  });
 });
 
 describe('automatic refund of duplicate payments', () => {

@@ -54,6 +54,7 @@ describe('headers', () => {
         assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
         assert.ok(res.headers.get('x-request-id'), path);
         assert.equal(res.headers.get('x-powered-by'), null, path);
+        assert.equal(res.headers.get('etag'), null, `${path}: no body is hashed for a conditional GET nobody makes`);
       }
       const api = await fetch(server.url + '/v1/checkouts/chk_x/session');
       assert.match(api.headers.get('content-security-policy') ?? '', /default-src 'none'/);
