@@ -4,7 +4,7 @@
  * - `connectpsp-checkout.js` + `define.js`: ES modules for npm users. Not minified, and `lit` and
  *   `qrcode` stay imports, so an app that already has Lit ships one copy (lit.dev "Publishing").
  * - `connectpsp-checkout.iife.js`: one minified file for a plain `<script>` tag, Lit and qrcode
- *   inside, that registers `<connectpsp-checkout>`. Budget: 20 KB gzip (`node widget/size-check.mjs`).
+ *   inside, that registers `<connectpsp-checkout>`. Budget: 20 KB gzip (`npm run size`).
  * - `connectpsp-checkout.d.ts`, `define.d.ts` (+ `types/`): declarations, emitted by tsc.
  *
  * One Vite build cannot give the two outputs different externals, so the script-tag bundle is a
@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { transform as transformCss } from 'lightningcss';
-import { build, defineConfig, parseSync, type Plugin } from 'vite';
+import { build, defineConfig, parseSync, type InlineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const outDir = `${root}dist`;
@@ -141,41 +141,51 @@ function compactLitTemplates(): Plugin {
   };
 }
 
+/**
+ * The build of the single-file script-tag bundle: `entry` (normally `widget/script-tag.ts`) into
+ * `dir`/connectpsp-checkout.iife.js. Exported for `bench/bundle-floor.ts`, which builds a stand-in
+ * element exactly the same way to measure what Lit, qrcode, the messages and the CSS weigh alone.
+ */
+export function scriptTagBuild(entry: string, dir: string): InlineConfig {
+  return {
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    plugins: [qrcodeSegments(), qrcodeAsEsModules(), moduleSideEffects(), compactLitTemplates()],
+    build: {
+      ...shared,
+      outDir: dir,
+      emptyOutDir: false,
+      minify: true,
+      rolldownOptions: {
+        // server/contract.ts lists its statuses with Object.values; the widget does not need that list.
+        treeshake: { manualPureFunctions: ['Object.values'] },
+        output: {
+          minify: {
+            compress: { target: 'es2022' },
+            mangle: true,
+            // Private members are named `_camelCase` (widget/**): one bundle owns every use,
+            // so they can be shortened like local variables. `_$…` is Lit's own protocol.
+            mangleProps: { include: /^_[a-z]/, reserved: ['id'] },
+          },
+        },
+      },
+      lib: {
+        entry,
+        name: 'ConnectpspCheckout',
+        formats: ['iife'],
+        fileName: () => 'connectpsp-checkout.iife.js',
+      },
+    },
+  };
+}
+
 function scriptTagBundleAndTypes(): Plugin {
   return {
     name: 'connectpsp:script-tag-bundle-and-types',
     apply: 'build',
     async closeBundle() {
-      await build({
-        configFile: false,
-        root,
-        logLevel: 'warn',
-        plugins: [qrcodeSegments(), qrcodeAsEsModules(), moduleSideEffects(), compactLitTemplates()],
-        build: {
-          ...shared,
-          emptyOutDir: false,
-          minify: true,
-          rolldownOptions: {
-            // server/contract.ts lists its statuses with Object.values; the widget does not need that list.
-            treeshake: { manualPureFunctions: ['Object.values'] },
-            output: {
-              minify: {
-                compress: { target: 'es2022' },
-                mangle: true,
-                // Private members are named `_camelCase` (widget/**): one bundle owns every use,
-                // so they can be shortened like local variables. `_$…` is Lit's own protocol.
-                mangleProps: { include: /^_[a-z]/, reserved: ['id'] },
-              },
-            },
-          },
-          lib: {
-            entry: `${root}widget/script-tag.ts`,
-            name: 'ConnectpspCheckout',
-            formats: ['iife'],
-            fileName: () => 'connectpsp-checkout.iife.js',
-          },
-        },
-      });
+      await build(scriptTagBuild(`${root}widget/script-tag.ts`, outDir));
 
       const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}widget/tsconfig.build.json`], {
         stdio: 'inherit',

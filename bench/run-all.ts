@@ -25,6 +25,7 @@ const SUITE: { script: string; args: string[]; quick: string[] }[] = [
   { script: 'bench/webhook-to-sse.ts', args: [], quick: ['--streams', '100,300', '--samples', '20'] },
   { script: 'bench/cross-instance.ts', args: [], quick: ['--samples', '20'] },
   { script: 'bench/bundle-size.ts', args: [], quick: [] },
+  { script: 'bench/bundle-floor.ts', args: [], quick: [] },
   { script: 'bench/detection-delay.ts', args: [], quick: ['--samples', '20', '--payments', '1000'] },
 ];
 
