@@ -55,6 +55,19 @@ const toEvent = (r: EventRow): CheckoutEvent => ({ id: r.id, checkoutId: r.check
 /** `json` parameters go in as text, so what is read back is exactly what was written. */
 const json = (value: unknown) => JSON.stringify(value);
 
+/** Parameters for SQL put together from pieces: `$(value)` adds one and answers its `$n`. */
+function parameters(): { values: unknown[]; $: (value: unknown) => string } {
+  const values: unknown[] = [];
+  return { values, $: (value) => `$${values.push(value)}` };
+}
+type Param = (value: unknown) => string;
+
+/** The insert of a merchant notification (once per dedupe key), due at once; `at` is a parameter already added. */
+const enqueueSql = (input: OutboxInput, at: string, $: Param) =>
+  `INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
+   VALUES (${$(newMerchantEventId())}, ${$(input.dedupeKey)}, ${$(input.type)}, ${$(json(input.data))}, ${at}, ${at})
+   ON CONFLICT (dedupe_key) DO NOTHING`;
+
 export interface PgStoreOptions {
   logger?: Logger;
   now?: () => Date;
@@ -384,24 +397,15 @@ export class PgStore implements Store {
     webhook?: WebhookRecord,
   ): Promise<TransitionResult> {
     const data = statusEventData(updated, charges, checkout.status, updated.updatedAt);
-    const values: unknown[] = [];
-    const $ = (value: unknown) => `$${values.push(value)}`;
+    const { values, $ } = parameters();
     const at = $(updated.updatedAt);
     let sql = `WITH checkout AS (
          UPDATE checkouts SET status = ${$(updated.status)}, end_to_end_id = ${$(updated.endToEndId)}, paid_at = ${$(updated.paidAt)},
            refund_end_to_end_id = ${$(updated.refundEndToEndId)}, refunded_at = ${$(updated.refundedAt)}, updated_at = ${at}
          WHERE id = ${$(updated.id)}
        )`;
-    if (message) {
-      sql += `, message AS (
-         INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
-         VALUES (${$(newMerchantEventId())}, ${$(message.dedupeKey)}, ${$(message.type)}, ${$(json(message.data))}, ${at}, ${at})
-         ON CONFLICT (dedupe_key) DO NOTHING
-       )`;
-    }
-    if (webhook) {
-      sql += `, webhook AS (${this.#recordWebhookSql(webhook, true, $)})`;
-    }
+    if (message) sql += `, message AS (${enqueueSql(message, at, $)})`;
+    if (webhook) sql += `, webhook AS (${this.#recordWebhookSql(webhook, true, $)})`;
     sql += ` INSERT INTO checkout_events (checkout_id, data) VALUES (${$(data.checkoutId)}, ${$(json(data))}) RETURNING id`;
     const { rows } = await client.query<{ id: number }>(sql, values);
     return { changed: true, checkout: updated, event: { id: rows[0]!.id, checkoutId: data.checkoutId, data } };
@@ -433,12 +437,12 @@ export class PgStore implements Store {
   }
 
   async #recordWebhook(db: ClientBase | pg.Pool, record: WebhookRecord, processed: boolean): Promise<void> {
-    const values: unknown[] = [];
-    await db.query(this.#recordWebhookSql(record, processed, (value) => `$${values.push(value)}`), values);
+    const { values, $ } = parameters();
+    await db.query(this.#recordWebhookSql(record, processed, $), values);
   }
 
   /** The upsert of a webhook record; `$` adds a parameter and names it. A processed record stays processed. */
-  #recordWebhookSql(record: WebhookRecord, processed: boolean, $: (value: unknown) => string): string {
+  #recordWebhookSql(record: WebhookRecord, processed: boolean, $: Param): string {
     return `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at, processed_at)
        VALUES (${$(record.dedupeKey)}, ${$(record.eventType)}, ${$(record.transactionId)}, ${$(record.rawBody)}, ${$(record.receivedAt)}, ${$(processed ? this.#now().toISOString() : null)}::timestamptz)
        ON CONFLICT (dedupe_key) DO UPDATE SET processed_at = COALESCE(webhook_events.processed_at, EXCLUDED.processed_at)`;
@@ -456,12 +460,8 @@ export class PgStore implements Store {
   }
 
   async #enqueue(db: ClientBase | pg.Pool, input: OutboxInput): Promise<void> {
-    const now = this.#now().toISOString();
-    await db.query(
-      `INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
-      [newMerchantEventId(), input.dedupeKey, input.type, json(input.data), now],
-    );
+    const { values, $ } = parameters();
+    await db.query(enqueueSql(input, $(this.#now().toISOString()), $), values);
   }
 
   async enqueueMerchantEvent(input: OutboxInput): Promise<void> {
