@@ -19,10 +19,41 @@ function hideInternalState() {
   };
 }
 
+/**
+ * The manifest ships in the package, so it names the files the package ships: the element's module
+ * `widget/connectpsp-checkout.ts` becomes `dist/connectpsp-checkout.js` (the npm entry that exports
+ * it) and `widget/define.ts` becomes `dist/define.js` (where the tag is registered). Modules that are
+ * bundled into those entries and declare nothing public are left out.
+ */
+function shippedPaths() {
+  const SHIPPED = { 'widget/connectpsp-checkout.ts': 'dist/connectpsp-checkout.js', 'widget/define.ts': 'dist/define.js', 'widget/events.ts': 'dist/connectpsp-checkout.js' };
+  const rewrite = (value) => {
+    if (Array.isArray(value)) return value.forEach(rewrite);
+    if (!value || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      if ((key === 'module' || key === 'path') && typeof child === 'string' && SHIPPED[child.replace(/^\//, '')]) value[key] = SHIPPED[child.replace(/^\//, '')];
+      else rewrite(child);
+    }
+  };
+  return {
+    name: 'connectpsp:shipped-paths',
+    packageLinkPhase({ customElementsManifest }) {
+      const byPath = new Map();
+      for (const module of customElementsManifest.modules.filter((m) => SHIPPED[m.path])) {
+        rewrite(module);
+        const same = byPath.get(module.path);
+        if (!same) byPath.set(module.path, module);
+        else for (const key of ['declarations', 'exports']) same[key] = [...(same[key] ?? []), ...(module[key] ?? [])];
+      }
+      customElementsManifest.modules = [...byPath.values()];
+    },
+  };
+}
+
 export default {
   globs: ['widget/**/*.ts'],
-  exclude: ['widget/**/*.d.ts', 'widget/translations/**'],
-  outdir: 'dist',
+  exclude: ['widget/**/*.d.ts', 'widget/translations/**', 'widget/dist/**', 'widget/contract/**', 'widget/react.ts', 'widget/jsx.ts'],
+  outdir: 'widget/dist',
   litelement: true,
-  plugins: [hideInternalState()],
+  plugins: [hideInternalState(), shippedPaths()],
 };

@@ -28,8 +28,8 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    // tsx directly, not `npx tsx`: Playwright then stops the very process it started (STACK.md §5).
-    command: process.env.E2E_SERVER_COMMAND ?? 'node_modules/.bin/tsx server/main.ts',
+    // node itself, not `npx tsx` (a launcher with a child): Playwright then stops the very process it started.
+    command: process.env.E2E_SERVER_COMMAND ?? 'node --import tsx server/cli.ts start',
     url: `http://localhost:${port}/healthz`,
     env: {
       PORT: String(port),

@@ -1,8 +1,12 @@
 /**
- * Builds the widget into dist/ (`npm run build`):
+ * Builds the widget package into widget/dist/ (`npm run build`):
  *
- * - `connectpsp-checkout.js` + `define.js`: ES modules for npm users. Not minified, and `lit` and
- *   `qrcode` stay imports, so an app that already has Lit ships one copy (lit.dev "Publishing").
+ * - `connectpsp-checkout.js`, `define.js`, `contract.js`, `react.js`: ES modules for npm users. Not
+ *   minified, and `lit` (and `react`) stay imports, so an app that already has Lit ships one copy
+ *   (https://lit.dev/docs/tools/publishing/). qrcode's matrix builder is bundled in, trimmed as in the
+ *   script-tag bundle (no Kanji tables, no graph-search segmenter), so the package has no qrcode
+ *   dependency and an app pays for the QR code only what the widget uses; `@lit/react` (a 1 KB
+ *   helper) is bundled into `react.js` for the same reason.
  * - `connectpsp-checkout.iife.js`: one minified file for a plain `<script>` tag, Lit and qrcode
  *   inside, that registers `<connectpsp-checkout>`. Budget: 20 KB gzip (`npm run size`).
  * - `connectpsp-checkout.d.ts`, `define.d.ts` (+ `types/`): declarations, emitted by tsc.
@@ -19,9 +23,18 @@ import { transform as transformCss } from 'lightningcss';
 import { build, defineConfig, parseSync, type InlineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const outDir = `${root}dist`;
+const outDir = `${root}widget/dist`;
 
-/** Options both builds share: modern syntax, no sourcemaps shipped inline, output in dist/. */
+/** Options both builds share: modern syntax, no sourcemaps shipped inline, output in widget/dist/. */
+/** The package's ES module entries (`exports` in widget/package.json) and their sources in widget/. */
+const ENTRIES = {
+  'connectpsp-checkout': 'index.ts',
+  define: 'define.ts',
+  contract: 'contract/index.ts',
+  react: 'react.ts',
+  jsx: 'jsx.ts',
+} as const;
+
 const shared = { target: 'es2022', outDir, sourcemap: true } as const;
 
 /**
@@ -191,8 +204,10 @@ function scriptTagBundleAndTypes(): Plugin {
         stdio: 'inherit',
       });
       if (tsc.status !== 0) throw new Error('tsc could not emit the widget declarations');
-      writeFileSync(`${outDir}/connectpsp-checkout.d.ts`, "export * from './types/widget/index.js';\n");
-      writeFileSync(`${outDir}/define.d.ts`, "export * from './types/widget/define.js';\n");
+      // One declaration file per entry beside its module, re-exporting what tsc emitted under types/.
+      for (const [entry, source] of Object.entries(ENTRIES)) {
+        writeFileSync(`${outDir}/${entry}.d.ts`, `export * from './types/${source.replace(/\.ts$/, '.js')}';\n`);
+      }
     },
   };
 }
@@ -203,16 +218,15 @@ export default defineConfig({
     emptyOutDir: true,
     minify: false,
     lib: {
-      entry: {
-        'connectpsp-checkout': `${root}widget/index.ts`,
-        define: `${root}widget/define.ts`,
-      },
+      entry: Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, `${root}widget/${source}`])),
       formats: ['es'],
       fileName: (_format, entryName) => `${entryName}.js`,
     },
     rolldownOptions: {
-      external: [/^lit(\/|$)/, /^@lit\//, /^qrcode(\/|$)/],
+      // Lit's own packages stay imports; @lit/react and qrcode's core are bundled (see the top).
+      external: [/^lit(\/|$)/, /^lit-(html|element)(\/|$)/, /^@lit\/reactive-element(\/|$)/, /^react(\/|$)/],
+      output: { chunkFileNames: 'chunks/[name]-[hash].js' },
     },
   },
-  plugins: [scriptTagBundleAndTypes()],
+  plugins: [qrcodeSegments(), qrcodeAsEsModules(), moduleSideEffects(), scriptTagBundleAndTypes()],
 });

@@ -12,7 +12,7 @@
  *   npx tsx bench/detection-delay.ts [--payments 10000] [--window 300] [--samples 200] [--seed 42]
  */
 import { parseArgs } from 'node:util';
-import { ROUTES } from '../server/contract.js';
+import { ROUTES } from '../widget/contract/wire-contract.js';
 import { sqliteDatabase } from './lib/databases.js';
 import { webhookToStreamLatencies } from './lib/latency.js';
 import { report } from './lib/report.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROUTES, type CreatedCheckout, type PixChargeView } from '../server/contract.js';
+import { ROUTES, type CreatedCheckout, type PixChargeView } from '../widget/contract/wire-contract.js';
 import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { startServer } from '../server/server.js';

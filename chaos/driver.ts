@@ -5,7 +5,7 @@
  * or answers 502/503), and the payer pays at the sandbox. Some checkouts are paid twice through a
  * second charge; some are refunded by the merchant afterwards.
  */
-import type { CheckoutView, CreatedCheckout, PixChargeView } from '../server/contract.js';
+import type { CheckoutView, CreatedCheckout, PixChargeView } from '../widget/contract/wire-contract.js';
 import { call, retrying, type HttpTally } from './http.js';
 import type { Rng } from './prng.js';
 import { sleep } from './process-supervisor.js';

@@ -3,7 +3,7 @@
  * say how much chaos there was, and the details of anything that went wrong (checkout ids, so a
  * failure can be followed up in the logs and the kept SQLite file).
  */
-import type { CheckoutView } from '../server/contract.js';
+import type { CheckoutView } from '../widget/contract/wire-contract.js';
 import type { CheckoutOutcome } from './driver.js';
 import type { FaultCounts } from './fault-injector.js';
 import type { HttpTally } from './http.js';

@@ -25,7 +25,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CheckoutView } from '../server/contract.js';
+import type { CheckoutView } from '../widget/contract/wire-contract.js';
 import { driveCheckout, planCheckouts, type CheckoutOutcome, type DriverContext } from './driver.js';
 import { FaultInjector } from './fault-injector.js';
 import { call, HttpTally } from './http.js';

@@ -5,7 +5,7 @@
  * 204 (the server's "you already saw the final status"). It records every status frame, so the
  * report can tell whether `paid` reached this logical client exactly once.
  */
-import type { StatusEventData } from '../server/contract.js';
+import type { StatusEventData } from '../widget/contract/wire-contract.js';
 import type { HttpTally } from './http.js';
 import type { Rng } from './prng.js';
 import { sleep } from './process-supervisor.js';

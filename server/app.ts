@@ -4,6 +4,7 @@ import type { EventBus } from './bus/event-bus.js';
 import type { CheckoutService } from './checkouts/checkout-service.js';
 import { BROWSER_PATH, browserCors } from './cors.js';
 import { HttpError } from './http-error.js';
+import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { browserRoutes } from './routes/browser-routes.js';
 import { eventsRoute } from './routes/events-route.js';
@@ -11,7 +12,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { merchantRoutes } from './routes/merchant-routes.js';
 import { webhookRoute } from './routes/webhook-route.js';
 import type { Store } from './store/store.js';
-import type { ErrorBody } from './contract.js';
+import type { ErrorBody } from 'connectpsp-checkout/contract';
 import type { Metrics } from './metrics.js';
 import { browserRateLimit, FixedWindowLimiter } from './rate-limit.js';
 import type { SignatureFailureMonitor } from './alerts.js';
@@ -31,11 +32,13 @@ export interface AppDeps {
   rateLimits?: { perClientPerMinute: number; perCheckoutPerMinute: number };
   signatureFailures?: SignatureFailureMonitor;
   now?: () => Date;
+  /** Readiness, open streams and in-flight requests, for a graceful stop. */
+  lifecycle?: Lifecycle;
   /** Extra routers mounted before the 404 handler (the embedded sandbox, the demo). */
   mount?: (app: Express) => void;
 }
 
-/** Builds the companion server. It never listens: `main.ts` does, tests use port 0. */
+/** Builds the companion server's Express app. It never listens: `checkout-server.ts` does, tests use port 0. */
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   const app = express();
@@ -45,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
 
+  if (deps.lifecycle) app.use(deps.lifecycle.trackRequests);
   app.use(requestContext(deps.logger));
   app.use(securityHeaders);
   const cors = browserCors(deps.allowedOrigins);
@@ -73,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
   // accept is large enough to need it, and a decompression bomb is one less thing to think about.
   app.use('/v1', express.json({ limit: '32kb', strict: true, inflate: false, type: () => true }));
 
-  app.use(healthRoutes({ store: deps.store }));
+  app.use(healthRoutes({ store: deps.store, ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}) }));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
   app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
   app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, allowedOrigins: deps.allowedOrigins, now }));
@@ -84,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
       bus: deps.bus,
       heartbeatMs: deps.sseHeartbeatMs,
       onStreamCount: (delta) => deps.metrics?.openStreams.inc(delta),
+      ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
     }),
   );
 

@@ -55,6 +55,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   METRICS_TOKEN: optionalString,
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(10),
 });
 
 export type Database =
@@ -91,6 +92,8 @@ export interface Config {
   rateLimits: { perClientPerMinute: number; perCheckoutPerMinute: number };
   /** When set, /metrics wants `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** On SIGTERM/SIGINT or `stop()`: how long in-flight requests may take to finish. */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -209,5 +212,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoRefundDuplicates: e.AUTO_REFUND_DUPLICATES,
     rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
     metricsToken: e.METRICS_TOKEN,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_SECONDS * 1000,
   };
 }

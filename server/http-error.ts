@@ -1,4 +1,4 @@
-import type { ErrorType } from './contract.js';
+import type { ErrorType } from 'connectpsp-checkout/contract';
 
 const STATUS_TYPES: Record<number, ErrorType> = {
   400: 'invalid_request',

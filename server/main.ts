@@ -1,14 +1,18 @@
 /**
- * `npm start`: reads the configuration, starts the companion server (with the embedded ConnectPSP
- * sandbox and the demo store in sandbox mode) and stops cleanly on SIGTERM/SIGINT.
+ * `connectpsp-checkout-server start` (and `npm start`): reads the configuration, starts the
+ * companion server (with the embedded ConnectPSP sandbox and the demo store in sandbox mode) and
+ * stops gracefully on SIGTERM/SIGINT: `/readyz` says 503 at once, streams are told to reconnect,
+ * in-flight requests finish within SHUTDOWN_DRAIN_SECONDS, then exit 0. A second signal exits at once.
  */
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
-import { createDemoRouter } from '../demo/demo-router.js';
+import { createDemoRouter } from './demo/demo-router.js';
 
-const DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+/** The built widget, from the widget package (in the repository, a workspace link to widget/). */
+const DIST_DIR = join(dirname(createRequire(import.meta.url).resolve('connectpsp-checkout/package.json')), 'dist');
 
 async function main(): Promise<void> {
   let config: Config;
@@ -47,13 +51,26 @@ async function main(): Promise<void> {
     logger.info('connectpsp-checkout started', { mode: config.mode, url: running.publicUrl, connectpsp: config.connectpspBaseUrl });
   }
 
-  const stop = async (signal: string) => {
-    logger.info('shutting down', { signal });
-    await running.close();
-    process.exit(0);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // The operator insists: no more draining.
+      logger.warn('second signal: exiting now', { signal });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stopping = true;
+    logger.info('shutting down: draining', { signal, drainSeconds: config.shutdownDrainMs / 1000 });
+    try {
+      await running.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err) => {

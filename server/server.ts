@@ -1,20 +1,14 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { Express } from 'express';
-import { createApp } from './app.js';
+
 import type { EventBus } from './bus/event-bus.js';
-import { CheckoutService } from './checkouts/checkout-service.js';
+import type { CheckoutService } from './checkouts/checkout-service.js';
+import { createCheckoutServer, createHttpServer, type CheckoutServer } from './checkout-server.js';
 import type { Config } from './config.js';
-import { ConnectPspClient } from './connectpsp/client.js';
 import { createLogger, type Logger } from './logger.js';
-import { replayUnprocessedWebhooks } from './routes/webhook-route.js';
-import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
-import { createBus, createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
-import { ROUTES } from './contract.js';
-import { SignatureFailureMonitor } from './alerts.js';
-import { MerchantWebhookWorker } from './merchant-webhooks/outbox-worker.js';
-import { Metrics } from './metrics.js';
 
 export interface RunningServer {
   /** Base URL the server answers on, e.g. http://127.0.0.1:3000. */
@@ -25,8 +19,9 @@ export interface RunningServer {
   bus: EventBus;
   service: CheckoutService;
   logger: Logger;
-  /** Stops taking requests, ends streams and timers, closes the store. */
-  close(): Promise<void>;
+  checkoutServer: CheckoutServer;
+  /** Stops gracefully (see `CheckoutServer.stop`), closing the listener too. */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export interface StartOptions {
@@ -36,147 +31,39 @@ export interface StartOptions {
 }
 
 /**
- * Wires the whole server from a config and starts listening. The socket is bound first so that a
- * `PORT=0` server knows its own URL before the embedded sandbox and the ConnectPSP client, which
- * need it, are built.
+ * The standalone server: binds `PORT`/`HOST`, builds the companion server behind it and starts its
+ * background work. The socket is bound first so that a `PORT=0` server knows its own URL before the
+ * embedded sandbox and the ConnectPSP client, which need it, are built.
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await createStore(config.database, logger);
-  const bus = await createBus(config.database, logger);
-
-  const server = createServer();
-  server.keepAliveTimeout = 65_000; // longer than common load-balancer idle timeouts
-  // Requests Node's parser refuses before the app sees them (headers too large, malformed lines)
-  // still get the JSON error shape every other 4xx has.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const body = JSON.stringify({ error: { type: 'invalid_request', message: status === 431 ? 'Request headers are too large.' : 'Malformed HTTP request.' } });
-    // A HEAD answer has no body, or the client reads it as the start of the next response.
-    const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
-  });
+  const server = createHttpServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-
-  let sandbox: Sandbox | undefined;
-  if (config.embeddedSandbox) {
-    sandbox = createSandbox({
-      credentials: config.credentials,
-      publicUrl: `${publicUrl}/sandbox`,
-      defaultWebhookUrl: `${url}${ROUTES.connectpspWebhook}`,
-      merchantName: config.merchantName,
-    });
+  let checkoutServer: CheckoutServer;
+  try {
+    checkoutServer = await createCheckoutServer(
+      { ...config, publicUrl: config.publicUrl ?? `http://localhost:${port}` },
+      { logger, selfUrl: url, server, ...(options.mount ? { mount: options.mount } : {}) },
+    );
+    await checkoutServer.start();
+  } catch (err) {
+    server.close();
+    throw err;
   }
-  const metrics = new Metrics(store);
-  const gateway = new ConnectPspClient({
-    baseUrl: config.connectpspBaseUrl ?? `${url}/sandbox/connectpsp`,
-    ...config.credentials,
-    onCall: (call) => {
-      const outcome = call.status === 0 ? 'network_error' : call.status < 400 ? 'ok' : call.status < 500 ? 'client_error' : 'server_error';
-      metrics.gatewayCalls.inc({ path: call.path, outcome, code: call.code ?? '' });
-      if (call.status === 0 || call.status >= 500) logger.warn('ConnectPSP call failed', { ...call });
-      else logger.debug('ConnectPSP call', { ...call });
-    },
-  });
-  const outbox = config.merchantWebhookUrl
-    ? new MerchantWebhookWorker({
-        store,
-        url: config.merchantWebhookUrl,
-        secret: config.merchantWebhookSecret,
-        logger,
-        onAttempt: (outcome) => metrics.merchantDeliveries.inc({ outcome }),
-      })
-    : undefined;
-  const service = new CheckoutService({
-    store,
-    bus,
-    gateway,
-    logger,
-    // The embedded sandbox calls back over loopback; a real gateway calls PUBLIC_URL.
-    webhookUrl: `${config.embeddedSandbox ? url : publicUrl}${ROUTES.connectpspWebhook}`,
-    defaultExpiresInMinutes: config.defaultExpiresInMinutes,
-    confirmPayments: config.confirmPayments,
-    autoRefundDuplicates: config.autoRefundDuplicates,
-    onMerchantEvent: () => outbox?.nudge(),
-  });
-
-  const app = createApp({
-    store,
-    bus,
-    service,
-    logger,
-    checkoutApiKey: config.checkoutApiKey,
-    cryptoToken: config.credentials.cryptoToken,
-    merchantName: config.merchantName,
-    allowedOrigins: config.allowedOrigins,
-    sseHeartbeatMs: config.sseHeartbeatMs,
-    metrics,
-    metricsToken: config.metricsToken,
-    rateLimits: config.rateLimits,
-    signatureFailures: new SignatureFailureMonitor(logger),
-    mount: (a) => {
-      if (sandbox) a.use('/sandbox', sandbox.router);
-      options.mount?.(a);
-    },
-  });
-  server.on('request', app);
-
-  const replayed = await replayUnprocessedWebhooks({ service, store, logger });
-  if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
-
-  // The reconciler: ConnectPSP does not say whether expired charges send webhooks (§8), so the
-  // server asks about every charge that reaches its expiry — and retries duplicate refunds (when
-  // automatic)
-  // and webhooks recorded but not applied (ConnectPSP was unreachable to confirm them).
-  let reconciling = false;
-  const reconciler = setInterval(async () => {
-    if (reconciling) return;
-    reconciling = true;
-    try {
-      await service.reconcileDue();
-      await replayUnprocessedWebhooks({ service, store, logger }, new Date(Date.now() - 10_000).toISOString());
-    } catch (err) {
-      logger.warn('reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
-    } finally {
-      reconciling = false;
-    }
-  }, config.reconcileIntervalMs);
-  reconciler.unref();
-  outbox?.start();
-
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-
   return {
     url,
-    publicUrl,
+    publicUrl: checkoutServer.publicUrl,
     server,
-    store,
-    bus,
-    service,
+    store: checkoutServer.store,
+    bus: checkoutServer.bus,
+    service: checkoutServer.service,
     logger,
-    async close() {
-      clearInterval(reconciler);
-      await outbox?.stop();
-      // The sandbox first: its webhook deliveries still have a server to finish talking to.
-      await sandbox?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // SSE streams never end by themselves: cut them so close() finishes.
-        for (const s of sockets) s.destroy();
-      });
-      await bus.close();
-      await store.close();
-    },
+    checkoutServer,
+    close: (closeOptions) => checkoutServer.stop(closeOptions),
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { PAYMENT_METHODS } from './contract.js';
+import { PAYMENT_METHODS } from 'connectpsp-checkout/contract';
 import { HttpError } from './http-error.js';
-import { isValidTaxId, onlyDigits } from './pix/tax-id.js';
+import { isValidTaxId, onlyDigits } from 'connectpsp-checkout/contract';
 
 /** Largest amount accepted: R$ 10.000.000,00 — far above a PIX checkout, far below float trouble. */
 const MAX_AMOUNT = 1_000_000_000;

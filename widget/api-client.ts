@@ -8,7 +8,7 @@
  * The paths are written here rather than taken from `ROUTES` (server/contract.ts): that table holds
  * every server route, and the script-tag bundle needs three.
  */
-import type { OpenFinanceChargeView, Payer, PixChargeView } from '../server/contract.js';
+import type { OpenFinanceChargeView, Payer, PixChargeView } from './contract/wire-contract.js';
 import { measureClockOffset } from './countdown.js';
 import type { ConnectpspError, ConnectpspErrorReason } from './events.js';
 import { REASON_BY_ERROR_TYPE, parseCharge, parseErrorBody, parsePixCharge, parseSession, type Parsed, type SessionView } from './wire.js';

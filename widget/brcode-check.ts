@@ -4,7 +4,7 @@
  * code states an amount — that it is the amount the payer is shown. A code that fails is an error,
  * never a QR someone could pay.
  */
-import { isProblem, readBrCode } from '../server/pix/brcode-core.js';
+import { isProblem, readBrCode } from './contract/brcode-core.js';
 
 /** What the widget shows from the code itself: who receives the money. */
 export interface BrCodeInfo {

@@ -17,7 +17,7 @@ import {
   type PaymentMethod,
   type Payer,
   type PixChargeView,
-} from '../server/contract.js';
+} from './contract/wire-contract.js';
 import { ApiClient, resolveServerUrl, type SessionResult } from './api-client.js';
 import { checkBrCode, type BrCodeCheck, type BrCodeInfo } from './brcode-check.js';
 import { CountdownController, remainingMs } from './countdown.js';

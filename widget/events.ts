@@ -6,7 +6,7 @@
  * The events are for the page's UI (show a thank-you, log an error). Fulfilment is decided on the
  * merchant's server from the signed webhook or `GET /v1/checkouts/:id`, never from a browser event.
  */
-import type { CheckoutStatus } from '../server/contract.js';
+import type { CheckoutStatus } from './contract/wire-contract.js';
 
 /** The element's `status`: the checkout's own status, plus the two states only the widget has. */
 export type WidgetStatus = CheckoutStatus | 'loading' | 'error';

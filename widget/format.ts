@@ -2,7 +2,7 @@
  * Pure formatting and validation for what the widget shows and the payer types. No DOM, no state:
  * each function is unit-tested on its own (test/widget/format.test.ts).
  */
-import { formatTaxId, isValidTaxId, onlyDigits } from '../server/pix/tax-id.js';
+import { formatTaxId, isValidTaxId, onlyDigits } from './contract/tax-id.js';
 
 // The check-digit rules live in one place for server and widget (server/pix/tax-id.ts).
 export { formatTaxId as maskDocument, onlyDigits };

@@ -20,4 +20,4 @@ export type {
   CheckoutStatus,
   PixChargeView,
   StatusEventData,
-} from '../server/contract.js';
+} from './contract/wire-contract.js';

@@ -18,7 +18,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
-import { isFinalForPayer, type ActiveChargeView, type CheckoutStatus } from '../server/contract.js';
+import { isFinalForPayer, type ActiveChargeView, type CheckoutStatus } from './contract/wire-contract.js';
 import type { ApiClient } from './api-client.js';
 import type { ConnectpspError } from './events.js';
 import { parseStatusEvent } from './wire.js';

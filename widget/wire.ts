@@ -17,7 +17,7 @@ import {
   type PaymentMethod,
   type PixChargeView,
   type StatusEventData,
-} from '../server/contract.js';
+} from './contract/wire-contract.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
-export const BUNDLE_FILE = 'dist/connectpsp-checkout.iife.js';
+export const BUNDLE_FILE = 'widget/dist/connectpsp-checkout.iife.js';
 /** Issue 3's budget for the script-tag bundle, Lit and qrcode included: 20 KB gzip. */
 export const BUNDLE_BUDGET_BYTES = 20_000;
 

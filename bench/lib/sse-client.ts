@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { ROUTES, type CheckoutStatus, type StatusEventData } from '../../server/contract.js';
+import { ROUTES, type CheckoutStatus, type StatusEventData } from '../../widget/contract/wire-contract.js';
 
 /**
  * A lean SSE client for holding thousands of streams from one process: one socket per stream

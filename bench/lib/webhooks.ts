@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { ROUTES } from '../../server/contract.js';
+import { ROUTES } from '../../widget/contract/wire-contract.js';
 import { webhookSignature } from '../../server/connectpsp/signing.js';
 import { SANDBOX_CREDENTIALS } from '../../server/sandbox/defaults.js';
 

@@ -1,7 +1,7 @@
 
 import { createHash } from 'node:crypto';
 import { alertIfNeeded } from '../alerts.js';
-import { isFinalForPayer, type PaymentMethod } from '../contract.js';
+import { isFinalForPayer, type PaymentMethod } from 'connectpsp-checkout/contract';
 import type { EventBus } from '../bus/event-bus.js';
 import type { ConnectPspClient } from '../connectpsp/client.js';
 import { ConnectPspAuthenticationError, ConnectPspError, ConnectPspInvalidRequestError } from '../connectpsp/errors.js';
@@ -12,7 +12,7 @@ import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEq
 import type { Logger } from '../logger.js';
 import { DuplicateExternalReferenceError, type ChargeRecord, type CheckoutRecord, type Store, type TransitionResult, type WebhookReceipt } from '../store/store.js';
 import { firstStatusEvent, toCheckoutView } from './views.js';
-import type { CreatedCheckout } from '../contract.js';
+import type { CreatedCheckout } from 'connectpsp-checkout/contract';
 
 /** The gateway calls the checkout flow needs; the real `ConnectPspClient` provides them. */
 export type Gateway = Pick<ConnectPspClient, 'createCashIn' | 'getCashIn' | 'refundCashIn'>;

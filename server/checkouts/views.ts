@@ -9,7 +9,7 @@ import type {
   CheckoutStatus,
   CheckoutView,
   StatusEventData,
-} from '../contract.js';
+} from 'connectpsp-checkout/contract';
 import type { ChargeRecord, CheckoutRecord } from '../store/store.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { CheckoutView } from '../contract.js';
+import type { CheckoutView } from 'connectpsp-checkout/contract';
 
 /** What the merchant's backend is told, and when. */
 export type MerchantEventType =

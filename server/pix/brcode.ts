@@ -11,7 +11,7 @@
  * written `6304` + 4 hex digits, computed over everything before those 4 digits.
  */
 
-import { crc16, isProblem, readBrCode, readTlv, type BrCodeProblem, type DataObject } from './brcode-core.js';
+import { crc16, isProblem, readBrCode, readTlv, type BrCodeProblem, type DataObject } from 'connectpsp-checkout/contract';
 
 export { crc16 };
 

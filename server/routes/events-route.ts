@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import { isFinalForPayer } from '../contract.js';
+import { isFinalForPayer } from 'connectpsp-checkout/contract';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { HttpError } from '../http-error.js';
+import { DRAIN_RETRY_MS, type Lifecycle } from '../lifecycle.js';
 import { formatSse, openSseStream } from '../sse.js';
 import type { CheckoutEvent, Store } from '../store/store.js';
 import { clientSecretOf } from './browser-routes.js';
@@ -16,6 +17,8 @@ export interface EventsRouteDeps {
   retryMs?: number;
   /** Counts open streams for /metrics; called with +1 and -1. */
   onStreamCount?: (delta: number) => void;
+  /** Ends open streams with a last `retry:` frame when the server drains. */
+  lifecycle?: Lifecycle;
 }
 
 /**
@@ -69,9 +72,17 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
       unsubscribe();
       res.end();
     };
+    // A draining server asks the browser to come back in a second (to another instance, behind a
+    // load balancer), then ends the stream cleanly; EventSource resumes with Last-Event-ID.
+    const forget = deps.lifecycle?.addStream(() => {
+      if (closed) return;
+      res.write(`retry: ${DRAIN_RETRY_MS}\n\n`);
+      finish();
+    });
     // res 'close', not req 'close': the request side closes as soon as its (empty) body is read.
     res.on('close', () => {
       finish();
+      forget?.();
       deps.onStreamCount?.(-1);
     });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg, { type ClientBase, type CustomTypesConfig, type DatabaseError } from 'pg';
-import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from '../contract.js';
+import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from 'connectpsp-checkout/contract';
 import { statusEventData } from '../checkouts/views.js';
 import { newMerchantEventId } from '../ids.js';
 import type { Logger } from '../logger.js';

@@ -3,7 +3,7 @@
  * back as text and PostgreSQL as values; each store parses its own before calling these, so the
  * mapping itself lives in one place.
  */
-import type { CheckoutStatus, PaymentMethod } from '../contract.js';
+import type { CheckoutStatus, PaymentMethod } from 'connectpsp-checkout/contract';
 import type { ChargeRecord, CheckoutRecord, OutboxMessage } from './store.js';
 
 export interface CheckoutRow {

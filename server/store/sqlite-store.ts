@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from '../contract.js';
+import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from 'connectpsp-checkout/contract';
 import { statusEventData } from '../checkouts/views.js';
 import { newMerchantEventId } from '../ids.js';
 import {

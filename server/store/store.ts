@@ -1,4 +1,4 @@
-import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from '../contract.js';
+import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from 'connectpsp-checkout/contract';
 
 /** A checkout as stored. Amounts are integer centavos; times are ISO 8601 UTC strings. */
 export interface CheckoutRecord {

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 
-import type { CheckoutSession } from '../../server/contract.js';
+import type { CheckoutSession } from '../../widget/contract/wire-contract.js';
 import { E2E_API_KEY } from './env.js';
 import { decodeQr, events, fillPayer, payWithSandbox, recordWidget, widget } from './helpers.js';
 

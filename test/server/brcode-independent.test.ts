@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hasError, isDynamicPix, parsePix } from 'pix-utils';
-import { ROUTES, type PixChargeView } from '../../server/contract.js';
+import { ROUTES, type PixChargeView } from '../../widget/contract/wire-contract.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
 let server: TestServer;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import * as core from '../../server/pix/brcode-core.js';
+import * as core from '../../widget/contract/brcode-core.js';
 import { crc16, encodeBrCode, formatBrCodeAmount, parseBrCode, type ParsedBrCode } from '../../server/pix/brcode.js';
 
 /** Vectors from PROTOCOLS.md §1.6: payload up to and including `6304`, and its CRC. */

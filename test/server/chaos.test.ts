@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import type { CheckoutView } from '../../server/contract.js';
+import type { CheckoutView } from '../../widget/contract/wire-contract.js';
 import type { CheckoutOutcome, CheckoutPlan } from '../../chaos/driver.js';
 import type { FaultCounts } from '../../chaos/fault-injector.js';
 import { HttpTally } from '../../chaos/http.js';

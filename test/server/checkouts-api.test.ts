@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ROUTES, type CheckoutSession, type CheckoutView, type ErrorBody, type PixChargeView } from '../../server/contract.js';
+import { ROUTES, type CheckoutSession, type CheckoutView, type ErrorBody, type PixChargeView } from '../../widget/contract/wire-contract.js';
 import { parseBrCode } from '../../server/pix/brcode.js';
 import { API_KEY, VALID_CPF, postJson, startTestServer, type TestServer } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CHECKOUT_STATUSES, canTransition, isFinalForPayer, isTerminal, type CheckoutStatus } from '../../server/contract.js';
+import { CHECKOUT_STATUSES, canTransition, isFinalForPayer, isTerminal, type CheckoutStatus } from '../../widget/contract/wire-contract.js';
 import { createLogger, redact } from '../../server/logger.js';
 import { centavosToReais, reaisToCentavos } from '../../server/money.js';
-import { formatTaxId, isValidCnpj, isValidCpf, isValidTaxId } from '../../server/pix/tax-id.js';
+import { formatTaxId, isValidCnpj, isValidCpf, isValidTaxId } from '../../widget/contract/tax-id.js';
 import { formatSse } from '../../server/sse.js';
 
 describe('checkout status machine', () => {

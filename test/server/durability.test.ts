@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ROUTES, type CheckoutView, type PixChargeView } from '../../server/contract.js';
+import { ROUTES, type CheckoutView, type PixChargeView } from '../../widget/contract/wire-contract.js';
 import { eventually, postJson, startTestServer } from './helpers.js';
 
 describe('durability', () => {

@@ -24,7 +24,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { webhookSignature } from '../../server/connectpsp/signing.js';
 import { SANDBOX_CREDENTIALS } from '../../server/sandbox/defaults.js';
-import type { CheckoutView, CreatedCheckout, PixChargeView } from '../../server/contract.js';
+import type { CheckoutView, CreatedCheckout, PixChargeView } from '../../widget/contract/wire-contract.js';
 import { API_KEY, eventually, startTestServer, type TestServer } from './helpers.js';
 
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;

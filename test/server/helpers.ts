@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { startServer, type RunningServer } from '../../server/server.js';
-import type { CreatedCheckout } from '../../server/contract.js';
+import type { CreatedCheckout } from '../../widget/contract/wire-contract.js';
 
 export const API_KEY = 'sk_test_0123456789abcdef';
 export const VALID_CPF = '12345678909';

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { ROUTES, type CheckoutView, type PixChargeView } from '../../server/contract.js';
+import { ROUTES, type CheckoutView, type PixChargeView } from '../../widget/contract/wire-contract.js';
 import { webhookSignature } from '../../server/connectpsp/signing.js';
 import { SANDBOX_MERCHANT_WEBHOOK_SECRET } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';

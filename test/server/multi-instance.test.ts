@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ROUTES, isFinalForPayer, type CreatedCheckout, type PixChargeView, type StatusEventData } from '../../server/contract.js';
+import { ROUTES, isFinalForPayer, type CreatedCheckout, type PixChargeView, type StatusEventData } from '../../widget/contract/wire-contract.js';
 import { API_KEY, eventually } from './helpers.js';
 import { adminQuery, createTestSchema, pgSkip, type TestSchema } from './postgres-helpers.js';
 import { openSse } from './sse-reader.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ROUTES, type CheckoutSession, type CheckoutView, type OpenFinanceChargeView, type PixChargeView } from '../../server/contract.js';
+import { ROUTES, type CheckoutSession, type CheckoutView, type OpenFinanceChargeView, type PixChargeView } from '../../widget/contract/wire-contract.js';
 import { eventually, startTestServer, type TestServer } from './helpers.js';
 
 const E2E = /^E\d{8}\d{12}[A-Za-z0-9]{11}$/;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PgEventBus } from '../../server/bus/pg-bus.js';
-import { ROUTES, type CheckoutView, type PixChargeView } from '../../server/contract.js';
+import { ROUTES, type CheckoutView, type PixChargeView } from '../../widget/contract/wire-contract.js';
 import { PgStore } from '../../server/store/postgres-store.js';
 import { eventually, postJson, startTestServer, type TestServer } from './helpers.js';
 import { createTestSchema, pgSkip, type TestSchema } from './postgres-helpers.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { ROUTES, type CheckoutView, type PixChargeView, type StatusEventData } from '../../server/contract.js';
+import { ROUTES, type CheckoutView, type PixChargeView, type StatusEventData } from '../../widget/contract/wire-contract.js';
 import { webhookSignature } from '../../server/connectpsp/signing.js';
 import { SANDBOX_CREDENTIALS } from '../../server/sandbox/defaults.js';
 import { eventually, postJson, startTestServer, type TestServer } from './helpers.js';

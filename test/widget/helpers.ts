@@ -5,7 +5,7 @@
 import { fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 
-import type { CheckoutSession, OpenFinanceChargeView, PixChargeView, StatusEventData } from '../../server/contract.js';
+import type { CheckoutSession, OpenFinanceChargeView, PixChargeView, StatusEventData } from '../../widget/contract/wire-contract.js';
 import { encodeBrCode, formatBrCodeAmount } from '../../server/pix/brcode.js';
 import type { ConnectpspCheckout } from '../../widget/connectpsp-checkout.js';
 import '../../widget/define.js';

@@ -13,22 +13,31 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 
-import { ROUTES, type CreatedCheckout } from '../server/contract.js';
+import { ROUTES, type CreatedCheckout } from 'connectpsp-checkout/contract';
 import { CATALOGUE, priceCart } from './catalogue.js';
 
 export interface DemoRouterOptions {
   /** The merchant API key (`CHECKOUT_API_KEY`); used server-side only. */
   apiKey: string;
-  /** Where `npm run build` wrote the widget. */
+  /** Where `npm run build` wrote the widget (the widget package's dist/). */
   distDir: string;
+  /** The store's page and assets (the repository's demo/; copied into the server package). */
+  siteDir?: string;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * The store's files: `demo-site/` beside the compiled server (the package), else the repository's
+ * `demo/` (running from source).
+ */
+export function findDemoSite(): string {
+  const packaged = fileURLToPath(new URL('../demo-site', import.meta.url));
+  return existsSync(packaged) ? packaged : fileURLToPath(new URL('../../demo', import.meta.url));
+}
 
 /** What the demo pages may do: load their own files, talk to their own origin. Nothing inline. */
 export const DEMO_CSP = [
@@ -43,7 +52,7 @@ export const DEMO_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function createDemoRouter({ apiKey, distDir }: DemoRouterOptions): express.Router {
+export function createDemoRouter({ apiKey, distDir, siteDir = findDemoSite() }: DemoRouterOptions): express.Router {
   const router = express.Router();
 
   const securityHeaders = (_req: Request, res: Response, next: NextFunction) => {
@@ -52,9 +61,9 @@ export function createDemoRouter({ apiKey, distDir }: DemoRouterOptions): expres
   };
 
   router.get('/', securityHeaders, (_req, res) => {
-    res.set('Cache-Control', 'no-cache').sendFile(join(here, 'index.html'));
+    res.set('Cache-Control', 'no-cache').sendFile(join(siteDir, 'index.html'));
   });
-  router.use('/assets', securityHeaders, express.static(join(here, 'assets'), { index: false, maxAge: 0 }));
+  router.use('/assets', securityHeaders, express.static(join(siteDir, 'assets'), { index: false, maxAge: 0 }));
   router.use('/dist', securityHeaders, express.static(distDir, { index: false, maxAge: 0 }));
   router.use('/dist', (_req, res) => {
     const hint = existsSync(distDir) ? 'No such file in dist/.' : 'The widget is not built yet: run `npm run build`.';
