@@ -71,6 +71,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  watchNpmParent(() => void stop('SIGTERM'));
+}
+
+/**
+ * `npx connectpsp-checkout-server start` runs the bin through `sh -c`, and a signal sent to npm
+ * reaches that shell, which dies without passing it on: the server would go on alone, re-parented
+ * to init. Started by npm (it sets `npm_command`), the server treats the loss of its parent as the
+ * stop it was meant to get. Elsewhere (node directly, a container, a supervisor) nothing changes.
+ */
+function watchNpmParent(onOrphaned: () => void): void {
+  if (!process.env.npm_command) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onOrphaned();
+  }, 250);
+  timer.unref();
 }
 
 main().catch((err) => {

@@ -7,7 +7,7 @@
  * `data-autofocus`; headings that receive focus have `tabindex="-1"`; nothing sets a `style`
  * attribute (strict CSP). Private members are `_camelCase`: the script-tag build shortens them.
  */
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import {
   canTransition,
@@ -196,14 +196,14 @@ export class ConnectpspCheckout extends LitElement {
   /** Base URL of the companion server, e.g. `https://pay.example.com`; relative URLs resolve against the page. */
   server?: string;
   /** `pix`, `open_finance`, or unset to let the payer choose when the checkout offers both. */
-  method?: string;
+  method?: 'pix' | 'open_finance';
   /**
    * Open Finance: `same-tab` (default) leaves for the bank in this tab; `popup` opens the bank in a
    * popup on desktop (phones still use the same tab) while this page follows the payment.
    */
-  redirectMode?: string;
+  redirectMode?: 'same-tab' | 'popup';
   /** `pt-BR` (default), `en` or `es`; other tags fall back to their language, then to pt-BR. */
-  locale?: string;
+  locale?: 'pt-BR' | 'en' | 'es';
   /** Overrides for any string of the current locale, e.g. `{ copy: 'Copy the code' }`. */
   messages?: Partial<Messages>;
 
@@ -301,7 +301,10 @@ export class ConnectpspCheckout extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Frameworks set attributes one by one; Lit batches them into this one update, so a change of
-    // any of them starts exactly one load.
+    // any of them starts exactly one load. Rendered on a server (@lit-labs/ssr), nothing loads: there
+    // is no page to resolve the server URL against, no storage and no network; the browser's
+    // hydration does it.
+    if (isServer) return;
     if (!this.hasUpdated || changed.has('checkoutId') || changed.has('clientSecret') || changed.has('server') || changed.has('method')) {
       void this._load();
     }
