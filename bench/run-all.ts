@@ -26,6 +26,7 @@ const SUITE: { script: string; args: string[]; quick: string[] }[] = [
   { script: 'bench/cross-instance.ts', args: [], quick: ['--samples', '20'] },
   { script: 'bench/bundle-size.ts', args: [], quick: [] },
   { script: 'bench/bundle-floor.ts', args: [], quick: [] },
+  { script: 'bench/consumer-build.ts', args: [], quick: [] },
   { script: 'bench/detection-delay.ts', args: [], quick: ['--samples', '20', '--payments', '1000'] },
 ];
 

@@ -154,7 +154,7 @@ function App() {
         messages={{ retry: 'Try once more' }}
         onStatus={(e) => setStatus(e.detail.status)}
         onError={(e: ConnectpspErrorEvent) => window.__reactErrors.push(e.detail.reason)}
-        onPaid={(e) => console.log(e.detail.endToEndId.toUpperCase())}
+        onPaid={(e) => console.log(e.detail.checkoutId, e.detail.endToEndId ?? 'no E2E id')}
       />
       <connectpsp-checkout
         id="bare"
