@@ -55,6 +55,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   METRICS_TOKEN: optionalString,
+  SANDBOX_STATE_FILE: optionalString,
 });
 
 export type Database =
@@ -91,6 +92,11 @@ export interface Config {
   rateLimits: { perClientPerMinute: number; perCheckoutPerMinute: number };
   /** When set, /metrics wants `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /**
+   * Where the embedded sandbox keeps its charges across restarts (`SANDBOX_STATE_FILE`; by default
+   * beside the SQLite file); undefined: in memory only (an in-memory or PostgreSQL database).
+   */
+  sandboxStateFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -209,5 +215,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoRefundDuplicates: e.AUTO_REFUND_DUPLICATES,
     rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
     metricsToken: e.METRICS_TOKEN,
+    sandboxStateFile: !embeddedSandbox || e.SANDBOX_STATE_FILE === ':memory:' ? undefined : (e.SANDBOX_STATE_FILE ?? sandboxStateBeside(database)),
   };
+}
+
+/**
+ * The embedded sandbox is the newcomer's gateway: its charges must outlive a restart as long as the
+ * checkouts that point at them do, or the QR still on screen answers 404 after `npm start` again.
+ * So its state file sits beside the SQLite file (`data/connectpsp-checkout.db` →
+ * `data/connectpsp-checkout.sandbox.json`). An in-memory database forgets its checkouts anyway, and
+ * PostgreSQL has no file to sit beside: those keep the sandbox in memory unless SANDBOX_STATE_FILE says.
+ * `SANDBOX_STATE_FILE=:memory:` keeps it in memory whatever the database (the benchmarks: the whole
+ * state is rewritten after every change, which is right for a laptop and wrong for a load test).
+ */
+function sandboxStateBeside(database: Database): string | undefined {
+  if (database.kind !== 'sqlite' || database.filename === ':memory:' || database.filename.startsWith('file::memory:')) return undefined;
+  return `${database.filename.replace(/\.(db|sqlite3?)$/i, '')}.sandbox.json`;
 }

@@ -65,6 +65,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = `http://127.0.0.1:${port}`;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
 
+  // Set once the service exists; the sandbox is built first because the client needs its URL.
+  let reconcileTransaction: ((transactionId: string) => Promise<void>) | undefined;
   let sandbox: Sandbox | undefined;
   if (config.embeddedSandbox) {
     sandbox = createSandbox({
@@ -72,6 +74,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       publicUrl: `${publicUrl}/sandbox`,
       defaultWebhookUrl: `${url}${ROUTES.connectpspWebhook}`,
       merchantName: config.merchantName,
+      // The newcomer's gateway keeps its charges as long as the database keeps the checkouts.
+      ...(config.sandboxStateFile ? { stateFile: config.sandboxStateFile } : {}),
+      // ConnectPSP sends no webhook on expiry, so the expire control tells us directly (sandbox.ts).
+      onUnannouncedChange: (transactionId) => reconcileTransaction?.(transactionId),
     });
   }
   const metrics = new Metrics(store);
@@ -107,6 +113,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onMerchantEvent: () => outbox?.nudge(),
   });
 
+  reconcileTransaction = (transactionId) => service.reconcileTransaction(transactionId);
+
   const app = createApp({
     store,
     bus,
@@ -130,6 +138,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const replayed = await replayUnprocessedWebhooks({ service, store, logger });
   if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
+  if (sandbox) {
+    // The embedded sandbox may have come back without the charges the database still shows open
+    // (its state file removed, or none kept with PostgreSQL): ask about each once, so a code it no
+    // longer knows ends and the widget offers a new one instead of waiting. Loopback calls only;
+    // in the background, so start-up does not wait for them.
+    void service.reconcileOpen().catch((err) => logger.warn('start-up reconcile failed', { error: err instanceof Error ? err.message : String(err) }));
+  }
 
   // The reconciler: ConnectPSP does not say whether expired charges send webhooks (§8), so the
   // server asks about every charge that reaches its expiry — and retries duplicate refunds (when
