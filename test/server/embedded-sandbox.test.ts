@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { loadConfig } from '../../server/config.js';
-import { ROUTES, type CheckoutView, type PixChargeView, type StatusEventData } from '../../server/contract.js';
+import { ROUTES, type CheckoutSession, type CheckoutView, type PixChargeView, type StatusEventData } from '../../server/contract.js';
 import { eventually, postJson, startTestServer, type TestServer } from './helpers.js';
 import { openSse } from './sse-reader.js';
 
@@ -57,6 +57,10 @@ describe('embedded sandbox state across restarts', () => {
         return v.status === 'expired' && v;
       }, 5000, 'the checkout expired');
       assert.equal(view.charges[0]!.status, 'cancelled');
+      // The widget is told which code ended and why, so it can say the gateway no longer knows it.
+      const session = (await (await second.browser(ROUTES.session(id), clientSecret)).json()) as CheckoutSession;
+      assert.equal(session.activeCharge?.transactionId, charge.transactionId);
+      assert.equal(session.activeCharge?.status, 'cancelled');
       // "Generate a new code" works: a fresh charge, payable.
       const fresh = (await (await second.browser(ROUTES.pix(id), clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
       assert.notEqual(fresh.transactionId, charge.transactionId);
