@@ -23,6 +23,11 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+/**
+ * Every variable `npm start` reads, with its default; each is described in the README's
+ * "Configure" table. `npm run sandbox` (a separate ConnectPSP sandbox) reads its own SANDBOX_*
+ * variables in server/sandbox/main.ts, and none of these.
+ */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: optionalString,
@@ -55,6 +60,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   METRICS_TOKEN: optionalString,
+  /** Built-in sandbox only: where it keeps its charges; see `sandboxStateBeside`. */
   SANDBOX_STATE_FILE: optionalString,
 });
 
