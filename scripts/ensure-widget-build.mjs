@@ -39,8 +39,10 @@ const npm = process.env.npm_execpath;
 const result = npm
   ? spawnSync(process.execPath, [npm, 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
   : spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
-if (result.status === 0 && staleReason() === null) {
-  say('built dist/; the demo store loads it.');
+if (result.status === 0) {
+  // Still "stale" after a good build means a source dated in the future (clock skew): not an error.
+  const still = staleReason();
+  say(`built dist/; the demo store loads it.${still ? ` (${still.replace('changed after', 'is dated after')}: is its clock ahead?)` : ''}`);
   process.exit(0);
 }
 const why = result.error ? result.error.message : `npm run build exited with ${result.status ?? result.signal}`;
