@@ -57,5 +57,25 @@ for (const size of [
       await page.getByRole('button', { name: 'Novo pedido' }).tap();
       await expect(page.getByRole('button', { name: 'Pagar com Pix' })).toBeVisible();
     });
+
+    test('the payer taps "expire", then "generate a new code", then pays the new code', async ({ page }) => {
+      await page.goto('/');
+      await page.getByRole('button', { name: 'Pagar com Pix' }).tap();
+      const w = widget(page);
+      await w.name.fill('Maria da Silva');
+      await w.document.fill('529.982.247-25');
+      await w.submit.tap();
+      await w.root.getByRole('button', { name: 'Pix com QR Code ou Copia e Cola' }).tap();
+      await expect(w.qr).toBeVisible();
+
+      await page.getByRole('button', { name: 'Expirar a cobrança exibida' }).tap();
+      const newCode = w.root.getByRole('button', { name: 'Gerar novo código' });
+      await expect(newCode).toBeVisible({ timeout: 5_000 });
+      await expectFits(page, size.width, 'the expired screen');
+      await newCode.tap();
+      await expect(w.root).toHaveAttribute('status', 'awaiting_payment');
+      await page.getByRole('button', { name: 'Pagar a cobrança exibida' }).tap();
+      await expect(w.root).toHaveAttribute('status', 'paid');
+    });
   });
 }
