@@ -138,13 +138,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const replayed = await replayUnprocessedWebhooks({ service, store, logger });
   if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
-  if (sandbox) {
-    // The embedded sandbox may have come back without the charges the database still shows open
-    // (its state file removed, or none kept with PostgreSQL): ask about each once, so a code it no
-    // longer knows ends and the widget offers a new one instead of waiting. Loopback calls only;
-    // in the background, so start-up does not wait for them.
-    void service.reconcileOpen().catch((err) => logger.warn('start-up reconcile failed', { error: err instanceof Error ? err.message : String(err) }));
-  }
+  // The embedded sandbox may have come back without the charges the database still shows open
+  // (its state file removed, or none kept with PostgreSQL): ask about each once, so a code it no
+  // longer knows ends and the widget offers a new one instead of waiting. Loopback calls only; in
+  // the background, so start-up does not wait for them (close() does).
+  const startupReconcile = sandbox
+    ? service.reconcileOpen().catch((err) => logger.warn('start-up reconcile failed', { error: err instanceof Error ? err.message : String(err) }))
+    : undefined;
 
   // The reconciler: ConnectPSP does not say whether expired charges send webhooks (§8), so the
   // server asks about every charge that reaches its expiry — and retries duplicate refunds (when
@@ -182,6 +182,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     async close() {
       clearInterval(reconciler);
+      await startupReconcile;
       await outbox?.stop();
       // The sandbox first: its webhook deliveries still have a server to finish talking to.
       await sandbox?.close();
