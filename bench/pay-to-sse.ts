@@ -23,7 +23,7 @@ const { values } = parseArgs({ options: { count: { type: 'string', default: '50'
 const count = Math.min(Math.max(Number(values.count) || 50, 20), 2000);
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cpc-bench-'));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'silent' });
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, SANDBOX_STATE_FILE: ':memory:', LOG_LEVEL: 'silent' });
 const server = await startServer(config, { logger: createLogger('silent') });
 const auth = { authorization: `Bearer ${config.checkoutApiKey}`, 'content-type': 'application/json' };
 

@@ -84,6 +84,8 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
   const bus = await createBus(config.database, logger);
   const lifecycle = new Lifecycle();
 
+  // Set once the service exists; the sandbox is built first because the client needs its URL.
+  let reconcileTransaction: ((transactionId: string) => Promise<void>) | undefined;
   let sandbox: Sandbox | undefined;
   if (config.embeddedSandbox) {
     sandbox = createSandbox({
@@ -91,6 +93,10 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
       publicUrl: `${publicUrl}/sandbox`,
       defaultWebhookUrl: `${selfUrl}${ROUTES.connectpspWebhook}`,
       merchantName: config.merchantName,
+      // The newcomer's gateway keeps its charges as long as the database keeps the checkouts.
+      ...(config.sandboxStateFile ? { stateFile: config.sandboxStateFile } : {}),
+      // ConnectPSP sends no webhook on expiry, so the expire control tells us directly (sandbox.ts).
+      onUnannouncedChange: (transactionId) => reconcileTransaction?.(transactionId),
     });
   }
   const metrics = new Metrics(store);
@@ -125,6 +131,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
     autoRefundDuplicates: config.autoRefundDuplicates,
     onMerchantEvent: () => outbox?.nudge(),
   });
+  reconcileTransaction = (transactionId) => service.reconcileTransaction(transactionId);
 
   const app = createApp({
     store,
@@ -152,6 +159,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
   // applies webhooks recorded but not applied (ConnectPSP was unreachable to confirm them).
   let reconciler: ReturnType<typeof setInterval> | undefined;
   let pass: Promise<void> | undefined;
+  let startupReconcile: Promise<unknown> | undefined;
   const reconcileOnce = async () => {
     try {
       await service.reconcileDue();
@@ -182,6 +190,15 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
       started = true;
       const replayed = await replayUnprocessedWebhooks({ service, store, logger });
       if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
+      // The embedded sandbox may have come back without the charges the database still shows open
+      // (its state file removed, or none kept with PostgreSQL): ask about each once, so a code it no
+      // longer knows ends and the widget offers a new one instead of waiting. Loopback calls only; in
+      // the background, so start-up does not wait for them (stop() does).
+      if (sandbox) {
+        startupReconcile = service
+          .reconcileOpen()
+          .catch((err) => logger.warn('start-up reconcile failed', { error: err instanceof Error ? err.message : String(err) }));
+      }
       reconciler = setInterval(() => {
         // One pass at a time: a slow gateway must not stack passes up.
         if (!pass) pass = reconcileOnce().finally(() => (pass = undefined));
@@ -202,6 +219,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
         if (!drained) logger.warn('shutdown: requests still in flight after the drain; cutting them', { inFlight: lifecycle.inFlight, drainMs });
         clearInterval(reconciler);
         await pass;
+        await startupReconcile;
         await outbox?.stop();
         // The sandbox before the sockets: its webhook deliveries still have a server to finish talking to.
         await sandbox?.close();

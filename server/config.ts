@@ -23,6 +23,11 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+/**
+ * Every variable `npm start` reads, with its default; each is described in the README's
+ * "Configure" table. `npm run sandbox` (a separate ConnectPSP sandbox) reads its own SANDBOX_*
+ * variables in server/sandbox/main.ts, and none of these.
+ */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: optionalString,
@@ -56,6 +61,8 @@ const envSchema = z.object({
   CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   METRICS_TOKEN: optionalString,
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(10),
+  /** Built-in sandbox only: where it keeps its charges; see `sandboxStateBeside`. */
+  SANDBOX_STATE_FILE: optionalString,
 });
 
 export type Database =
@@ -94,6 +101,11 @@ export interface Config {
   metricsToken: string | undefined;
   /** On SIGTERM/SIGINT or `stop()`: how long in-flight requests may take to finish. */
   shutdownDrainMs: number;
+  /**
+   * Where the embedded sandbox keeps its charges across restarts (`SANDBOX_STATE_FILE`; by default
+   * beside the SQLite file); undefined: in memory only (an in-memory or PostgreSQL database).
+   */
+  sandboxStateFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -213,5 +225,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_SECONDS * 1000,
+    sandboxStateFile: !embeddedSandbox || e.SANDBOX_STATE_FILE === ':memory:' ? undefined : (e.SANDBOX_STATE_FILE ?? sandboxStateBeside(database)),
   };
+}
+
+/**
+ * The embedded sandbox is the newcomer's gateway: its charges must outlive a restart as long as the
+ * checkouts that point at them do, or the QR still on screen answers 404 after `npm start` again.
+ * So its state file sits beside the SQLite file (`data/connectpsp-checkout.db` →
+ * `data/connectpsp-checkout.sandbox.json`). An in-memory database forgets its checkouts anyway, and
+ * PostgreSQL has no file to sit beside: those keep the sandbox in memory unless SANDBOX_STATE_FILE says.
+ * `SANDBOX_STATE_FILE=:memory:` keeps it in memory whatever the database (the benchmarks: the whole
+ * state is rewritten after every change, which is right for a laptop and wrong for a load test).
+ */
+function sandboxStateBeside(database: Database): string | undefined {
+  if (database.kind !== 'sqlite' || database.filename === ':memory:' || database.filename.startsWith('file::memory:')) return undefined;
+  return `${database.filename.replace(/\.(db|sqlite3?)$/i, '')}.sandbox.json`;
 }

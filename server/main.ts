@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
@@ -39,8 +40,11 @@ async function main(): Promise<void> {
         ? `  ConnectPSP sandbox (no real money): ${running.publicUrl}/sandbox/connectpsp`
         : `  ConnectPSP sandbox at ${config.connectpspBaseUrl}`,
       `  demo store:            ${running.publicUrl}/`,
+      // `npm start` builds it first (scripts/ensure-widget-build.mjs); running server/cli.ts directly does not.
+      ...(existsSync(`${DIST_DIR}/connectpsp-checkout.iife.js`) ? [] : ['  WARNING: the widget is not built (no dist/), so the demo store has no checkout: run `npm run build`.']),
       ...(config.defaultedCredentials.includes('CHECKOUT_API_KEY') ? [`  merchant API key:      ${config.checkoutApiKey}  (sandbox default; set CHECKOUT_API_KEY to change)`] : []),
       `  database:              ${config.database.kind === 'sqlite' ? config.database.filename : 'postgres'}`,
+      ...(config.embeddedSandbox ? [`  sandbox state:         ${config.sandboxStateFile ?? 'in memory (forgotten at exit; set SANDBOX_STATE_FILE to keep it)'}`] : []),
       config.merchantWebhookUrl
         ? `  merchant webhooks:     ${config.merchantWebhookUrl}${config.defaultedCredentials.includes('MERCHANT_WEBHOOK_SECRET') ? `  (secret ${config.merchantWebhookSecret}, sandbox default)` : ''}`
         : '  merchant webhooks:     off (set MERCHANT_WEBHOOK_URL; events wait in the outbox)',

@@ -550,6 +550,8 @@ export class ConnectpspCheckout extends LitElement {
     } else if (next === 'awaiting_payment' && active?.method === 'open_finance' && active.transactionId !== this._of) {
       this._showOpenFinance(active); // started in another tab
     } else {
+      // An expired checkout names the charge that ended, with why (see the expired screen).
+      if (next === 'expired' && charge) this._setCharge(charge);
       this._moveTo(next);
     }
   }
@@ -795,7 +797,9 @@ export class ConnectpspCheckout extends LitElement {
         return this._renderResult(
           'expired',
           html`${icon(CLOCK)}${msg.expiredTitle}`,
-          html`<p>${msg.expiredMessage}</p>
+          // A code that ended `cancelled` without an Open Finance journey is one ConnectPSP no longer
+          // knows (e.g. a sandbox that restarted without its state): say so, not "it timed out".
+          html`<p>${this._charge?.view.status === 'cancelled' ? msg.unknownCodeMessage : msg.expiredMessage}</p>
             ${this._renderButton('new-code-button', busy ? msg.creatingCharge : msg.newCode, this._createCharge)}`,
         );
       case 'refunded':

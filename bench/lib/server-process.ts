@@ -12,6 +12,8 @@ export const BENCH_SERVER_ENV = {
   // The load comes from one loopback address; the per-client limit would be the thing measured.
   RATE_LIMIT_PER_MINUTE: '100000000',
   CHECKOUT_RATE_LIMIT_PER_MINUTE: '100000000',
+  // The sandbox rewrites its whole state file after every change: fine on a laptop, not under load.
+  SANDBOX_STATE_FILE: ':memory:',
 };
 
 /**

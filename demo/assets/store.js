@@ -117,6 +117,22 @@ function payShownCharge() {
   void bankPay(`/sandbox/cash-in/${encodeURIComponent(charge.transactionId)}/pay`);
 }
 
+/** The sandbox's expire control, to see the expired screen without waiting 15 minutes. */
+async function expireShownCharge() {
+  const charge = document.querySelector('connectpsp-checkout')?.charge;
+  if (!charge) {
+    $('bank-result').textContent = 'Nenhuma cobrança Pix na tela.';
+    return;
+  }
+  const response = await fetch(`/sandbox/cash-in/${encodeURIComponent(charge.transactionId)}/expire`, { method: 'POST' });
+  if (response.ok) {
+    $('bank-result').textContent = 'Código expirado no sandbox. Veja o widget.';
+  } else {
+    const answer = await response.json().catch(() => ({}));
+    $('bank-result').textContent = `O sandbox recusou: ${answer.detail ?? answer.title ?? `HTTP ${response.status}`}`;
+  }
+}
+
 // ---- the widget's events, as a merchant page would listen to them ------------------------------
 
 function log(text) {
@@ -141,6 +157,7 @@ $('new-order').addEventListener('click', newOrder);
 $('locale').addEventListener('change', () => document.querySelector('connectpsp-checkout')?.setAttribute('locale', $('locale').value));
 $('bank-pay-code').addEventListener('click', payPastedCode);
 $('bank-pay-shown').addEventListener('click', payShownCharge);
+$('bank-expire-shown').addEventListener('click', () => void expireShownCharge());
 
 await loadCatalogue();
 // A reload in the middle of a payment picks the same checkout up again.

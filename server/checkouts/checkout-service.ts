@@ -492,9 +492,28 @@ export class CheckoutService {
     try {
       await this.applyCashIn(await this.#gateway.getCashIn(charge.transactionId));
     } catch (err) {
+      if (err instanceof ConnectPspError && err.status === 404 && err.code === 'CASH_IN_NOT_FOUND' && charge.status === 'awaiting_payment') {
+        // ConnectPSP no longer knows a charge it gave us (an embedded sandbox restarted without its
+        // state; a transaction removed on the gateway's side). Nobody can pay a code the gateway
+        // does not know, so showing it as payable would leave the payer waiting forever: the charge
+        // ends `cancelled`, the checkout expires when no other charge is payable, and the widget
+        // offers a new code. Not a one-way door: a payment that still lands is applied as usual.
+        this.#logger.warn('ConnectPSP does not know this charge any more; ending it so the payer can get a new code', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
+        await this.#expireCharge(charge, 'cancelled');
+        return;
+      }
       if (err instanceof ConnectPspError) alertIfNeeded(this.#logger, err);
       this.#logger.warn('could not reconcile charge', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /**
+   * Asks ConnectPSP about one charge now, by its transaction id: what the embedded sandbox's expire
+   * control calls, since no webhook announces an expiry. An id we did not create is ignored.
+   */
+  async reconcileTransaction(transactionId: string): Promise<void> {
+    const charge = await this.#store.getCharge(transactionId);
+    if (charge?.status === 'awaiting_payment') await this.reconcileCharge(charge);
   }
 
   /** Re-reads every charge still awaiting payment from ConnectPSP; returns the checkout as it is after. */
@@ -503,6 +522,13 @@ export class CheckoutService {
       if (charge.status === 'awaiting_payment') await this.reconcileCharge(charge);
     }
     return (await this.#store.getCheckout(checkout.id)) ?? checkout;
+  }
+
+  /** Asks ConnectPSP about every charge still awaiting payment (up to `limit`), expired or not. */
+  async reconcileOpen(limit = 1000): Promise<number> {
+    const open = await this.#store.chargesAwaitingPaymentExpiringBefore(END_OF_TIME, limit);
+    for (const charge of open) await this.reconcileCharge(charge);
+    return open.length;
   }
 
   /**
@@ -537,6 +563,9 @@ export function withReturnMarker(returnUrl: string, checkoutId: string): string 
   url.searchParams.set('connectpsp_checkout', checkoutId);
   return url.toString();
 }
+
+/** Later than any expiry, in the ISO form the stores compare as text. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
 export type ApplyOutcome = 'applied' | 'unchanged' | 'unknown_transaction' | 'ignored' | 'forwarded';
 

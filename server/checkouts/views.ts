@@ -14,9 +14,17 @@ import type { ChargeRecord, CheckoutRecord } from '../store/store.js';
 
 /**
  * The charge the payer should be shown: the newest one still awaiting payment, while the checkout
- * itself is awaiting payment. Expired, paid or superseded charges are history, not something to pay.
+ * itself is awaiting payment. Paid or superseded charges are history, not something to pay.
+ *
+ * An expired checkout shows the charge that ended last, with its status, so the widget can say why
+ * the code stopped working: `expired` (its time ran out) or `cancelled` (the intent was refused, or
+ * ConnectPSP no longer knows the code). Its status says it cannot be paid.
  */
 export function activeCharge(checkout: CheckoutRecord, charges: readonly ChargeRecord[]): ActiveChargeView | null {
+  if (checkout.status === 'expired') {
+    const ended = newest(charges.filter((c) => c.status === 'expired' || c.status === 'cancelled'));
+    return ended ? toActiveChargeView(ended) : null;
+  }
   if (checkout.status !== 'awaiting_payment') return null;
   const charge = newest(charges.filter((c) => c.status === 'awaiting_payment'));
   return charge ? toActiveChargeView(charge) : null;

@@ -8,7 +8,7 @@
  * | `GET /` | this list, as JSON |
  * | `POST /cash-in/:id/pay` | the payer pays (`{ payerName?, payerDocument?, bankIspb?, allowExpired? }`) → 200 cash-in |
  * | `POST /pix/pay` | pays the cash-in a pasted Copia e Cola points at (`{ copyAndPaste, …same options }`) |
- * | `POST /cash-in/:id/expire` | expires an unpaid cash-in now |
+ * | `POST /cash-in/:id/expire` | expires an unpaid cash-in now (no webhook: see `onUnannouncedChange`) |
  * | `POST /cash-out/:id/complete` | settles a PROCESSING cash-out now |
  * | `POST /cash-out/:id/fail` | fails it now (`{ code?, message? }`, default PIX_KEY_NOT_FOUND) |
  * | `GET /faults`, `POST /faults`, `DELETE /faults` | read, set, clear injected faults |
@@ -41,7 +41,13 @@ const releaseRequestSchema = z.object({
   order: z.enum(['fifo', 'reverse'], must('must be fifo or reverse')).optional(),
 });
 
-export function controlRoutes(deps: { cashIns: CashIns; cashOuts: CashOuts; faults: Faults; webhooks: WebhookDispatcher }): Router {
+export function controlRoutes(deps: {
+  cashIns: CashIns;
+  cashOuts: CashOuts;
+  faults: Faults;
+  webhooks: WebhookDispatcher;
+  onUnannouncedChange?: ((transactionId: string) => Promise<void> | void) | undefined;
+}): Router {
   const { cashIns, cashOuts, faults, webhooks } = deps;
   const router = Router();
 
@@ -81,8 +87,14 @@ export function controlRoutes(deps: { cashIns: CashIns; cashOuts: CashOuts; faul
     res.json(cashInView(cashIns.pay(record.transactionId, options)));
   });
 
-  router.post('/cash-in/:id/expire', function expireCashIn(req, res) {
-    res.json(cashInView(cashIns.expireNow(req.params.id)));
+  // ConnectPSP documents no webhook for expiry, so none is sent (cash-in.ts `expireIfDue`). Instead
+  // the host that embeds the sandbox is told directly, so that its companion server asks about this
+  // charge now rather than when its own clock reaches the old expiry (minutes or hours later).
+  // The answer waits for the host, so that once it is in, the checkout already says `expired`.
+  router.post('/cash-in/:id/expire', async function expireCashIn(req, res) {
+    const record = cashIns.expireNow(req.params.id);
+    await deps.onUnannouncedChange?.(record.transactionId);
+    res.json(cashInView(record));
   });
 
   router.post('/cash-out/:id/complete', function completeCashOut(req, res) {

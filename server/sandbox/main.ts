@@ -1,10 +1,16 @@
 /**
- * Runs the ConnectPSP sandbox as its own process: `npm run sandbox`.
+ * Runs the ConnectPSP sandbox as its own process: `npm run sandbox`. The companion server then
+ * reaches it through `CONNECTPSP_BASE_URL=http://127.0.0.1:4010/sandbox/connectpsp npm start`.
  *
- * Environment: `SANDBOX_PORT` (default 4010), `SANDBOX_HOST` (default 127.0.0.1),
- * `SANDBOX_PUBLIC_URL` (default `http://<host>:<port>/sandbox`), `CONNECTPSP_CLIENT_ID`,
- * `CONNECTPSP_CLIENT_SECRET`, `CONNECTPSP_APPLICATION_TOKEN`, `CONNECTPSP_CRYPTO_TOKEN` (default
- * `SANDBOX_CREDENTIALS`), `SANDBOX_WEBHOOK_URL` (default webhook URL), `SANDBOX_STATE_FILE`.
+ * Environment (this process only; `npm start` does not read these, and the README lists them):
+ * - `SANDBOX_PORT` (default 4010), `SANDBOX_HOST` (default 127.0.0.1): where it listens.
+ * - `SANDBOX_PUBLIC_URL` (default `http://<host>:<port>/sandbox`): what payers and clients reach it
+ *   at, used in `paymentUrl` and the BR Code location.
+ * - `CONNECTPSP_CLIENT_ID`, `CONNECTPSP_CLIENT_SECRET`, `CONNECTPSP_APPLICATION_TOKEN`,
+ *   `CONNECTPSP_CRYPTO_TOKEN` (default `SANDBOX_CREDENTIALS`): the only credentials it accepts.
+ * - `SANDBOX_WEBHOOK_URL`: where webhooks go for a charge created without `webhookUrl` (the
+ *   companion server always sends one, so it needs none).
+ * - `SANDBOX_STATE_FILE`: keep the state across restarts in this JSON file (default: in memory).
  */
 import { createSandboxApp } from './app.js';
 import { SANDBOX_CREDENTIALS } from './defaults.js';

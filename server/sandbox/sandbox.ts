@@ -56,6 +56,14 @@ export interface SandboxOptions {
   fetch?: typeof fetch;
   /** How long a cash-out stays PROCESSING before it settles; default 2000 ms. */
   cashOutSettleDelayMs?: number;
+  /**
+   * Told (with the transaction id) when a control route changes a cash-in in a way ConnectPSP sends
+   * no webhook for: today the expire control. The real gateway documents no expiry event, so the
+   * sandbox sends none either (cash-in.ts `expireIfDue`); a client would otherwise learn of it only
+   * when its own clock reaches the old expiry. The companion server that embeds the sandbox uses this
+   * to ask about that charge at once, which is what "expire now" means to the person pressing it.
+   */
+  onUnannouncedChange?: (transactionId: string) => Promise<void> | void;
 }
 
 export interface Sandbox {
@@ -148,7 +156,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       now,
     }),
   );
-  router.use(...json, controlRoutes({ cashIns, cashOuts, faults, webhooks }));
+  router.use(...json, controlRoutes({ cashIns, cashOuts, faults, webhooks, onUnannouncedChange: options.onUnannouncedChange }));
   // No catch-all 404 here: other routers may be mounted under the same prefix after this one
   // (the host app's 404 answers for paths nobody serves).
   router.use(problemErrorHandler);

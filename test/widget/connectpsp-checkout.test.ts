@@ -376,6 +376,28 @@ describe('<connectpsp-checkout>', () => {
       expect(query(el, 'svg.qr')).to.exist;
     });
 
+    it('says so when the gateway no longer knows the code (it ended cancelled), and offers a new one', async () => {
+      let charges = 0;
+      server.pix = () => ({ status: 200, body: makeCharge({ transactionId: `txn_${++charges}` }) });
+      const el = await renderCheckout();
+      await untilStatus(el, 'awaiting_payment');
+      const stream = FakeEventSource.latest!;
+      stream.open();
+      stream.emitStatus(2, { status: 'expired', previous: 'awaiting_payment', activeCharge: makeCharge({ transactionId: 'txn_1', status: 'cancelled' }) });
+      await untilStatus(el, 'expired');
+      expect(text(el)).to.contain('não reconhece mais este código').and.not.contain('Nenhum pagamento foi feito com este código');
+
+      query<HTMLButtonElement>(el, 'button[part~=new-code-button]').click();
+      await untilStatus(el, 'awaiting_payment');
+      expect(el.charge?.transactionId).to.equal('txn_2');
+
+      // A code that merely ran out of time keeps the plain expired message.
+      FakeEventSource.latest!.open();
+      FakeEventSource.latest!.emitStatus(3, { status: 'expired', previous: 'awaiting_payment', activeCharge: makeCharge({ transactionId: 'txn_2', status: 'expired' }) });
+      await untilStatus(el, 'expired');
+      expect(text(el)).to.contain('Nenhum pagamento foi feito com este código').and.not.contain('não reconhece');
+    });
+
     it('moves focus to the new screen only when the payer was working in the widget', async () => {
       const el = await renderCheckout();
       await untilStatus(el, 'awaiting_payment');

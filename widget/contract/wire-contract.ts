@@ -148,6 +148,7 @@ export interface CheckoutSession {
   methods: PaymentMethod[];
   /** True when the merchant gave no payer and the widget must ask for name and CPF/CNPJ. */
   payerRequired: boolean;
+  /** The charge to pay while `awaiting_payment`; when `expired`, the one that ended (its status says why). */
   activeCharge: ActiveChargeView | null;
   endToEndId: string | null;
   paidAt: string | null;

@@ -56,6 +56,8 @@ export interface Messages {
   endToEndLabel: string;
   expiredTitle: string;
   expiredMessage: string;
+  /** The expired screen when the gateway no longer knows the code (the charge ended `cancelled`). */
+  unknownCodeMessage: string;
   newCode: string;
   refundedTitle: string;
   refundedMessage: string;
@@ -175,6 +177,11 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
     'Nenhum pagamento foi feito com este código. Gere um novo para continuar.',
     'No payment was made with this code. Generate a new one to continue.',
     'No se hizo ningún pago con este código. Genera uno nuevo para continuar.',
+  ],
+  unknownCodeMessage: [
+    'O provedor de pagamento não reconhece mais este código, e nenhum pagamento foi feito com ele. Gere um novo para continuar.',
+    'The payment provider no longer knows this code, and no payment was made with it. Generate a new one to continue.',
+    'El proveedor de pagos ya no reconoce este código, y no se hizo ningún pago con él. Genera uno nuevo para continuar.',
   ],
   newCode: ['Gerar novo código', 'Generate a new code', 'Generar un código nuevo'],
   refundedTitle: ['Pagamento devolvido', 'Payment refunded', 'Pago devuelto'],
