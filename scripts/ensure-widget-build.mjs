@@ -45,7 +45,7 @@ if (result.status === 0) {
   say(`built widget/dist/; the demo store loads it.${still ? ` (${still.replace('changed after', 'is dated after')}: is its clock ahead?)` : ''}`);
   process.exit(0);
 }
-const why = result.error ? result.error.message : `npm run build exited with ${result.status ?? result.signal}`;
+const why = result.error ? result.error.message : `npm run build:widget exited with ${result.status ?? result.signal}`;
 if (OUTPUTS.every((f) => existsSync(f))) {
   say(`WARNING: ${why}. Serving the older dist/, which does not match the widget's sources.`);
   process.exit(0);
