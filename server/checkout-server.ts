@@ -255,7 +255,10 @@ export function createHttpServer(handler?: RequestListener): Server {
   // Requests Node's parser refuses before the app sees them (headers too large, malformed lines)
   // still get the JSON error shape every other 4xx has.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const body = JSON.stringify({ error: { type: 'invalid_request', message: status === 431 ? 'Request headers are too large.' : 'Malformed HTTP request.' } });
     // A HEAD answer has no body, or the client reads it as the start of the next response.
