@@ -17,7 +17,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 COPY widget/package.json widget/
 COPY server/package.json server/
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: nothing here runs the server, and the repository's own scripts are not copied yet.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build && mkdir /packs && npm pack -w widget -w server --ignore-scripts --pack-destination /packs
 

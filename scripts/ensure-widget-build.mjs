@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Run by `npm start` (as `prestart`): makes sure the demo store has a widget to load. The demo page
+ * Run by `npm install` (as `prepare`) and `npm start` (as `prestart`): makes sure the demo store has
+ * a widget to load, built at install time so the first `npm start` answers at once. The demo page
  * loads the built script-tag bundle from widget/dist/, which git does not keep, so on a fresh clone — or
  * after a pull that changed the widget — `npm start` alone would serve a store with an empty space
  * where the checkout should be, and only the browser console would say why.
