@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { eventually, VALID_CPF } from '../server/helpers.js';
+import { eventually, freePort, VALID_CPF } from '../server/helpers.js';
 import { emptyProject, npmInstall, packTarballs, tarballFiles, type Tarballs } from './lib.js';
 
 let tarballs: Tarballs;
@@ -45,14 +44,6 @@ describe('the connectpsp-checkout-server tarball', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('installed with --omit=dev into an empty project', () => {
   let project: string;
