@@ -7,8 +7,9 @@
  * internal rules read (the Material pattern), so a token can change its default without touching them.
  *
  * Light and dark: colours use `light-dark()`, which follows the element's `color-scheme`. That is
- * `light dark` by default — the payer's `prefers-color-scheme` — and a page forces one with
- * `--connectpsp-color-scheme: light` (or `dark`).
+ * `light` by default — a card that turns black on a white merchant page because the payer's OS is
+ * dark looks broken — and the merchant opts in with `theme="dark"` or `theme="auto"` (the payer's
+ * `prefers-color-scheme`), or `--connectpsp-color-scheme`.
  */
 import { css } from 'lit';
 
@@ -26,7 +27,7 @@ export const styles = css`
     --_success: var(--connectpsp-success, light-dark(#1b6e3a, #7ddc9a));
     --_surface: light-dark(#f5f5f7, #26262a);
 
-    color-scheme: var(--connectpsp-color-scheme, light dark);
+    color-scheme: var(--connectpsp-color-scheme, light);
     display: block;
     font-family: var(--connectpsp-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: 1rem;
@@ -36,6 +37,14 @@ export const styles = css`
 
   :host([hidden]) {
     display: none;
+  }
+
+  :host([theme='dark']) {
+    color-scheme: dark;
+  }
+
+  :host([theme='auto']) {
+    color-scheme: light dark;
   }
 
   * {
@@ -74,10 +83,33 @@ export const styles = css`
     font-size: 0.9375rem;
   }
 
+  /* The amount and, beside it, the time left: where the payer looks, above the fold. */
+  .total {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: space-between;
+    gap: 0.25rem 0.75rem;
+  }
+
   .amount {
     font-size: 1.75rem;
     font-weight: 700;
     font-variant-numeric: tabular-nums;
+  }
+
+  .countdown {
+    font-variant-numeric: tabular-nums;
+    font-weight: 600;
+    padding: 0.25rem 0.625rem;
+    border-radius: 999px;
+    background: var(--_surface);
+  }
+
+  /* The last minute: a colour and a border, not the colour alone. */
+  .urgent {
+    color: var(--_danger);
+    box-shadow: inset 0 0 0 2px var(--_danger);
   }
 
   /* Headings get focus on state changes, for screen readers; no ring for a non-interactive target. */
@@ -102,15 +134,26 @@ export const styles = css`
     cursor: pointer;
   }
 
-  form,
-  .field,
-  .methods,
-  .pix,
-  .code-block,
-  .qr-block,
+  /* The alternative beside the main action. */
+  .secondary {
+    background: transparent;
+    color: var(--_accent);
+  }
+
+  .stack,
   .result {
     display: grid;
     gap: 0.5rem;
+  }
+
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+  }
+
+  .actions button {
+    flex: 1 1 12rem;
   }
 
   form {
@@ -164,24 +207,14 @@ export const styles = css`
     background: #fff;
   }
 
+  /* All of the code shows, however narrow the phone: sized to its text (rows is the fallback). */
   textarea.code {
     font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
     font-size: 0.8125rem;
     word-break: break-all;
     resize: none;
+    field-sizing: content;
     background: var(--_surface);
-  }
-
-  .countdown {
-    display: grid;
-    gap: 0.25rem;
-    font-variant-numeric: tabular-nums;
-  }
-
-  progress {
-    width: 100%;
-    height: 0.375rem;
-    accent-color: var(--_accent);
   }
 
   .status-line {
@@ -209,14 +242,45 @@ export const styles = css`
     color: var(--_success);
   }
 
-  .result.error h2 {
+  .result.error h2,
+  .result.declined h2 {
     color: var(--_danger);
+  }
+
+  /* Receipts: label and value on one row, no list indent. */
+  dl {
+    display: grid;
+    margin: 0;
+    padding: 0.25rem 0.75rem;
+    border-radius: calc(var(--_radius) * 0.5);
+    background: var(--_surface);
+  }
+
+  dl div {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: space-between;
+    gap: 0 1rem;
+    padding: 0.5rem 0;
+  }
+
+  dl div + div {
+    border-top: 1px solid var(--_border);
+  }
+
+  dt {
+    color: var(--_muted);
+  }
+
+  dd {
+    margin: 0;
+    font-weight: 600;
+    overflow-wrap: anywhere;
   }
 
   .e2e {
     font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
     font-size: 0.875rem;
-    overflow-wrap: anywhere;
     user-select: all;
   }
 

@@ -24,7 +24,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 /** What the widget reads of a session (`GET /v1/checkouts/:id/session`). */
 export type SessionView = Pick<
   CheckoutSession,
-  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'serverTime'
+  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'payerName' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'serverTime'
 >;
 
 /** What the widget reads of an SSE `status` frame. */
@@ -106,6 +106,8 @@ const session = object<SessionView>({
   // A newer server may offer methods this widget does not know; offering fewer is safe.
   methods: (v, path) => (Array.isArray(v) ? v.filter((m): m is PaymentMethod => METHODS.includes(m)) : invalid(path, 'an array')),
   payerRequired: boolean,
+  // Older servers do not send it: the receipt then names the payer only if they typed it here.
+  payerName: nullable(string),
   activeCharge,
   endToEndId: nullable(string),
   paidAt: nullable(date),

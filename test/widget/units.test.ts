@@ -3,7 +3,6 @@ import { expect } from '@open-wc/testing';
 
 import { httpError, resolveServerUrl } from '../../widget/api-client.js';
 import { checkBrCode } from '../../widget/brcode-check.js';
-import { effectiveStatus } from '../../widget/connectpsp-checkout.js';
 import { crossedThreshold, measureClockOffset, remainingMs } from '../../widget/countdown.js';
 import { claimOnce } from '../../widget/once.js';
 import { nextPollDelay, nextStreamRetryDelay } from '../../widget/status-controller.js';
@@ -102,13 +101,6 @@ describe('timing', () => {
     expect(nextPollDelay(10, 0, () => 0)).to.equal(24_000);
     expect(nextPollDelay(10, 0, () => 1)).to.equal(36_000);
     expect([1, 2, 3, 4, 10].map(nextStreamRetryDelay)).to.deep.equal([10_000, 20_000, 40_000, 60_000, 60_000]);
-  });
-
-  it('treats an awaiting code past its expiry as expired', () => {
-    const charge = makeCharge({ expiresAt: '2026-01-01T00:15:00.000Z' });
-    expect(effectiveStatus('awaiting_payment', charge, Date.parse('2026-01-01T00:14:59.000Z'))).to.equal('awaiting_payment');
-    expect(effectiveStatus('awaiting_payment', charge, Date.parse('2026-01-01T00:15:00.000Z'))).to.equal('expired');
-    expect(effectiveStatus('paid', charge, Date.parse('2026-01-01T01:00:00.000Z'))).to.equal('paid');
   });
 });
 

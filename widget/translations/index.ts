@@ -4,10 +4,8 @@
  * shows at a glance and the bundle carries each key once.
  *
  * Messages that take values are written with `{0}`, `{1}` and become functions, so a translation can
- * move the value where its grammar wants it. Status announcements reuse the titles of their screens.
+ * move the value where its grammar wants it. Announcements reuse the titles of their screens.
  */
-import type { WidgetStatus } from '../events.js';
-
 /** The strings of one locale. Pages override any of them with the element's `messages` property. */
 export interface Messages {
   loading: string;
@@ -30,8 +28,11 @@ export interface Messages {
   useQr: string;
   ofConfirming: string;
   ofTimeLeft: (time: string) => string;
-  ofFailedTitle: string;
-  ofFailed: string;
+  ofWaitingTitle: string;
+  ofWaiting: string;
+  ofBackToBank: string;
+  ofDeclinedTitle: string;
+  ofDeclined: string;
   methodLabel: string;
   recipientLabel: string;
   payerLabel: string;
@@ -76,14 +77,16 @@ export interface Messages {
   errorInvalidRequest: string;
   errorConflict: string;
   contactStore: string;
-  /** Spoken by the `aria-live` region when the status changes. */
-  statusAnnouncement: Record<WidgetStatus, string>;
+  /** Spoken by the live region when the payer form shows. */
+  waitingForDetails: string;
+  /** Spoken by the live region when the PIX code shows. */
+  codeReady: string;
 }
 
 /** pt-BR, en, es. */
 type Row = readonly [string, string, string];
 
-const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
+const TABLE: Record<keyof Messages, Row> = {
   // Summary and loading
   loading: ['Carregando pagamento…', 'Loading payment…', 'Cargando el pago…'],
   creatingCharge: ['Gerando o código Pix…', 'Generating the Pix code…', 'Generando el código Pix…'],
@@ -128,8 +131,19 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
   useQr: ['Pagar com QR Code', 'Pay with the QR code instead', 'Pagar con código QR'],
   ofConfirming: ['Confirmando com o seu banco…', 'Confirming with your bank…', 'Confirmando con tu banco…'],
   ofTimeLeft: ['Tempo para aprovar: {0}', 'Time left to approve: {0}', 'Tiempo para aprobar: {0}'],
-  ofFailedTitle: ['Pagamento não confirmado', 'Payment not confirmed', 'Pago no confirmado'],
-  ofFailed: ['O banco não confirmou o pagamento.', 'The bank did not confirm the payment.', 'El banco no confirmó el pago.'],
+  ofWaitingTitle: ['Pagamento ainda não aprovado', 'Payment not approved yet', 'Pago aún no aprobado'],
+  ofWaiting: [
+    'Você ainda não aprovou no seu banco. Volte ao banco para aprovar, ou pague com QR Code.',
+    'You have not approved it at your bank yet. Go back to your bank to approve it, or pay with the QR code.',
+    'Aún no lo aprobaste en tu banco. Vuelve a tu banco para aprobarlo o paga con código QR.',
+  ],
+  ofBackToBank: ['Voltar ao banco', 'Back to my bank', 'Volver al banco'],
+  ofDeclinedTitle: ['Pagamento não aprovado', 'Payment not approved', 'Pago no aprobado'],
+  ofDeclined: [
+    'O seu banco não aprovou o pagamento. Nada foi debitado da sua conta.',
+    'Your bank did not approve the payment. Nothing was taken from your account.',
+    'Tu banco no aprobó el pago. No se debitó nada de tu cuenta.',
+  ],
   methodLabel: ['Forma de pagamento', 'Payment method', 'Medio de pago'],
   recipientLabel: ['Recebedor', 'Recipient', 'Beneficiario'],
   payerLabel: ['Pagador', 'Payer', 'Pagador'],
@@ -197,10 +211,11 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
     'The store did not set up this payment correctly.',
     'La tienda no configuró este pago correctamente.',
   ],
+  // A wrong client secret and an unknown checkout id answer alike (on purpose): fits both.
   errorUnauthorized: [
-    'Este link de pagamento não é válido ou expirou. Volte à loja e tente de novo.',
-    'This payment link is not valid or has expired. Go back to the store and try again.',
-    'Este enlace de pago no es válido o venció. Vuelve a la tienda e inténtalo de nuevo.',
+    'Não conseguimos abrir este pagamento. Volte à loja e comece o pagamento de novo.',
+    'We could not open this payment. Go back to the store and start the payment again.',
+    'No pudimos abrir este pago. Vuelve a la tienda y empieza el pago de nuevo.',
   ],
   errorNotFound: [
     'Não encontramos este pagamento. Volte à loja e tente de novo.',
@@ -257,11 +272,10 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
     'If the problem persists, contact the store.',
     'Si el problema continúa, contacta a la tienda.',
   ],
+  // Live-region announcements that are not the title of a screen
+  waitingForDetails: ['Aguardando seus dados', 'Waiting for your details', 'Esperando tus datos'],
+  codeReady: ['Código Pix pronto. Aguardando o pagamento', 'Pix code ready. Waiting for the payment', 'Código Pix listo. Esperando el pago'],
 };
-
-/** The two announcements that are not the title of a screen. */
-const ANNOUNCE_OPEN: Row = ['Aguardando seus dados', 'Waiting for your details', 'Esperando tus datos'];
-const ANNOUNCE_AWAITING: Row = ['Código Pix pronto. Aguardando o pagamento', 'Pix code ready. Waiting for the payment', 'Código Pix listo. Esperando el pago'];
 
 function locale(column: 0 | 1 | 2): Messages {
   const m: Record<string, unknown> = {};
@@ -269,18 +283,7 @@ function locale(column: 0 | 1 | 2): Messages {
     const text = row[column];
     m[key] = text.includes('{') ? (...values: string[]) => text.replace(/\{(\d)\}/g, (_, i: number) => values[i]!) : text;
   }
-  const t = m as unknown as Messages;
-  t.statusAnnouncement = {
-    loading: t.loading,
-    open: ANNOUNCE_OPEN[column],
-    awaiting_payment: ANNOUNCE_AWAITING[column],
-    paid: t.paidTitle,
-    expired: t.expiredTitle,
-    refunded: t.refundedTitle,
-    cancelled: t.cancelledTitle,
-    error: t.errorTitle,
-  };
-  return t;
+  return m as unknown as Messages;
 }
 
 /** Locales the widget ships. pt-BR is the default. */

@@ -1,0 +1,55 @@
+/**
+ * The PIX screen: the QR code, the Copia e Cola code and its copy button, and whether the payment
+ * is being watched. The time left is drawn beside the amount (the summary), not here.
+ */
+import { html, nothing, type TemplateResult } from 'lit';
+
+import type { PixChargeView } from '../../server/contract.js';
+import type { BrCodeInfo } from '../brcode-check.js';
+import { renderQr } from '../qr.js';
+import type { Messages } from '../translations/index.js';
+
+export type CopyState = 'idle' | 'copied' | 'failed';
+
+export interface PixViewState {
+  charge: PixChargeView;
+  receiver: BrCodeInfo;
+  /** Phone-like device: the code to copy comes first, the QR second (nobody scans their own screen). */
+  handheld: boolean;
+  reconnecting: boolean;
+  copyState: CopyState;
+  onCopy: () => void;
+}
+
+export function pixView(msg: Messages, v: PixViewState): TemplateResult {
+  const code = v.charge.copyAndPaste;
+  const codeBlock = html`<div class="stack">
+    <p part="instructions" id="copy-instructions">${msg.copyInstructions}</p>
+    <textarea
+      part="code"
+      class="code"
+      readonly
+      rows=${Math.ceil(code.length / 26)}
+      aria-label=${msg.codeLabel}
+      aria-describedby="copy-instructions"
+      .value=${code}
+      @focus=${(event: FocusEvent) => (event.target as HTMLTextAreaElement).select()}
+    ></textarea>
+    <button type="button" part="button copy-button" @click=${v.onCopy}>${v.copyState === 'copied' ? msg.copied : msg.copy}</button>
+    ${v.copyState === 'failed' ? html`<p class="field-error">${msg.copyFailed}</p>` : nothing}
+  </div>`;
+
+  const qrBlock = html`<div class="stack qr-block">
+    ${renderQr(code, msg.qrLabel)}
+    <p part="instructions">${msg.scanInstructions}</p>
+  </div>`;
+
+  return html`<section class="stack pix" part="pix" aria-labelledby="pix-title">
+    <h2 id="pix-title" tabindex="-1" data-autofocus>${msg.pixTitle}</h2>
+    ${v.reconnecting
+      ? html`<p part="status" class="status-line reconnecting">${msg.reconnecting}</p>`
+      : html`<p part="status" class="status-line"><span class="spinner" aria-hidden="true"></span>${msg.waiting}</p>`}
+    ${v.handheld ? [codeBlock, qrBlock] : [qrBlock, codeBlock]}
+    <p class="muted">${msg.receiver(v.receiver.merchantName, v.receiver.merchantCity)}</p>
+  </section>`;
+}
