@@ -45,6 +45,8 @@ describe('POST /v1/checkouts', () => {
     assert.equal(session.status, 'awaiting_payment');
     assert.equal(session.activeCharge?.method, 'pix');
     assert.equal(session.activeCharge?.transactionId, created.charges[0]!.transactionId);
+    assert.equal(session.payerName, 'Ana Souza', 'the receipt can name the payer');
+    assert.ok(!JSON.stringify(session).includes(VALID_CPF), 'the session never carries the document');
     const parsed = parseBrCode((session.activeCharge as PixChargeView).copyAndPaste);
     assert.ok(parsed.ok && parsed.value.amount === '25.90', JSON.stringify(parsed));
 
