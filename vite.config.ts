@@ -165,8 +165,10 @@ export function scriptTagBuild(entry: string, dir: string): InlineConfig {
             compress: { target: 'es2022' },
             mangle: true,
             // Private members are named `_camelCase` (widget/**): one bundle owns every use,
-            // so they can be shortened like local variables. `_$…` is Lit's own protocol.
-            mangleProps: { include: /^_[a-z]/, reserved: ['id'] },
+            // so they can be shortened like local variables. `_$…` is Lit's own protocol. The
+            // screen state's own fields (widget/screen.ts) never leave the bundle either, and no
+            // wire shape, event detail or Lit API uses these names.
+            mangleProps: { include: /^_[a-z]|^(kind|phase|screen|checkout|openFinance|payerKnown|returning)$/, reserved: ['id'] },
           },
         },
       },

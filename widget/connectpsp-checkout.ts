@@ -24,7 +24,6 @@ import {
   type WidgetStatus,
 } from './events.js';
 import { checkDocument, checkName, formatBRL, formatCountdown, formatDateTime, maskDocument, onlyDigits } from './format.js';
-import { MediaQueryController } from './media-query-controller.js';
 import { claimOnce, paidEventKey } from './once.js';
 import { isReturning, RETURN_PARAM, writePending } from './pending-payment.js';
 import { deadline, reduce, screenKey, widgetStatus, type Action, type Screen, type State } from './screen.js';
@@ -48,21 +47,16 @@ const TRANSIENT: ConnectpspErrorReason[] = ['network_error', 'server_error', 'ga
 /** Failures a second attempt can fix; the others need the merchant (a new link, a fixed page). */
 const RETRYABLE: ConnectpspErrorReason[] = [...TRANSIENT, 'invalid_response', 'invalid_brcode', 'conflict'];
 
-/** The payer-facing message of each failure. */
-const ERROR_MESSAGE: Record<ConnectpspErrorReason, keyof Messages> = {
-  missing_attributes: 'errorMissingAttributes',
-  unauthorized: 'errorUnauthorized',
-  not_found: 'errorNotFound',
-  network_error: 'errorNetwork',
-  invalid_response: 'errorInvalidResponse',
-  invalid_request: 'errorInvalidRequest',
-  conflict: 'errorConflict',
-  gateway_error: 'errorGateway',
-  rate_limited: 'errorRateLimited',
-  server_error: 'errorServer',
-  invalid_brcode: 'errorInvalidBrCode',
-  unsupported_method: 'errorUnsupportedMethod',
-};
+/**
+ * The payer-facing message of a failure: `network_error` → `errorNetwork`, `not_found` →
+ * `errorNotFound`. A Pix code that fails its self-check reads like any other unusable answer of the
+ * server (`errorInvalidResponse`); so would a conflict, which never reaches the error screen (the
+ * widget reloads and shows what the server says instead).
+ */
+export function errorMessage(msg: Messages, reason: ConnectpspErrorReason): string {
+  const key = `error${reason.replace(/_error$/, '').replace(/(?:^|_)(.)/g, (_, c: string) => c.toUpperCase())}`;
+  return (msg as unknown as Record<string, string | undefined>)[key] ?? msg.errorInvalidResponse;
+}
 
 /**
  * Embeddable PIX checkout for ConnectPSP: shows the QR code and the "Pix Copia e Cola" code, follows
@@ -201,10 +195,11 @@ export class ConnectpspCheckout extends LitElement {
   private readonly _countdown = new CountdownController(
     this,
     () => this._onLocalExpiry(),
-    (ms) => (this._announcement = (this._state.screen.kind === 'pix' ? this._msg.expiresSoon : this._msg.ofTimeLeft)(formatCountdown(ms))),
+    (ms) => (this._announcement = this._timeLeft(this._msg, ms)),
   );
 
-  private readonly _handheld = new MediaQueryController(this, HANDHELD_QUERY);
+  /** Touch or narrow screen; repaints when that changes (a rotated phone, a resized window). */
+  private readonly _handheld = matchMedia(HANDHELD_QUERY);
 
   // ---------------------------------------------------------------------------------------------
   // Public, read-only state
@@ -238,6 +233,7 @@ export class ConnectpspCheckout extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this._handheld.onchange = () => this.requestUpdate();
     // Moved in the DOM, or re-attached by a framework: pick up where the server is now.
     if (this.hasUpdated) void this._load();
   }
@@ -270,8 +266,14 @@ export class ConnectpspCheckout extends LitElement {
     const screen = screenKey(this._state);
     if (screen !== this._renderedScreen) {
       this._renderedScreen = screen;
+      const root = this.renderRoot;
+      // A new screen is announced by what it says first: its title and the line under it
+      // ("Pagamento não aprovado. Nada foi debitado."), never by a status name.
+      const title = root.querySelector('h2, .loading p');
+      const next = title?.nextElementSibling;
+      this._announcement = [title, next?.localName === 'p' && next].map((e) => e && e.textContent!.trim()).filter(Boolean).join('. ');
       // Never steal focus from the page: only move it when the payer was working in the widget.
-      if (this._focusWasWithin) this.renderRoot.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+      if (this._focusWasWithin) root.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
   }
 
@@ -296,6 +298,11 @@ export class ConnectpspCheckout extends LitElement {
     return { ...LOCALES[resolveLocale(this.locale)], ...this.messages };
   }
 
+  /** "The code expires in 04:59" (PIX) or "Time left to approve: 04:59" (Open Finance). */
+  private _timeLeft(msg: Messages, ms: number): string {
+    return (this._state.screen.kind === 'pix' ? msg.expiresIn : msg.ofTimeLeft)(formatCountdown(ms));
+  }
+
   /** Server time now, as this device best knows it. */
   private _now(): number {
     return Date.now() + this._clockOffsetMs;
@@ -310,8 +317,6 @@ export class ConnectpspCheckout extends LitElement {
     const status = widgetStatus(state);
     const before = widgetStatus(previous);
     const checkoutId = this.checkoutId!;
-    if (screen.kind === 'pix' && screen.charge) this._keepPix(screen.charge);
-    if (screenKey(state) !== screenKey(previous)) this._announcement = this._announce(screen);
     if (status !== before) this.dispatchEvent(new ConnectpspStatusEvent({ checkoutId, status, previous: before }));
     if (status === 'expired' && before !== 'expired') this._fireExpiredOnce();
     if (status === 'paid') this._firePaidOnce();
@@ -327,33 +332,6 @@ export class ConnectpspCheckout extends LitElement {
     // Followed from the first charge until nothing can change any more (a refund can follow paid).
     const following = state.checkout && state.checkout !== 'open' && !isTerminal(state.checkout) && screen.kind !== 'error';
     if (following && this._api && !this._follower._following) this._follower._follow(this._api);
-  }
-
-  /** What the live region says when `screen` appears. */
-  private _announce(screen: Screen): string {
-    const msg = this._msg;
-    switch (screen.kind) {
-      case 'loading':
-        return msg.loading;
-      case 'payer_form':
-        return msg.waitingForDetails;
-      case 'method_choice':
-        return msg.methodChoiceTitle;
-      case 'pix':
-        return screen.charge ? msg.codeReady : msg.creatingCharge;
-      case 'open_finance':
-        return screen.phase === 'intro'
-          ? msg.methodOpenFinance
-          : screen.phase === 'confirming'
-            ? msg.ofConfirming
-            : screen.phase === 'waiting'
-              ? msg.ofWaitingTitle
-              : `${msg.ofDeclinedTitle}. ${msg.ofDeclined}`;
-      case 'result':
-        return msg[`${screen.status}Title`];
-      case 'error':
-        return `${msg.errorTitle}. ${msg[ERROR_MESSAGE[screen.error.reason]]}`;
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -380,7 +358,6 @@ export class ConnectpspCheckout extends LitElement {
     // Back from the bank: the first load asks the server to re-check with ConnectPSP.
     const returning = isReturning(checkoutId);
     this._dispatch({ type: 'load', returning });
-    if (!this._announcement) this._announcement = this._announce(this._state.screen);
     const api = (this._api = new ApiClient(server!, checkoutId, this.clientSecret!));
     const { signal } = (this._loadAbort = new AbortController());
     let answer = await api._getSession(signal, returning);
@@ -409,20 +386,20 @@ export class ConnectpspCheckout extends LitElement {
     this._refundedAt = seen.refundedAt || this._refundedAt;
   }
 
-  /** False (and the error screen) when a PIX code fails its self-check (TLV, CRC, amount): it is never drawn. */
+  /**
+   * A PIX code is checked (TLV, CRC, amount) before it can show; one that fails is never drawn: the
+   * error screen instead, and false. A code that passes is kept with the receiver it names.
+   */
   private _checked(charge: ActiveChargeView | null): boolean {
     if (charge?.method !== 'pix' || this._pix?.view.transactionId === charge.transactionId) return true;
     const check = checkBrCode(charge.copyAndPaste, this._session?.amount ?? charge.amount);
-    if (check.ok) return true;
-    this._fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
-    return false;
-  }
-
-  private _keepPix(charge: PixChargeView): void {
-    if (this._pix?.view.transactionId === charge.transactionId) return;
-    const check = checkBrCode(charge.copyAndPaste, this._session?.amount ?? charge.amount);
-    if (check.ok) this._pix = { view: charge, receiver: check.value };
+    if (!check.ok) {
+      this._fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
+      return false;
+    }
+    this._pix = { view: charge, receiver: check.value };
     this._copyState = 'idle';
+    return true;
   }
 
   /**
@@ -453,7 +430,7 @@ export class ConnectpspCheckout extends LitElement {
    * in this tab. Subclasses (and tests) may override it.
    */
   protected navigate(url: string): void {
-    if (this.redirectMode === 'popup' && !this._handheld._matches) window.open(url, '_blank', 'popup,noopener');
+    if (this.redirectMode === 'popup' && !this._handheld.matches) window.open(url, '_blank', 'popup,noopener');
     else location.assign(url);
   }
 
@@ -656,8 +633,8 @@ export class ConnectpspCheckout extends LitElement {
               <p part="amount" class="amount"><span class="visually-hidden">${msg.amountLabel}: </span>${formatBRL(session.amount, locale)}</p>
               ${remaining === null
                 ? nothing
-                : html`<p part="countdown" class="countdown ${remaining > 60_000 ? '' : 'urgent'}" role="timer" aria-atomic="true">
-                    ${(screen.kind === 'pix' ? msg.expiresIn : msg.ofTimeLeft)(formatCountdown(remaining))}
+                : html`<p part="countdown" class="countdown ${remaining > 60_000 ? '' : 'urgent'}" role="timer">
+                    ${this._timeLeft(msg, remaining)}
                   </p>`}
             </div>
           </header>`
@@ -674,13 +651,10 @@ export class ConnectpspCheckout extends LitElement {
       case 'loading':
         return loading(msg.loading);
       case 'payer_form':
-        return payerFormView(
-          msg,
-          busy,
-          { value: this._payerName, error: this._nameError, onInput: this._onNameInput, onBlur: this._onNameBlur },
-          { value: this._payerDocument, error: this._documentError, onInput: this._onDocumentInput, onBlur: this._onDocumentBlur },
-          this._onSubmit,
-        );
+        return payerFormView(msg, busy, this._onSubmit, [
+          ['name', msg.nameLabel, this._payerName, this._nameError, this._onNameInput, this._onNameBlur],
+          ['document', msg.documentLabel, this._payerDocument, this._documentError, this._onDocumentInput, this._onDocumentBlur],
+        ]);
       case 'method_choice':
         return html`<div part="methods" class="stack methods" role="group" aria-labelledby="methods-title">
           <h2 id="methods-title" tabindex="-1" data-autofocus>${msg.methodChoiceTitle}</h2>
@@ -689,19 +663,13 @@ export class ConnectpspCheckout extends LitElement {
         </div>`;
       case 'pix':
         return screen.charge && this._pix
-          ? pixView(msg, {
-              charge: screen.charge,
-              receiver: this._pix.receiver,
-              handheld: this._handheld._matches,
-              reconnecting: this.connection === 'reconnecting',
-              copyState: this._copyState,
-              onCopy: this._onCopy,
-            })
+          ? pixView(msg, this._pix.view, this._pix.receiver, this._handheld.matches, this.connection === 'reconnecting', this._copyState, this._onCopy)
           : loading(msg.creatingCharge);
       case 'open_finance':
-        return openFinanceView(msg, screen.phase, { busy, go: this._startOpenFinance, useQr });
+        return openFinanceView(msg, screen.phase, busy, this._startOpenFinance, useQr);
       case 'result': {
         const when = this._paidAt && formatDateTime(this._paidAt, locale);
+        const of = screen.openFinance;
         switch (screen.status) {
           case 'paid':
             return result(
@@ -709,20 +677,14 @@ export class ConnectpspCheckout extends LitElement {
               CHECK,
               msg.paidTitle,
               html`<p>${msg.paidMessage}</p>
-                ${details(
-                  screen.openFinance
-                    ? [
-                        [msg.methodLabel, msg.methodOpenFinance],
-                        [msg.recipientLabel, session?.merchantName],
-                        [msg.payerLabel, session?.payerName ?? this._payer?.name],
-                        [msg.dateLabel, when],
-                        [msg.endToEndLabel, this._endToEndId, 'e2e'],
-                      ]
-                    : [
-                        [msg.dateLabel, when],
-                        [msg.endToEndLabel, this._endToEndId, 'e2e'],
-                      ],
-                )}`,
+                ${details([
+                  // The bank app's receipt names who paid whom, how (the amount is in the summary).
+                  [msg.methodLabel, of && msg.methodOpenFinance],
+                  [msg.recipientLabel, of && session?.merchantName],
+                  [msg.payerLabel, of && (session?.payerName ?? this._payer?.name)],
+                  [msg.dateLabel, when],
+                  [msg.endToEndLabel, this._endToEndId, 'e2e'],
+                ])}`,
             );
           case 'expired':
             return result(
@@ -754,7 +716,7 @@ export class ConnectpspCheckout extends LitElement {
           'error',
           ALERT,
           msg.errorTitle,
-          html`<p>${msg[ERROR_MESSAGE[reason]]}</p>
+          html`<p>${errorMessage(msg, reason)}</p>
             ${RETRYABLE.includes(reason) ? button('retry-button', msg.retry, false, this._load) : html`<p class="muted">${msg.contactStore}</p>`}`,
           reason,
         );

@@ -23,7 +23,7 @@ export function isReturning(checkoutId: string): boolean {
 /** Remembers (`transactionId`) or forgets (null) the pending Open Finance payment. Storage may be refused. */
 export function writePending(checkoutId: string, transactionId: string | null): void {
   try {
-    if (transactionId) localStorage.setItem(key(checkoutId), JSON.stringify({ checkoutId, transactionId, startedAt: new Date().toISOString() }));
+    if (transactionId) localStorage.setItem(key(checkoutId), transactionId);
     else localStorage.removeItem(key(checkoutId));
   } catch {
     // see isReturning

@@ -84,10 +84,8 @@ export function deadline(charge: ActiveChargeView): number {
 
 /** The element's `status`: the checkout's, except while loading, after an error, and for a declined Open Finance payment. */
 export function widgetStatus({ screen, checkout }: State): WidgetStatus {
-  if (screen.kind === 'open_finance' && screen.phase !== 'intro' && screen.phase !== 'waiting') {
-    return screen.phase === 'declined' ? 'declined' : 'loading';
-  }
-  return screen.kind === 'loading' || screen.kind === 'error' ? screen.kind : checkout!;
+  const phase = screen.kind === 'open_finance' && screen.phase;
+  return phase === 'declined' ? phase : phase === 'confirming' ? 'loading' : screen.kind === 'loading' || screen.kind === 'error' ? screen.kind : checkout!;
 }
 
 /** A string that changes exactly when a different screen shows (focus and announcements follow it). */
@@ -107,7 +105,7 @@ export function reduce(state: State, action: Action): State {
       const { session, method, payerKnown } = action;
       if (session.status !== 'open') return observe(state, session, action.now, true);
       if (method ? !session.methods.includes(method as PaymentMethod) : !session.methods.length) {
-        return fail(state, { reason: 'unsupported_method', message: `this checkout does not offer ${method || 'any method'}` });
+        return fail({ reason: 'unsupported_method', message: `this checkout does not offer ${method || 'any method'}` });
       }
       return session.payerRequired && !payerKnown ? { screen: { kind: 'payer_form' }, checkout: 'open' } : afterPayer('open', session.methods, method);
     }
@@ -139,11 +137,11 @@ export function reduce(state: State, action: Action): State {
       return screen.kind === 'pix' && checkout === 'open' ? { screen: { kind: 'payer_form' }, checkout } : state;
 
     case 'fail':
-      return fail(state, action.error);
+      return fail(action.error);
   }
 }
 
-function fail(_: State, error: ConnectpspError): State {
+function fail(error: ConnectpspError): State {
   return { screen: { kind: 'error', error }, checkout: null };
 }
 

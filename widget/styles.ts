@@ -102,14 +102,14 @@ export const styles = css`
     font-variant-numeric: tabular-nums;
     font-weight: 600;
     padding: 0.25rem 0.625rem;
-    border-radius: 999px;
+    border-radius: 1rem;
     background: var(--_surface);
   }
 
   /* The last minute: a colour and a border, not the colour alone. */
   .urgent {
     color: var(--_danger);
-    box-shadow: inset 0 0 0 2px var(--_danger);
+    outline: 2px solid;
   }
 
   /* Headings get focus on state changes, for screen readers; no ring for a non-interactive target. */
@@ -143,7 +143,7 @@ export const styles = css`
   .stack,
   .result {
     display: grid;
-    gap: 0.5rem;
+    gap: 0.75rem;
   }
 
   .actions {
@@ -154,10 +154,6 @@ export const styles = css`
 
   .actions button {
     flex: 1 1 12rem;
-  }
-
-  form {
-    gap: 0.875rem;
   }
 
   label {
@@ -182,14 +178,6 @@ export const styles = css`
   .field-error {
     color: var(--_danger);
     font-size: 0.9375rem;
-  }
-
-  .methods button {
-    text-align: start;
-  }
-
-  .pix {
-    gap: 1.25rem;
   }
 
   .qr-block {
@@ -225,11 +213,8 @@ export const styles = css`
   }
 
   .reconnecting {
-    border: 1px solid var(--_border);
     border-inline-start: 4px solid var(--_danger);
-    border-radius: calc(var(--_radius) * 0.5);
-    padding: 0.5rem 0.75rem;
-    background: var(--_surface);
+    padding-inline-start: 0.75rem;
   }
 
   .result h2 {
@@ -247,25 +232,12 @@ export const styles = css`
     color: var(--_danger);
   }
 
-  /* Receipts: label and value on one row, no list indent. */
+  /* Receipts: label and value side by side, no list indent. */
   dl {
     display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.5rem 1rem;
     margin: 0;
-    padding: 0.25rem 0.75rem;
-    border-radius: calc(var(--_radius) * 0.5);
-    background: var(--_surface);
-  }
-
-  dl div {
-    display: flex;
-    flex-wrap: wrap;
-    justify-content: space-between;
-    gap: 0 1rem;
-    padding: 0.5rem 0;
-  }
-
-  dl div + div {
-    border-top: 1px solid var(--_border);
   }
 
   dt {

@@ -97,8 +97,18 @@ const charge: Reader<ActiveChargeView> = (v, path) => {
 
 const activeCharge = nullable(charge);
 
-const session = object<SessionView>({
+/** The fields a session and a status frame share: where the checkout is, and the receipt's facts. */
+const facts = {
   status: checkoutStatus,
+  activeCharge,
+  endToEndId: nullable(string),
+  paidAt: nullable(date),
+  refundEndToEndId: nullable(string),
+  refundedAt: nullable(date),
+};
+
+const session = object<SessionView>({
+  ...facts,
   amount: centavos,
   currency: oneOf(['BRL'] as const),
   description: nullable(string),
@@ -108,23 +118,10 @@ const session = object<SessionView>({
   payerRequired: boolean,
   // Older servers do not send it: the receipt then names the payer only if they typed it here.
   payerName: nullable(string),
-  activeCharge,
-  endToEndId: nullable(string),
-  paidAt: nullable(date),
-  refundEndToEndId: nullable(string),
-  refundedAt: nullable(date),
   serverTime: date,
 });
 
-const statusEvent = object<StatusEventView>({
-  status: checkoutStatus,
-  activeCharge,
-  endToEndId: nullable(string),
-  paidAt: nullable(date),
-  refundEndToEndId: nullable(string),
-  refundedAt: nullable(date),
-  at: date,
-});
+const statusEvent = object<StatusEventView>({ ...facts, at: date });
 
 /** Every `ErrorBody` type, mapped to the reason the widget reports. */
 export const REASON_BY_ERROR_TYPE = {

@@ -132,7 +132,7 @@ describe('<connectpsp-checkout>', () => {
       fillPayerForm(el, 'Maria Silva', '52998224724');
       query<HTMLButtonElement>(el, 'button[type=submit]').click();
       await el.updateComplete;
-      expect(query(el, '#payer-document-error').textContent).to.contain('não é válido');
+      expect(query(el, '#payer-document-error').textContent).to.contain('CPF ou CNPJ inválido');
       expect(server.callsTo('/pix')).to.equal(0);
     });
 

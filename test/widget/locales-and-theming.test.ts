@@ -85,7 +85,7 @@ describe('<connectpsp-checkout> locales, layout and theming', () => {
       await waitUntil(() => order(wide.shadowRoot!)[0] === 'code', 'the code never came first');
       expect(order(wide.shadowRoot!)).to.deep.equal(['code', 'qr']);
       const instructions = query(wide, '[part=instructions]');
-      expect(instructions.textContent).to.contain('Pix › Pix Copia e Cola');
+      expect(instructions.textContent).to.contain('cole no app do banco em Pix › Copia e Cola');
     });
   });
 

@@ -77,7 +77,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
       button(el, 'Pix in your bank app (Open Finance)').click();
       await el.updateComplete;
       expect(query(el, '[part~="open-finance"]')).to.exist;
-      expect(text(el)).to.contain('choose your bank, approve the payment there and come back to this page');
+      expect(text(el)).to.contain('Choose your bank, approve there within 5 minutes and come back to this page');
       expect(text(el)).to.contain('5 minutes');
       expect(buttons(el).map((b) => b.textContent!.trim())).to.deep.equal(['Continue', 'Pay with the QR code instead']);
       expect(server.callsTo('/open-finance'), 'nothing starts before Continue').to.equal(0);
@@ -119,7 +119,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
       expect(redirects[0]!.cancelable).to.equal(true);
       expect(redirects[0]!.detail).to.deep.equal({ checkoutId, method: 'open_finance', url: makeOpenFinanceCharge().paymentUrl });
       expect(navigate.calledOnceWith(makeOpenFinanceCharge().paymentUrl)).to.equal(true);
-      expect(JSON.parse(localStorage.getItem(pendingKey(checkoutId))!)).to.include({ checkoutId, transactionId: 'txn_of_1' });
+      expect(localStorage.getItem(pendingKey(checkoutId))).to.equal('txn_of_1');
       expect(text(el)).not.to.contain('Pix code ready');
       // Nothing is being confirmed yet: the payer is told the payment awaits their approval at the bank.
       expect(text(el)).not.to.contain('Confirming with your bank');
@@ -204,7 +204,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
       const statuses = record<ConnectpspStatusEvent>(el, 'connectpsp-status');
       const expired = record(el, 'connectpsp-expired');
       await untilStatus(el, 'declined');
-      expect(text(el)).to.contain('Your bank did not approve the payment. Nothing was taken from your account.');
+      expect(text(el)).to.contain('Your bank did not approve the payment. Nothing was charged.');
       expect(query(el, '[role=status]').textContent, 'announced as a refusal, not an expiry').to.contain('Payment not approved');
       expect(query(el, '[role=status]').textContent).not.to.contain('expired');
       expect(statuses.map((e) => e.detail.status)).to.deep.equal(['declined']);
@@ -239,7 +239,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
     server.session = () => ({ status: 200, body: makeSession({ status: 'refunded', refundEndToEndId: REFUND, refundedAt }) });
     const el = await renderCheckout({ checkoutId: id(), locale: 'en' });
     await untilStatus(el, 'refunded');
-    expect(text(el)).to.contain('Refund identifier');
+    expect(text(el)).to.contain('Refund ID');
     expect(text(el)).to.contain(REFUND);
     expect(text(el)).to.contain('Date and time');
     await expect(el).to.be.accessible();

@@ -9,18 +9,11 @@ import type { OpenFinancePhase } from '../screen.js';
 import type { Messages } from '../translations/index.js';
 import { ALERT, button, loading, result } from './parts.js';
 
-export interface OpenFinanceActions {
-  busy: boolean;
-  /** Start, resume or retry the payment at the bank. */
-  go: () => void;
-  /** Pay with the QR code instead. */
-  useQr: () => void;
-}
-
-export function openFinanceView(msg: Messages, phase: OpenFinancePhase, a: OpenFinanceActions): TemplateResult {
+/** `go` starts, resumes or retries the payment at the bank; `useQr` switches to the QR code. */
+export function openFinanceView(msg: Messages, phase: OpenFinancePhase, busy: boolean, go: () => void, useQr: () => void): TemplateResult {
   if (phase === 'confirming') return loading(msg.ofConfirming);
-  const actions = html`${button('continue-button', phase === 'intro' ? msg.continue : phase === 'waiting' ? msg.ofBackToBank : msg.retry, a.busy, a.go)}
-  ${button('new-code-button', msg.useQr, a.busy, a.useQr, true)}`;
+  const actions = html`${button('continue-button', phase === 'intro' ? msg.continue : phase === 'waiting' ? msg.ofBackToBank : msg.retry, busy, go)}
+  ${button('new-code-button', msg.useQr, busy, useQr, true)}`;
   if (phase === 'declined') {
     return result('declined', ALERT, msg.ofDeclinedTitle, html`<p>${msg.ofDeclined}</p><div class="actions">${actions}</div>`);
   }

@@ -9,8 +9,8 @@ import { html, nothing, type TemplateResult } from 'lit';
 export const CHECK = 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z';
 export const CLOCK = 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7z';
 export const ALERT = 'M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z';
-/** A curved arrow back: the money went back to the payer. */
-export const RETURN = 'M12.5 8c-2.65 0-5.05 1-6.9 2.6L2 7v9h9l-3.62-3.62A8 8 0 0 1 20.1 16.5l2.37-.78A10.5 10.5 0 0 0 12.5 8z';
+/** An arrow back: the money went back to the payer. */
+export const RETURN = 'M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z';
 
 export const icon = (path: string): TemplateResult =>
   html`<svg class="icon" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d=${path}></path></svg>`;
@@ -53,10 +53,10 @@ export function result(kind: string, path: string, title: string, body: unknown,
 }
 
 /** A receipt: label / value rows (a third item names the value's part), the rows without a value left out. */
-export function details(rows: [string, string | null | undefined, string?][]): TemplateResult {
+export function details(rows: [string, string | false | null | undefined, string?][]): TemplateResult {
   return html`<dl part="details">
     ${rows.map(([label, value, part]) =>
-      value ? html`<div><dt>${label}</dt><dd part=${part ?? nothing} class=${part ?? nothing}>${value}</dd></div>` : nothing,
+      value ? html`<dt>${label}</dt><dd part=${part ?? nothing} class=${part ?? nothing}>${value}</dd>` : nothing,
     )}
   </dl>`;
 }

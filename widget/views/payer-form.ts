@@ -3,24 +3,20 @@ import { html, nothing, type TemplateResult } from 'lit';
 
 import type { Messages } from '../translations/index.js';
 
-export interface PayerField {
-  value: string;
-  error: string | null;
-  onInput: (event: Event) => void;
-  onBlur: () => void;
-}
+/** One field: its name, label, value, error, and input and blur handlers. */
+export type PayerField = [name: 'name' | 'document', label: string, value: string, error: string | null, onInput: (event: Event) => void, onBlur: () => void];
 
-export function payerFormView(msg: Messages, busy: boolean, name: PayerField, document: PayerField, onSubmit: (event: SubmitEvent) => void): TemplateResult {
+export function payerFormView(msg: Messages, busy: boolean, onSubmit: (event: SubmitEvent) => void, fields: PayerField[]): TemplateResult {
   return html`<form part="form" class="stack" novalidate aria-labelledby="form-title" @submit=${onSubmit}>
     <h2 id="form-title">${msg.payerFormTitle}</h2>
     <p class="muted">${msg.payerFormHint}</p>
-    ${field('name', msg.nameLabel, name)} ${field('document', msg.documentLabel, document)}
+    ${fields.map(field)}
     <button type="submit" part="button submit-button" aria-disabled=${String(busy)}>${busy ? msg.creatingCharge : msg.continue}</button>
   </form>`;
 }
 
 /** One field; the name field takes the focus, the document one is numeric. */
-function field(name: 'name' | 'document', label: string, f: PayerField): TemplateResult {
+function field([name, label, value, error, onInput, onBlur]: PayerField): TemplateResult {
   const id = `payer-${name}`;
   const isName = name === 'name';
   return html`<div class="stack field">
@@ -34,12 +30,12 @@ function field(name: 'name' | 'document', label: string, f: PayerField): Templat
       maxlength=${isName ? nothing : 18}
       required
       ?data-autofocus=${isName}
-      aria-invalid=${String(!!f.error)}
-      aria-describedby=${f.error ? `${id}-error` : nothing}
-      .value=${f.value}
-      @input=${f.onInput}
-      @blur=${f.onBlur}
+      aria-invalid=${String(!!error)}
+      aria-describedby=${error ? `${id}-error` : nothing}
+      .value=${value}
+      @input=${onInput}
+      @blur=${onBlur}
     />
-    ${f.error ? html`<p id="${id}-error" part="field-error" class="field-error">${f.error}</p>` : nothing}
+    ${error ? html`<p id="${id}-error" part="field-error" class="field-error">${error}</p>` : nothing}
   </div>`;
 }

@@ -11,18 +11,20 @@ import type { Messages } from '../translations/index.js';
 
 export type CopyState = 'idle' | 'copied' | 'failed';
 
-export interface PixViewState {
-  charge: PixChargeView;
-  receiver: BrCodeInfo;
-  /** Phone-like device: the code to copy comes first, the QR second (nobody scans their own screen). */
-  handheld: boolean;
-  reconnecting: boolean;
-  copyState: CopyState;
-  onCopy: () => void;
-}
-
-export function pixView(msg: Messages, v: PixViewState): TemplateResult {
-  const code = v.charge.copyAndPaste;
+/**
+ * `receiver`: who the BR Code says gets the money. `handheld`: a phone-like device, where the code to
+ * copy comes first and the QR second (nobody scans their own screen).
+ */
+export function pixView(
+  msg: Messages,
+  charge: PixChargeView,
+  receiver: BrCodeInfo,
+  handheld: boolean,
+  reconnecting: boolean,
+  copyState: CopyState,
+  onCopy: () => void,
+): TemplateResult {
+  const code = charge.copyAndPaste;
   const codeBlock = html`<div class="stack">
     <p part="instructions" id="copy-instructions">${msg.copyInstructions}</p>
     <textarea
@@ -35,8 +37,8 @@ export function pixView(msg: Messages, v: PixViewState): TemplateResult {
       .value=${code}
       @focus=${(event: FocusEvent) => (event.target as HTMLTextAreaElement).select()}
     ></textarea>
-    <button type="button" part="button copy-button" @click=${v.onCopy}>${v.copyState === 'copied' ? msg.copied : msg.copy}</button>
-    ${v.copyState === 'failed' ? html`<p class="field-error">${msg.copyFailed}</p>` : nothing}
+    <button type="button" part="button copy-button" @click=${onCopy}>${copyState === 'copied' ? msg.copied : msg.copy}</button>
+    ${copyState === 'failed' ? html`<p class="field-error">${msg.copyFailed}</p>` : nothing}
   </div>`;
 
   const qrBlock = html`<div class="stack qr-block">
@@ -46,10 +48,10 @@ export function pixView(msg: Messages, v: PixViewState): TemplateResult {
 
   return html`<section class="stack pix" part="pix" aria-labelledby="pix-title">
     <h2 id="pix-title" tabindex="-1" data-autofocus>${msg.pixTitle}</h2>
-    ${v.reconnecting
+    ${reconnecting
       ? html`<p part="status" class="status-line reconnecting">${msg.reconnecting}</p>`
       : html`<p part="status" class="status-line"><span class="spinner" aria-hidden="true"></span>${msg.waiting}</p>`}
-    ${v.handheld ? [codeBlock, qrBlock] : [qrBlock, codeBlock]}
-    <p class="muted">${msg.receiver(v.receiver.merchantName, v.receiver.merchantCity)}</p>
+    ${handheld ? [codeBlock, qrBlock] : [qrBlock, codeBlock]}
+    <p class="muted">${msg.recipientLabel}: ${receiver.merchantName} (${receiver.merchantCity})</p>
   </section>`;
 }
