@@ -167,7 +167,8 @@ export function scriptTagBuild(entry: string, dir: string): InlineConfig {
             // Private members are named `_camelCase` (widget/**): one bundle owns every use,
             // so they can be shortened like local variables. `_$…` is Lit's own protocol. The
             // screen state's own fields (widget/screen.ts) never leave the bundle either, and no
-            // wire shape, event detail or Lit API uses these names.
+            // wire shape, event detail or Lit API uses these names (so code must never read them
+            // by string, e.g. `'phase' in screen`).
             mangleProps: { include: /^_[a-z]|^(kind|phase|screen|checkout|openFinance|payerKnown|returning)$/, reserved: ['id'] },
           },
         },

@@ -90,7 +90,9 @@ export function widgetStatus({ screen, checkout }: State): WidgetStatus {
 
 /** A string that changes exactly when a different screen shows (focus and announcements follow it). */
 export function screenKey({ screen }: State): string {
-  return screen.kind + ('phase' in screen ? screen.phase : 'status' in screen ? screen.status : 'charge' in screen ? !!screen.charge : '');
+  // Read as properties, never with `in` or by string: the script-tag build shortens these names.
+  const s = screen as { kind: string; phase?: string; status?: string; charge?: unknown };
+  return s.kind + (s.phase ?? s.status ?? !!s.charge);
 }
 
 const FINAL = ['paid', 'refunded', 'cancelled'];
