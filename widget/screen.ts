@@ -70,9 +70,9 @@ export type Action =
   | { type: 'fail'; error: ConnectpspError };
 
 /**
- * Open Finance Brasil gives a payment consent 5 minutes to be approved; ConnectPSP's intent carries
- * the checkout's (longer) expiry. The payer is told the shorter one, counted from the intent's
- * creation: never later than the bank's own deadline (https://openfinancebrasil.atlassian.net/wiki/spaces/OF/pages/17378541).
+ * Open Finance Brasil gives a payment consent 5 minutes to be approved (the sandbox bank does the
+ * same); ConnectPSP's intent carries the checkout's longer expiry. The payer is told the shorter
+ * one, counted from the intent's creation, so never later than the bank's own deadline.
  */
 export const APPROVAL_WINDOW_MS = 5 * 60_000;
 

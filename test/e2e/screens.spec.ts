@@ -20,7 +20,7 @@ const PAYER = { name: 'Maria da Silva', document: '52998224725' };
 /** Where the docs' screenshots go, when asked for. */
 async function screenshot(page: Page, name: string): Promise<void> {
   if (!process.env.UPDATE_SCREENSHOTS) return;
-  await widget(page).root.screenshot({ path: `docs/screenshots/${name}.png`, animations: 'disabled' });
+  await widget(page).root.locator('[part~=base]').screenshot({ path: `docs/screenshots/${name}.png`, animations: 'disabled' });
 }
 
 /** The widget's live region, where screen readers hear what changed. */

@@ -148,9 +148,9 @@ const TABLE: Record<keyof Messages, Row> = {
     'En la app del banco, elige Pix › Leer código QR y apunta la cámara.',
   ],
   copyInstructions: [
-    'Ou copie o código e cole no app do banco em Pix › Copia e Cola.',
-    'Or copy the code and paste it in your bank app under Pix › Copia e Cola.',
-    'O copia el código y pégalo en la app del banco en Pix › Copia e Cola.',
+    'Copie o código e cole no app do banco em Pix › Copia e Cola.',
+    'Copy the code and paste it in your bank app under Pix › Copia e Cola.',
+    'Copia el código y pégalo en la app del banco en Pix › Copia e Cola.',
   ],
   qrLabel: ['QR Code Pix', 'Pix QR code', 'Código QR de Pix'],
   codeLabel: ['Código Pix Copia e Cola', 'Pix Copy and Paste code', 'Código Pix Copia e Cola'],
