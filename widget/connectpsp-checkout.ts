@@ -308,6 +308,11 @@ export class ConnectpspCheckout extends LitElement {
     return Date.now() + this._clockOffsetMs;
   }
 
+  /**
+   * The one way the state changes: `reduce` decides; a change then fires the status, paid and
+   * expired events, sets the countdown, remembers or forgets the Open Finance payment, asks for a
+   * PIX code when one is to be made, and follows the checkout until nothing can change any more.
+   */
   private _dispatch(action: Action): void {
     const previous = this._state;
     const state = reduce(previous, action);
@@ -316,7 +321,7 @@ export class ConnectpspCheckout extends LitElement {
     const { screen } = state;
     const status = widgetStatus(state);
     const before = widgetStatus(previous);
-    const checkoutId = this.checkoutId!;
+    const checkoutId = this.checkoutId ?? '';
     if (status !== before) this.dispatchEvent(new ConnectpspStatusEvent({ checkoutId, status, previous: before }));
     if (status === 'expired' && before !== 'expired') this._fireExpiredOnce();
     if (status === 'paid') this._firePaidOnce();

@@ -29,8 +29,11 @@ export type Screen =
   | { kind: 'loading' }
   | { kind: 'payer_form' }
   | { kind: 'method_choice' }
-  /** `charge` is null while the code is being made. */
-  | { kind: 'pix'; charge: PixChargeView | null }
+  /**
+   * `charge` is null while the code is being made; `declined`: made after the bank did not approve
+   * an Open Finance payment, so the status stays `declined` (nothing expired) until the code shows.
+   */
+  | { kind: 'pix'; charge: PixChargeView | null; declined?: true }
   | { kind: 'open_finance'; phase: OpenFinancePhase; charge: OpenFinanceChargeView | null }
   /** `openFinance`: paid through the bank app, so the receipt says so. */
   | { kind: 'result'; status: 'paid' | 'expired' | 'refunded' | 'cancelled'; openFinance: boolean }
@@ -84,7 +87,7 @@ export function deadline(charge: ActiveChargeView): number {
 
 /** The element's `status`: the checkout's, except while loading, after an error, and for a declined Open Finance payment. */
 export function widgetStatus({ screen, checkout }: State): WidgetStatus {
-  const phase = screen.kind === 'open_finance' && screen.phase;
+  const phase = screen.kind === 'open_finance' ? screen.phase : screen.kind === 'pix' && screen.declined && 'declined';
   return phase === 'declined' ? phase : phase === 'confirming' ? 'loading' : screen.kind === 'loading' || screen.kind === 'error' ? screen.kind : checkout!;
 }
 
@@ -121,7 +124,15 @@ export function reduce(state: State, action: Action): State {
 
     case 'choose':
       if (checkout === null || FINAL.includes(checkout) || (screen.kind === 'pix' && !screen.charge)) return state;
-      return { screen: action.method === 'pix' ? { kind: 'pix', charge: null } : { kind: 'open_finance', phase: 'intro', charge: null }, checkout };
+      return {
+        screen:
+          action.method !== 'pix'
+            ? { kind: 'open_finance', phase: 'intro', charge: null }
+            : widgetStatus(state) === 'declined'
+              ? { kind: 'pix', charge: null, declined: true }
+              : { kind: 'pix', charge: null },
+        checkout,
+      };
 
     case 'charge': {
       // A late answer for a checkout that was settled (or failed) meanwhile changes nothing.

@@ -8,7 +8,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import { E2E_API_KEY } from './env.js';
-import { axeViolations, createCheckout, events, FIXTURE_PATH, recordWidget, serveFixture, widget, type TestCheckout } from './helpers.js';
+import { axeViolations, createCheckout, events, fillPayer, FIXTURE_PATH, recordWidget, serveFixture, widget, type TestCheckout } from './helpers.js';
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -175,6 +175,9 @@ for (const size of SIZES) {
       await w.root.getByRole('button', { name: 'Pagar com QR Code' }).click();
       await expect(w.qr).toBeVisible();
       await expect(w.root).toHaveAttribute('status', 'awaiting_payment');
+      // Asking for the QR after a refusal is not an expiry either.
+      expect((await events(page, 'connectpsp-status')).map((e) => e.detail.status)).not.toContain('expired');
+      expect(await events(page, 'connectpsp-expired')).toHaveLength(0);
     });
 
     test('2, 5: back without approving says so with the bank\'s 5 minutes; approved, the receipt names the payer and says "Valor" once', async ({ page, request, baseURL }) => {
@@ -275,3 +278,19 @@ for (const size of SIZES) {
     });
   });
 }
+
+test.describe('the demo store, for the README', () => {
+  test.use({ viewport: { width: 1200, height: 900 } });
+  test.skip(!process.env.UPDATE_SCREENSHOTS, 'only writes the README screenshots (UPDATE_SCREENSHOTS=1)');
+
+  test('waiting for the payment, then paid', async ({ page }) => {
+    await recordWidget(page);
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Pagar com Pix' }).click();
+    await fillPayer(page);
+    await page.screenshot({ path: 'docs/demo-awaiting-payment.png', animations: 'disabled' });
+    await page.getByRole('button', { name: 'Pagar a cobrança exibida' }).click();
+    await expect(widget(page).root).toHaveAttribute('status', 'paid');
+    await page.screenshot({ path: 'docs/demo-paid.png', animations: 'disabled' });
+  });
+});

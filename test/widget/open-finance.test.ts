@@ -226,10 +226,14 @@ describe('<connectpsp-checkout> Open Finance', () => {
       server.session = () => ({ status: 200, body: makeSession({ ...BOTH, status: 'expired' }) });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
       await untilStatus(el, 'declined');
+      const statuses = record<ConnectpspStatusEvent>(el, 'connectpsp-status');
+      const expired = record(el, 'connectpsp-expired');
       button(el, 'Pay with the QR code instead').click();
       await untilStatus(el, 'awaiting_payment');
       await settle(el);
       expect(query(el, 'svg.qr')).to.exist;
+      expect(statuses.map((e) => e.detail.status), 'declined, then the code: never "expired"').to.deep.equal(['awaiting_payment']);
+      expect(expired).to.have.length(0);
       expect(localStorage.getItem(pendingKey(checkoutId)), 'no longer an Open Finance payment').to.equal(null);
     });
   });

@@ -102,7 +102,8 @@ const ROWS: Row[] = [
   ['the payer picks the QR code', choice, { type: 'choose', method: 'pix' }, creating],
   ['the payer picks Open Finance', choice, { type: 'choose', method: 'open_finance' }, intro],
   ['a new code after expiry: made while the checkout is still expired', expired, { type: 'choose', method: 'pix' }, { screen: { kind: 'pix', charge: null }, checkout: 'expired' }],
-  ['declined, then the QR code instead', declined, { type: 'choose', method: 'pix' }, { screen: { kind: 'pix', charge: null }, checkout: 'expired' }],
+  ['declined, then the QR code instead: still declined (nothing expired) while it is made', declined, { type: 'choose', method: 'pix' }, { screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }],
+  ['the QR code after a refusal arrives', { screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }, { type: 'charge', charge: pix, now: T0 }, showingPix],
   ['a double click on "new code" makes one', creating, { type: 'choose', method: 'pix' }, 'unchanged'],
   ['nothing to choose once paid', paid, { type: 'choose', method: 'pix' }, 'unchanged'],
   ['the server refuses the payer: back to the form', creating, { type: 'payer_refused' }, form],
@@ -134,6 +135,8 @@ describe('screen reducer', () => {
 
   it('tells the page apart: declined is its own status, confirming is loading', () => {
     expect(widgetStatus(declined)).to.equal('declined');
+    expect(widgetStatus({ screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }), 'the QR being made after a refusal').to.equal('declined');
+    expect(widgetStatus({ screen: { kind: 'pix', charge: null }, checkout: 'expired' }), 'a new code after an expiry').to.equal('expired');
     expect(widgetStatus(confirming)).to.equal('loading');
     expect(widgetStatus(waiting)).to.equal('awaiting_payment');
     expect(widgetStatus(intro)).to.equal('open');
