@@ -30,16 +30,18 @@ async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
   expect(await axeViolations(page), `axe finds nothing on ${what}`).toEqual([]);
 }
 
-/** From the widget's Open Finance intro to the sandbox bank's consent screen. */
-async function goToBank(page: Page): Promise<void> {
+/** From the widget's Open Finance intro to the sandbox bank's consent screen; the picker's URL. */
+async function goToBank(page: Page): Promise<string> {
   const w = widget(page);
   await w.root.getByRole('button', { name: 'Continuar' }).click();
   await expect(page.getByRole('heading', { name: 'Escolha sua instituição' })).toBeVisible();
+  const picker = page.url();
   await expectNoAxeViolations(page, 'the sandbox bank picker');
   await page.getByRole('radio').first().check();
   await page.getByRole('button', { name: 'Continuar para a instituição' }).click();
   await expect(page.getByRole('button', { name: /^Autorizar pagamento/ })).toBeVisible();
   await expectNoAxeViolations(page, 'the sandbox bank consent screen');
+  return picker;
 }
 
 /**
@@ -158,9 +160,15 @@ for (const size of SIZES) {
       await expectNoAxeViolations(page, 'the Open Finance intro');
       await screenshot(page, `open-finance-intro-${size.name}`);
 
-      await goToBank(page);
+      const picker = await goToBank(page);
       await page.getByRole('button', { name: 'Recusar' }).click();
       await backFromTheBank(page);
+      const back = page.url();
+      // The bank's own page for an ended journey (what a payer sees who returns to it).
+      await page.goto(picker);
+      await expect(page.getByRole('heading', { name: 'Pagamento recusado' })).toBeVisible();
+      await expectNoAxeViolations(page, 'the sandbox bank outcome page');
+      await page.goto(back);
       await expect(w.root).toHaveAttribute('status', 'declined');
       await expect(w.root.getByRole('heading', { name: 'Pagamento não aprovado' })).toBeVisible();
       await expect(w.root).toContainText('Nada foi debitado');
