@@ -467,7 +467,8 @@ export class ConnectpspCheckout extends LitElement {
       if (error.field === 'payer.name') this._nameError = msg.nameRequired;
       if (error.field === 'payer.document') this._documentError = msg.documentInvalid;
       this._dispatch({ type: 'payer_refused' });
-      this._announcement = msg.formHasErrors;
+      // After the form's own announcement (its title), which the new screen brings.
+      void this.updateComplete.then(() => (this._announcement = msg.formHasErrors));
       this._dispatchError(error);
     } else if (error.reason === 'conflict') {
       // Paid or cancelled meanwhile (another tab?): show what the server says now.

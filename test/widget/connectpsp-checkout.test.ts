@@ -161,6 +161,8 @@ describe('<connectpsp-checkout>', () => {
       expect(el.status).to.equal('open');
       expect(query(el, '#payer-document').getAttribute('aria-invalid')).to.equal('true');
       expect(errors.map((e) => [e.detail.reason, e.detail.field])).to.deep.equal([['invalid_request', 'payer.document']]);
+      await settle(el);
+      expect(query(el, '[role=status]').textContent, 'what to fix is what is said last').to.contain('Corrija os campos destacados');
     });
   });
 
