@@ -28,6 +28,7 @@ const SUITE: { script: string; args: string[]; quick: string[] }[] = [
   { script: 'bench/bundle-floor.ts', args: [], quick: [] },
   { script: 'bench/consumer-build.ts', args: [], quick: [] },
   { script: 'bench/detection-delay.ts', args: [], quick: ['--samples', '20', '--payments', '1000'] },
+  { script: 'bench/time-to-qr.ts', args: [], quick: ['--samples', '3'] },
 ];
 
 async function runOne(script: string, args: string[]): Promise<BenchRow[]> {

@@ -1,11 +1,10 @@
 /**
- * `npm run size`: the script-tag bundle (Lit and qrcode included) against issue 3's budget.
+ * `npm run size`: the script-tag bundle (Lit and qrcode included) against its budget, 25,600 bytes
+ * gzip -9 (`npm test` runs it and fails above it).
  *
  *   npm run size [-- file] [-- --budget N] [-- --ceiling N]     (after `npm run build`)
  *
- * Without --ceiling it fails when the bundle is over the budget. With --ceiling (what `npm test`
- * runs) it fails only over the ceiling: a ratchet, so the bundle cannot grow unnoticed while the
- * budget, which the required features do not fit (BENCHMARKS.md, benchmark 5), waits for a decision.
+ * With --ceiling it fails only over the ceiling instead (a ratchet for experiments).
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,5 +29,5 @@ const against = (limit: number, name: string) => (gzip <= limit ? `within the ${
 
 console.log(`${file}: ${size(raw)} raw, ${size(gzip)} gzip, ${size(brotli)} brotli`);
 console.log(`gzip ${n(gzip)} / ${n(budget)} bytes: ${against(budget, 'budget')}`);
-if (ceiling !== undefined) console.log(`gzip ${n(gzip)} / ${n(ceiling)} bytes: ${against(ceiling, 'ceiling (no growth while the budget is decided)')}`);
+if (ceiling !== undefined) console.log(`gzip ${n(gzip)} / ${n(ceiling)} bytes: ${against(ceiling, 'ceiling')}`);
 process.exit(gzip <= (ceiling ?? budget) ? 0 : 1);

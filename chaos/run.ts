@@ -277,7 +277,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
       if (pending.length > 0) await sleep(500);
     }
     progress(pending.length === 0 ? 'settled' : `settle period over with ${pending.length} checkouts still catching up`);
-    // Streams that saw `paid` have normally ended with 204 by now; give stragglers a moment.
+    // Streams that saw `refunded` have normally ended with 204 by now; give stragglers a moment.
+    // (Paid ones stay open, since a refund may follow: they are stopped below.)
     const streamsDeadline = Date.now() + 3000;
     while (Date.now() < streamsDeadline && outcomes.some((o) => o.clients.some((c) => !c.done && c.paidCount > 0))) await sleep(100);
     await Promise.all(outcomes.flatMap((o) => o.clients.map((c) => c.stop())));

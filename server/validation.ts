@@ -35,7 +35,14 @@ export const createCheckoutSchema = z.strictObject({
     .record(z.string().max(40).refine((k) => !['__proto__', 'constructor', 'prototype'].includes(k), 'may not be __proto__, constructor or prototype'), z.string().max(500))
     .refine((m) => Object.keys(m).length <= 20, 'may have at most 20 keys')
     .optional(),
-});
+  /**
+   * `"pix"`: create the PIX charge now, with the checkout, so the payer's page draws the QR from its
+   * first answer (the session) instead of asking for it in a second round trip.
+   */
+  createCharge: z.literal('pix').optional(),
+})
+  .refine((c) => !c.createCharge || c.payer, { path: ['createCharge'], message: 'needs a payer: ConnectPSP requires one on every charge' })
+  .refine((c) => !c.createCharge || !c.methods || c.methods.includes('pix'), { path: ['createCharge'], message: 'needs "pix" among the methods' });
 
 export const chargeRequestSchema = z.strictObject({
   payer: payerSchema.optional(),

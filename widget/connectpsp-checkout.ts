@@ -2,25 +2,17 @@
  * `<connectpsp-checkout>`: the element class. Importing this module registers nothing; `define.ts`
  * does (and the script-tag bundle imports that), so apps and tests can subclass or rename it.
  *
- * The element holds the state and decides which screen shows; each screen is drawn by one
- * `_render…` method below. Conventions: the element to focus when a screen appears carries
- * `data-autofocus`; headings that receive focus have `tabindex="-1"`; nothing sets a `style`
- * attribute (strict CSP). Private members are `_camelCase`: the script-tag build shortens them.
+ * The element keeps the wiring: what shows is one {@link State} moved only by `reduce` (screen.ts),
+ * drawn by the views (views/); the element turns each change of state into DOM events,
+ * announcements, the countdown, requests and the live follow. Private members are `_camelCase`:
+ * the script-tag build shortens them.
  */
 import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
-import {
-  canTransition,
-  isFinalForPayer,
-  type CheckoutStatus,
-  type OpenFinanceChargeView,
-  type PaymentMethod,
-  type Payer,
-  type PixChargeView,
-} from './contract/wire-contract.js';
-import { ApiClient, resolveServerUrl, type SessionResult } from './api-client.js';
-import { checkBrCode, type BrCodeCheck, type BrCodeInfo } from './brcode-check.js';
-import { CountdownController, remainingMs } from './countdown.js';
+import { isTerminal, type ActiveChargeView, type OpenFinanceChargeView, type Payer, type PaymentMethod, type PixChargeView } from './contract/wire-contract.js';
+import { ApiClient, resolveServerUrl } from './api-client.js';
+import { checkBrCode, type BrCodeInfo } from './brcode-check.js';
+import { CountdownController } from './countdown.js';
 import {
   ConnectpspErrorEvent,
   ConnectpspExpiredEvent,
@@ -32,20 +24,19 @@ import {
   type WidgetStatus,
 } from './events.js';
 import { checkDocument, checkName, formatBRL, formatCountdown, formatDateTime, maskDocument, onlyDigits } from './format.js';
-import { MediaQueryController } from './media-query-controller.js';
 import { claimOnce, paidEventKey } from './once.js';
-import { renderQr } from './qr.js';
+import { isReturning, RETURN_PARAM, writePending } from './pending-payment.js';
+import { deadline, reduce, screenKey, widgetStatus, type Action, type Screen, type State } from './screen.js';
 import { StatusController, type ConnectionState, type StatusSnapshot } from './status-controller.js';
 import { styles } from './styles.js';
 import { LOCALES, resolveLocale, type Messages } from './translations/index.js';
+import { openFinanceView } from './views/open-finance.js';
+import { ALERT, button, CHECK, CLOCK, details, loading, result, RETURN } from './views/parts.js';
+import { payerFormView } from './views/payer-form.js';
+import { pixView, type CopyState } from './views/pix.js';
 import type { SessionView } from './wire.js';
 
-/** Where the payer is while the checkout is still `open`. */
-type OpenStep = 'payer_form' | 'method_choice' | 'creating_charge' | 'open_finance';
-
-type CopyState = 'idle' | 'copied' | 'failed';
-
-/** Touch or narrow screens: the phone layout, with the code to copy first (ANCHORS.md (b)5). */
+/** Touch or narrow screens: the phone layout, with the code to copy first. */
 const HANDHELD_QUERY = '(pointer: coarse), (max-width: 30rem)';
 
 /** Session loads that fail for a transient reason are retried after these delays, then reported. */
@@ -56,56 +47,15 @@ const TRANSIENT: ConnectpspErrorReason[] = ['network_error', 'server_error', 'ga
 /** Failures a second attempt can fix; the others need the merchant (a new link, a fixed page). */
 const RETRYABLE: ConnectpspErrorReason[] = [...TRANSIENT, 'invalid_response', 'invalid_brcode', 'conflict'];
 
-/** The payer-facing message of each failure. */
-const ERROR_MESSAGE: Record<ConnectpspErrorReason, keyof Messages> = {
-  missing_attributes: 'errorMissingAttributes',
-  unauthorized: 'errorUnauthorized',
-  not_found: 'errorNotFound',
-  network_error: 'errorNetwork',
-  invalid_response: 'errorInvalidResponse',
-  invalid_request: 'errorInvalidRequest',
-  conflict: 'errorConflict',
-  gateway_error: 'errorGateway',
-  rate_limited: 'errorRateLimited',
-  server_error: 'errorServer',
-  invalid_brcode: 'errorInvalidBrCode',
-  unsupported_method: 'errorUnsupportedMethod',
-};
-
-/** Icons of the result headings (24×24 paths). */
-const CHECK = 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z';
-const CLOCK = 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7z';
-const ALERT = 'M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z';
-
-const icon = (path: string): TemplateResult =>
-  html`<svg class="icon" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d=${path}></path></svg>`;
-
-const ariaBool = (value: boolean): string => String(value);
-
-/** The bank sends the payer back with this query parameter (the checkout id). */
-const RETURN_PARAM = 'connectpsp_checkout';
-
-/** Where a started Open Finance payment is remembered, so it survives the trip to the bank. */
-const pendingKey = (checkoutId: string): string => `connectpsp-checkout:of:${checkoutId}`;
-
-/** `{ checkoutId, transactionId, startedAt }` of this checkout's Open Finance payment, or null. */
-function readPending(checkoutId: string): { transactionId: string } | null {
-  try {
-    return JSON.parse(localStorage.getItem(pendingKey(checkoutId))!);
-  } catch {
-    return null;
-  }
-}
-
-/** Remembers (`transactionId`) or forgets (null) the pending Open Finance payment. Storage may be refused. */
-function writePending(checkoutId: string, transactionId: string | null): void {
-  try {
-    const key = pendingKey(checkoutId);
-    if (transactionId) localStorage.setItem(key, JSON.stringify({ checkoutId, transactionId, startedAt: new Date().toISOString() }));
-    else localStorage.removeItem(key);
-  } catch {
-    // the URL's return parameter still says the payer is back
-  }
+/**
+ * The payer-facing message of a failure: `network_error` → `errorNetwork`, `not_found` →
+ * `errorNotFound`. A Pix code that fails its self-check reads like any other unusable answer of the
+ * server (`errorInvalidResponse`); so would a conflict, which never reaches the error screen (the
+ * widget reloads and shows what the server says instead).
+ */
+export function errorMessage(msg: Messages, reason: ConnectpspErrorReason): string {
+  const key = `error${reason.replace(/_error$/, '').replace(/(?:^|_)(.)/g, (_, c: string) => c.toUpperCase())}`;
+  return (msg as unknown as Record<string, string | undefined>)[key] ?? msg.errorInvalidResponse;
 }
 
 /**
@@ -115,9 +65,11 @@ function writePending(checkoutId: string, transactionId: string | null): void {
  * @summary PIX checkout: QR code, Copia e Cola, live payment status.
  *
  * @attr status - Reflected, read-only: `loading`, `open`, `awaiting_payment`, `paid`, `expired`,
- *   `refunded`, `cancelled` or `error`. Style with `connectpsp-checkout[status="paid"]`.
+ *   `declined` (Open Finance: the bank did not approve; nothing was debited), `refunded`,
+ *   `cancelled` or `error`. Style with `connectpsp-checkout[status="paid"]`.
+ * @attr theme - `light` (default), `dark`, or `auto` to follow the payer's `prefers-color-scheme`.
  *
- * @fires {ConnectpspStatusEvent} connectpsp-status - The status changed. `detail: { checkoutId, status, previous }`.
+ * @fires {ConnectpspStatusEvent} connectpsp-status - The status changed. `detail: { checkoutId, status, previous }`; `declined` is an Open Finance payment the bank did not approve.
  * @fires {ConnectpspPaidEvent} connectpsp-paid - Paid. Once per checkout in this browser. `detail: { checkoutId, amount, endToEndId, paidAt }`.
  * @fires {ConnectpspExpiredEvent} connectpsp-expired - The shown code expired unpaid. Once per charge. `detail: { checkoutId, transactionId, expiresAt }`.
  * @fires {ConnectpspErrorEvent} connectpsp-error - Something failed. `detail: { reason, message, httpStatus?, field?, checkoutId }`.
@@ -139,12 +91,12 @@ function writePending(checkoutId: string, transactionId: string | null): void {
  * @csspart instructions - Instructions for scanning and for Copia e Cola.
  * @csspart code - The Copia e Cola text field.
  * @csspart copy-button - The copy button.
- * @csspart countdown - Time left and its bar.
+ * @csspart countdown - Time left to pay (PIX) or to approve (Open Finance), beside the amount; `urgent` class in the last minute.
  * @csspart status - "Waiting for the payment" / "reconnecting" line.
- * @csspart result - The paid, expired, refunded, cancelled and error panels.
+ * @csspart result - The paid, expired, declined, refunded, cancelled and error panels.
  * @csspart error - The error panel (also a `result`).
  * @csspart e2e - The PIX end-to-end id of a paid checkout.
- * @csspart open-finance - The Open Finance screens (before leaving for the bank, confirming).
+ * @csspart open-finance - The Open Finance screens (before leaving for the bank, waiting for the approval).
  * @csspart details - The receipt of a paid (Open Finance) or refunded checkout.
  * @csspart new-code-button - "Generate a new code" after expiry; "Pay with the QR code instead" on the Open Finance screens.
  * @csspart continue-button - Open Finance: go to the bank.
@@ -161,7 +113,7 @@ function writePending(checkoutId: string, transactionId: string | null): void {
  * @cssprop [--connectpsp-border] - Borders.
  * @cssprop [--connectpsp-danger] - Errors.
  * @cssprop [--connectpsp-success] - The paid state.
- * @cssprop [--connectpsp-color-scheme=light dark] - `light` or `dark` forces a theme; the default follows `prefers-color-scheme`.
+ * @cssprop [--connectpsp-color-scheme=light] - `light`, `dark`, or `light dark` to follow `prefers-color-scheme` (the `theme` attribute does the same).
  */
 export class ConnectpspCheckout extends LitElement {
   static override styles = styles;
@@ -174,12 +126,8 @@ export class ConnectpspCheckout extends LitElement {
     redirectMode: { attribute: 'redirect-mode' },
     locale: {},
     messages: { attribute: false },
-    _status: { state: true },
-    _step: { state: true },
+    _state: { state: true },
     _session: { state: true },
-    _charge: { state: true },
-    _of: { state: true },
-    _error: { state: true },
     _busy: { state: true },
     _copyState: { state: true },
     _announcement: { state: true },
@@ -207,16 +155,9 @@ export class ConnectpspCheckout extends LitElement {
   /** Overrides for any string of the current locale, e.g. `{ copy: 'Copy the code' }`. */
   messages?: Partial<Messages>;
 
-  private _status: WidgetStatus = 'loading';
-  private _step: OpenStep = 'creating_charge';
+  /** What shows. Changed only by {@link _dispatch}. */
+  private _state: State = { screen: { kind: 'loading' }, checkout: null };
   private _session: SessionView | null = null;
-  /** The charge on screen, and the receiver its BR Code names. */
-  private _charge: { view: PixChargeView; receiver: BrCodeInfo } | null = null;
-  /** The Open Finance payment in progress (its transaction id; '' when only the return URL says so). */
-  private _of: string | null = null;
-  /** Back from the bank: the first load asks the server to re-check with ConnectPSP. */
-  private _returning = false;
-  private _error: ConnectpspError | null = null;
   private _busy = false;
   private _copyState: CopyState = 'idle';
   private _announcement = '';
@@ -228,6 +169,8 @@ export class ConnectpspCheckout extends LitElement {
   private _api: ApiClient | null = null;
   private _payer: Payer | null = null;
   private _clockOffsetMs = 0;
+  /** The last PIX charge shown, and the receiver its BR Code names (kept after expiry, for the event). */
+  private _pix: { view: PixChargeView; receiver: BrCodeInfo } | null = null;
   private _endToEndId: string | null = null;
   private _paidAt: string | null = null;
   private _refundId: string | null = null;
@@ -236,6 +179,8 @@ export class ConnectpspCheckout extends LitElement {
   private _run = 0;
   private _loadAbort: AbortController | undefined;
   private _expiredCharges = new Set<string>();
+  /** The charge that ended is one the gateway no longer knows: the expired screen says so. */
+  private _unknownCode = false;
   private _copyTimer: ReturnType<typeof setTimeout> | undefined;
   /** The screen last rendered, to move focus only when it changes. */
   private _renderedScreen = '';
@@ -252,10 +197,11 @@ export class ConnectpspCheckout extends LitElement {
   private readonly _countdown = new CountdownController(
     this,
     () => this._onLocalExpiry(),
-    (ms) => (this._announcement = this._msg.expiresSoon(formatCountdown(ms))),
+    (ms) => (this._announcement = this._timeLeft(this._msg, ms)),
   );
 
-  private readonly _handheld = new MediaQueryController(this, HANDHELD_QUERY);
+  /** Touch or narrow screen; repaints when that changes (a rotated phone, a resized window). */
+  private readonly _handheld = matchMedia(HANDHELD_QUERY);
 
   // ---------------------------------------------------------------------------------------------
   // Public, read-only state
@@ -263,7 +209,7 @@ export class ConnectpspCheckout extends LitElement {
 
   /** Where the checkout is, as the widget shows it. Reflected to the `status` attribute. */
   get status(): WidgetStatus {
-    return this._status;
+    return widgetStatus(this._state);
   }
 
   /** How the widget hears about the payment: `live` (SSE), `polling`, `reconnecting`, `closed`, `idle`. */
@@ -273,12 +219,14 @@ export class ConnectpspCheckout extends LitElement {
 
   /** The PIX charge on screen (its Copia e Cola text, expiry, transaction id), or `null`. */
   get charge(): PixChargeView | null {
-    return this._charge?.view ?? null;
+    const { screen } = this._state;
+    return screen.kind === 'pix' || (screen.kind === 'result' && screen.status === 'expired') ? (this._pix?.view ?? null) : null;
   }
 
   /** The last failure, while `status` is `error`. */
   get error(): ConnectpspError | null {
-    return this._error;
+    const { screen } = this._state;
+    return screen.kind === 'error' ? screen.error : null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -287,6 +235,7 @@ export class ConnectpspCheckout extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this._handheld.onchange = () => this.requestUpdate();
     // Moved in the DOM, or re-attached by a framework: pick up where the server is now.
     if (this.hasUpdated) void this._load();
   }
@@ -317,13 +266,19 @@ export class ConnectpspCheckout extends LitElement {
   }
 
   protected override updated(): void {
-    if (this.getAttribute('status') !== this._status) this.setAttribute('status', this._status);
-    // Identifies the screen on show (the step only changes while `open`).
-    const screen = this._status + this._step + (this._of != null);
+    const status = this.status;
+    if (this.getAttribute('status') !== status) this.setAttribute('status', status);
+    const screen = screenKey(this._state);
     if (screen !== this._renderedScreen) {
       this._renderedScreen = screen;
+      const root = this.renderRoot;
+      // A new screen is announced by what it says first: its title and the line under it
+      // ("Pagamento não aprovado. Nada foi debitado."), never by a status name.
+      const title = root.querySelector('h2, .loading p');
+      const next = title?.nextElementSibling;
+      this._announcement = [title, next?.localName === 'p' && next].map((e) => e && e.textContent!.trim()).filter(Boolean).join('. ');
       // Never steal focus from the page: only move it when the payer was working in the widget.
-      if (this._focusWasWithin) this.renderRoot.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+      if (this._focusWasWithin) root.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
   }
 
@@ -336,24 +291,68 @@ export class ConnectpspCheckout extends LitElement {
    * Does nothing in a final state.
    */
   refresh(): void {
-    if (this._status === 'error') void this._load();
+    if (this._state.screen.kind === 'error') void this._load();
     else this._follower._checkNow();
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Flow: load → (payer form) → (method choice) → charge → follow
+  // The one way the state changes, and what each change implies
   // ---------------------------------------------------------------------------------------------
 
   private get _msg(): Messages {
     return { ...LOCALES[resolveLocale(this.locale)], ...this.messages };
   }
 
+  /** "The code expires in 04:59" (PIX) or "Time left to approve: 04:59" (Open Finance). */
+  private _timeLeft(msg: Messages, ms: number): string {
+    return (this._state.screen.kind === 'pix' ? msg.expiresIn : msg.ofTimeLeft)(formatCountdown(ms));
+  }
+
+  /** Server time now, as this device best knows it. */
+  private _now(): number {
+    return Date.now() + this._clockOffsetMs;
+  }
+
+  /**
+   * The one way the state changes: `reduce` decides; a change then fires the status, paid and
+   * expired events, sets the countdown, remembers or forgets the Open Finance payment, asks for a
+   * PIX code when one is to be made, and follows the checkout until nothing can change any more.
+   */
+  private _dispatch(action: Action): void {
+    const previous = this._state;
+    const state = reduce(previous, action);
+    if (state === previous) return;
+    this._state = state;
+    const { screen } = state;
+    const status = widgetStatus(state);
+    const before = widgetStatus(previous);
+    const checkoutId = this.checkoutId ?? '';
+    if (status !== before) this.dispatchEvent(new ConnectpspStatusEvent({ checkoutId, status, previous: before }));
+    if (status === 'expired' && before !== 'expired') this._fireExpiredOnce();
+    if (status === 'paid') this._firePaidOnce();
+
+    const charge = screen.kind === 'pix' || (screen.kind === 'open_finance' && screen.phase === 'waiting') ? screen.charge : null;
+    this._countdown._set(charge && new Date(deadline(charge)).toISOString(), this._clockOffsetMs);
+    // The Open Finance payment is remembered while it is under way (or declined, so a reload still
+    // says so), and forgotten once a PIX code shows or the checkout is settled.
+    if (screen.kind === 'open_finance' && screen.charge) writePending(checkoutId, screen.charge.transactionId);
+    else if (charge || screen.kind === 'result') writePending(checkoutId, null);
+
+    if (screen.kind === 'pix' && !screen.charge && previous.screen !== screen) void this._createCharge();
+    // Followed from the first charge until nothing can change any more (a refund can follow paid).
+    const following = state.checkout && state.checkout !== 'open' && !isTerminal(state.checkout) && screen.kind !== 'error';
+    if (following && this._api && !this._follower._following) this._follower._follow(this._api);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flow: load → (payer form) → (method choice) → charge → follow
+  // ---------------------------------------------------------------------------------------------
+
   private readonly _load = async (): Promise<void> => {
     const run = ++this._run;
     this._loadAbort?.abort();
     this._follower._stop();
-    this._countdown._set(null);
-    this._error = this._session = this._charge = null;
+    this._session = null;
     this._busy = false;
 
     const server = resolveServerUrl(this.server);
@@ -366,65 +365,55 @@ export class ConnectpspCheckout extends LitElement {
     }
 
     const checkoutId = this.checkoutId!;
-    this._of = readPending(checkoutId)?.transactionId ?? (new URLSearchParams(location.search).get(RETURN_PARAM) === checkoutId ? '' : null);
-    this._returning = this._of != null;
-    this._setStatus('loading');
+    // Back from the bank: the first load asks the server to re-check with ConnectPSP.
+    const returning = isReturning(checkoutId);
+    this._dispatch({ type: 'load', returning });
     const api = (this._api = new ApiClient(server!, checkoutId, this.clientSecret!));
     const { signal } = (this._loadAbort = new AbortController());
-    let result = await api._getSession(signal, this._returning);
+    let answer = await api._getSession(signal, returning);
     for (const delay of LOAD_RETRY_DELAYS_MS) {
-      if (result.ok || !TRANSIENT.includes(result.error.reason) || signal.aborted) break;
+      if (answer.ok || !TRANSIENT.includes(answer.error.reason) || signal.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, delay));
       if (signal.aborted) break;
-      result = await api._getSession(signal, this._returning);
+      answer = await api._getSession(signal, returning);
     }
-    this._returning = false;
     if (run !== this._run) return;
-    if (result.ok) this._showSession(result.value);
-    else this._fail(result.error);
-  };
-
-  private _showSession({ session, clockOffsetMs }: SessionResult): void {
-    const { status, activeCharge } = session;
+    if (!answer.ok) return this._fail(answer.error);
+    const { session, clockOffsetMs } = answer.value;
     this._session = session;
     if (clockOffsetMs !== null) this._clockOffsetMs = clockOffsetMs;
-    this._endToEndId = session.endToEndId;
-    this._paidAt = session.paidAt;
-    this._refundId = session.refundEndToEndId;
-    this._refundedAt = session.refundedAt;
-
-    if (status === 'open') {
-      this._begin(session);
-    } else if (status === 'awaiting_payment') {
-      if (activeCharge?.method === 'pix') this._showCharge(activeCharge);
-      else if (activeCharge) this._showOpenFinance(activeCharge);
-      else void this._createCharge();
-    } else if (status === 'expired') {
-      if (activeCharge?.method === 'pix') this._setCharge(activeCharge); // for connectpsp-expired
-      this._setStatus('expired');
-      this._follow(); // not final: a late payment can still land on the expired code
-    } else {
-      this._moveTo(status);
+    this._facts(session);
+    if (this._checked(session.activeCharge)) {
+      this._dispatch({ type: 'session', session, method: this.method ?? '', payerKnown: !!this._payer, now: this._now() });
     }
+  };
+
+  /** The receipt's facts only ever fill in: a frame without them does not erase what is known. */
+  private _facts(seen: StatusSnapshot): void {
+    this._endToEndId = seen.endToEndId || this._endToEndId;
+    this._paidAt = seen.paidAt || this._paidAt;
+    this._refundId = seen.refundEndToEndId || this._refundId;
+    this._refundedAt = seen.refundedAt || this._refundedAt;
+    // An expired checkout names the charge that ended: a PIX code ended `cancelled` is one ConnectPSP
+    // no longer knows (e.g. a sandbox that restarted without its state). Only the PIX expired screen
+    // reads this; a cancelled Open Finance payment shows as declined.
+    this._unknownCode = seen.activeCharge?.status === 'cancelled';
   }
 
-  /** The checkout is open: ask for what is missing, then create the charge. */
-  private _begin(session: SessionView): void {
-    const { methods } = session;
-    if (this.method ? !methods.includes(this.method as PaymentMethod) : !methods.length) {
-      return this._fail({ reason: 'unsupported_method', message: `this checkout does not offer ${this.method || 'any method'}` });
+  /**
+   * A PIX code is checked (TLV, CRC, amount) before it can show; one that fails is never drawn: the
+   * error screen instead, and false. A code that passes is kept with the receiver it names.
+   */
+  private _checked(charge: ActiveChargeView | null): boolean {
+    if (charge?.method !== 'pix' || this._pix?.view.transactionId === charge.transactionId) return true;
+    const check = checkBrCode(charge.copyAndPaste, this._session?.amount ?? charge.amount);
+    if (!check.ok) {
+      this._fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
+      return false;
     }
-    this._setStatus('open');
-    if (session.payerRequired && !this._payer) this._step = 'payer_form';
-    else this._afterPayer();
-  }
-
-  /** The payer is known (or not needed): let them choose the method, or go straight to PIX. */
-  private _afterPayer(): void {
-    const methods = this._session!.methods;
-    const method = this.method || (methods.length > 1 ? '' : methods[0]);
-    if (method === 'pix') void this._createCharge();
-    else this._step = method ? 'open_finance' : 'method_choice';
+    this._pix = { view: charge, receiver: check.value };
+    this._copyState = 'idle';
+    return true;
   }
 
   /**
@@ -439,14 +428,14 @@ export class ConnectpspCheckout extends LitElement {
     this._follower._discardPending();
     const back = new URL(location.href);
     back.searchParams.delete(RETURN_PARAM);
-    const result = await api._createOpenFinance(this._payer, back.href);
+    const answer = await api._createOpenFinance(this._payer, back.href);
     if (run !== this._run) return;
     this._busy = false;
-    if (!result.ok) return result.error.reason === 'conflict' ? void this._load() : this._fail(result.error);
-    const { transactionId, paymentUrl: url } = result.value;
+    if (!answer.ok) return answer.error.reason === 'conflict' ? void this._load() : this._fail(answer.error);
+    const charge: OpenFinanceChargeView = answer.value;
+    this._dispatch({ type: 'charge', charge, now: this._now() });
     const checkoutId = this.checkoutId!;
-    writePending(checkoutId, transactionId);
-    this._showOpenFinance(result.value);
+    const url = charge.paymentUrl;
     if (this.dispatchEvent(new ConnectpspRedirectEvent({ checkoutId, method: 'open_finance', url }))) this.navigate(url);
   };
 
@@ -455,42 +444,40 @@ export class ConnectpspCheckout extends LitElement {
    * in this tab. Subclasses (and tests) may override it.
    */
   protected navigate(url: string): void {
-    if (this.redirectMode === 'popup' && !this._handheld._matches) window.open(url, '_blank', 'popup,noopener');
+    if (this.redirectMode === 'popup' && !this._handheld.matches) window.open(url, '_blank', 'popup,noopener');
     else location.assign(url);
   }
 
-  /** An Open Finance payment awaits the bank's approval: say so, count down its window, follow it. */
-  private _showOpenFinance(charge: OpenFinanceChargeView): void {
-    this._of = charge.transactionId;
-    this._charge = null;
-    this._countdown._set(charge.expiresAt, this._clockOffsetMs);
-    this._moveTo('awaiting_payment');
-    this._announcement = this._msg.ofConfirming;
-    this._follow();
-  }
+  private readonly _choose = (method: PaymentMethod): void => {
+    // A poll that left before this choice must not undo the new code when it answers.
+    this._follower._discardPending();
+    this._dispatch({ type: 'choose', method });
+  };
 
   private readonly _createCharge = async (): Promise<void> => {
     const api = this._api;
     const run = this._run;
     if (!api || this._busy) return;
     this._busy = true;
-    if (this._status === 'open') this._step = 'creating_charge';
-    // A poll that left before this request must not undo the new code when it answers.
     this._follower._discardPending();
 
-    const result = await api._createPixCharge(this._payer);
+    const answer = await api._createPixCharge(this._payer);
     if (run !== this._run) return;
     this._busy = false;
-    if (result.ok) return this._showCharge(result.value);
-    const { error } = result;
+    if (answer.ok) {
+      if (this._checked(answer.value)) this._dispatch({ type: 'charge', charge: answer.value, now: this._now() });
+      return;
+    }
+    const { error } = answer;
     const msg = this._msg;
-    if (error.reason === 'invalid_request' && error.field?.startsWith('payer') && this._status === 'open') {
+    if (error.reason === 'invalid_request' && error.field?.startsWith('payer') && this._state.checkout === 'open') {
       // The server disagrees with the form: back to it, with the field it named.
       this._payer = null;
       if (error.field === 'payer.name') this._nameError = msg.nameRequired;
       if (error.field === 'payer.document') this._documentError = msg.documentInvalid;
-      this._step = 'payer_form';
-      this._announcement = msg.formHasErrors;
+      this._dispatch({ type: 'payer_refused' });
+      // After the form's own announcement (its title), which the new screen brings.
+      void this.updateComplete.then(() => (this._announcement = msg.formHasErrors));
       this._dispatchError(error);
     } else if (error.reason === 'conflict') {
       // Paid or cancelled meanwhile (another tab?): show what the server says now.
@@ -500,107 +487,45 @@ export class ConnectpspCheckout extends LitElement {
     }
   };
 
-  /** Keeps the charge if its BR Code passes the check (TLV, CRC, amount). */
-  private _setCharge(charge: PixChargeView): BrCodeCheck {
-    const check = checkBrCode(charge.copyAndPaste, this._session?.amount ?? charge.amount);
-    if (check.ok) {
-      if (this._charge?.view.transactionId !== charge.transactionId) this._copyState = 'idle';
-      this._charge = { view: charge, receiver: check.value };
-    }
-    return check;
-  }
-
-  /** Checks the code, shows it, and follows the payment. */
-  private _showCharge(charge: PixChargeView): void {
-    const check = this._setCharge(charge);
-    if (!check.ok) return this._fail({ reason: 'invalid_brcode', message: `refusing to show the Pix code: ${check.reason}` });
-    if (this._of != null) writePending(this.checkoutId!, (this._of = null));
-    this._countdown._set(charge.expiresAt, this._clockOffsetMs);
-    this._moveTo(remainingMs(charge.expiresAt, this._clockOffsetMs) > 0 ? 'awaiting_payment' : 'expired');
-    this._follow();
-  }
-
-  private _follow(): void {
-    if (this._api && !this._follower._following) this._follower._follow(this._api);
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Following: snapshots from the status controller, local expiry
+  // Following: snapshots from the status controller, local expiry, connection
   // ---------------------------------------------------------------------------------------------
 
   private _onSnapshot(snapshot: StatusSnapshot): void {
-    if (this._status === 'loading' || this._status === 'error') return;
-    if (snapshot.clockOffsetMs != null) {
-      this._clockOffsetMs = snapshot.clockOffsetMs;
-      if (this._charge) this._countdown._set(this._charge.view.expiresAt, this._clockOffsetMs);
-    }
-    this._endToEndId = snapshot.endToEndId || this._endToEndId;
-    this._paidAt = snapshot.paidAt || this._paidAt;
-    this._refundId = snapshot.refundEndToEndId || this._refundId;
-    this._refundedAt = snapshot.refundedAt || this._refundedAt;
-
-    const active = snapshot.activeCharge;
-    const charge = active?.method === 'pix' ? active : null;
-    const next = effectiveStatus(snapshot.status, charge, Date.now() + this._clockOffsetMs);
-    const current = this._status;
-    if (next !== current && !canTransition(current, next)) return; // stale or out of order
-
-    if (next === 'awaiting_payment' && charge && charge.transactionId !== this._charge?.view.transactionId) {
-      this._showCharge(charge); // a new code, generated here or in another tab
-    } else if (next === 'awaiting_payment' && active?.method === 'open_finance' && active.transactionId !== this._of) {
-      this._showOpenFinance(active); // started in another tab
-    } else {
-      // An expired checkout names the charge that ended, with why (see the expired screen).
-      if (next === 'expired' && charge) this._setCharge(charge);
-      this._moveTo(next);
-    }
+    if (snapshot.clockOffsetMs != null) this._clockOffsetMs = snapshot.clockOffsetMs;
+    this._facts(snapshot);
+    if (this._checked(snapshot.activeCharge)) this._dispatch({ type: 'frame', frame: snapshot, now: this._now() });
+    this.requestUpdate();
   }
 
   /** The countdown reached zero: the code cannot be paid any more, whatever the server says yet. */
   private _onLocalExpiry(): void {
-    if (this._status !== 'awaiting_payment') return;
-    this._moveTo('expired');
+    this._dispatch({ type: 'tick', now: this._now() });
     this._follower._checkNow();
   }
 
   private _onConnectionChange(state: ConnectionState): void {
-    if (state === 'reconnecting' && this._status === 'awaiting_payment') this._announcement = this._msg.reconnecting;
+    const msg = this._msg;
+    const { screen } = this._state;
+    if (state === 'reconnecting' && (screen.kind === 'pix' || screen.kind === 'open_finance')) this._announcement = msg.reconnecting;
+    // Back online: the warning is no longer true, so it must not stay in the live region.
+    else if (state === 'live' && this._announcement === msg.reconnecting) this._announcement = '';
     this.requestUpdate();
   }
 
-  /** Applies a checkout status and fires what it implies. */
-  private _moveTo(status: CheckoutStatus): void {
-    const previous = this._status;
-    this._setStatus(status);
-    if (status === 'expired' && previous !== 'expired') this._fireExpiredOnce();
-    if (status === 'paid') this._firePaidOnce();
-    if (isFinalForPayer(status)) {
-      this._countdown._set(null);
-      writePending(this.checkoutId!, null);
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Status, events, announcements
+  // Events
   // ---------------------------------------------------------------------------------------------
-
-  private _setStatus(status: WidgetStatus): void {
-    const previous = this._status;
-    if (status === previous && this.hasUpdated) return;
-    this._status = status;
-    this._announcement = this._msg.statusAnnouncement[status];
-    if (status !== previous) this.dispatchEvent(new ConnectpspStatusEvent({ checkoutId: this.checkoutId ?? '', status, previous }));
-  }
 
   private _firePaidOnce(): void {
-    const checkoutId = this.checkoutId;
-    if (!checkoutId || !claimOnce(paidEventKey(checkoutId))) return;
-    const amount = this._session?.amount ?? this._charge?.view.amount ?? 0;
+    const checkoutId = this.checkoutId!;
+    if (!claimOnce(paidEventKey(checkoutId))) return;
+    const amount = this._session?.amount ?? this._pix?.view.amount ?? 0;
     this.dispatchEvent(new ConnectpspPaidEvent({ checkoutId, amount, endToEndId: this._endToEndId, paidAt: this._paidAt }));
   }
 
   private _fireExpiredOnce(): void {
-    const charge = this._charge?.view;
+    const charge = this._pix?.view;
     const key = charge?.transactionId ?? '';
     if (this._expiredCharges.has(key)) return;
     this._expiredCharges.add(key);
@@ -618,12 +543,8 @@ export class ConnectpspCheckout extends LitElement {
     this._run++;
     this._loadAbort?.abort();
     this._follower._stop();
-    this._countdown._set(null);
     this._busy = false;
-    this._error = error;
-    this._setStatus('error');
-    const msg = this._msg;
-    this._announcement = `${msg.statusAnnouncement.error}. ${msg[ERROR_MESSAGE[error.reason]]}`;
+    this._dispatch({ type: 'fail', error });
     console.warn(`[connectpsp-checkout] ${error.reason}: ${error.message}`);
     this._dispatchError(error);
   }
@@ -676,7 +597,7 @@ export class ConnectpspCheckout extends LitElement {
       return;
     }
     this._payer = { name: this._payerName.trim(), document: onlyDigits(this._payerDocument) };
-    this._afterPayer();
+    this._dispatch({ type: 'payer', methods: this._session!.methods, method: this.method ?? '' });
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -684,7 +605,7 @@ export class ConnectpspCheckout extends LitElement {
   // ---------------------------------------------------------------------------------------------
 
   private readonly _onCopy = async (): Promise<void> => {
-    const text = this._charge!.view.copyAndPaste;
+    const text = this._pix!.view.copyAndPaste;
     let copied = false;
     try {
       await navigator.clipboard.writeText(text);
@@ -708,261 +629,113 @@ export class ConnectpspCheckout extends LitElement {
   };
 
   // ---------------------------------------------------------------------------------------------
-  // Rendering
+  // Rendering: the summary (amount and time left), then one screen
   // ---------------------------------------------------------------------------------------------
 
   protected override render(): TemplateResult {
     const msg = this._msg;
     const locale = resolveLocale(this.locale);
     const session = this._session;
+    const { screen } = this._state;
+    const remaining = this._countdown._remainingMs;
     return html`<div part="base" class="base" lang=${locale}>
       <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announcement}</div>
-      ${session && this._status !== 'error'
+      ${session && screen.kind !== 'error'
         ? html`<header part="summary" class="summary">
             <p class="muted">${msg.payTo(session.merchantName)}</p>
             ${session.description ? html`<p class="muted">${session.description}</p>` : nothing}
-            <p part="amount" class="amount">
-              <span class="visually-hidden">${msg.amountLabel}: </span>${formatBRL(session.amount, locale)}
-            </p>
+            <div class="total">
+              <p part="amount" class="amount"><span class="visually-hidden">${msg.amountLabel}: </span>${formatBRL(session.amount, locale)}</p>
+              ${remaining === null
+                ? nothing
+                : html`<p part="countdown" class="countdown ${remaining > 60_000 ? '' : 'urgent'}" role="timer">
+                    ${this._timeLeft(msg, remaining)}
+                  </p>`}
+            </div>
           </header>`
         : nothing}
-      ${this._renderScreen(msg, locale)}
+      ${this._renderScreen(msg, locale, screen)}
     </div>`;
   }
 
-  private _renderScreen(msg: Messages, locale: string): TemplateResult {
-    const { _status: status, _busy: busy } = this;
-    switch (status) {
+  private _renderScreen(msg: Messages, locale: string, screen: Screen): TemplateResult {
+    const busy = this._busy;
+    const session = this._session;
+    const useQr = () => this._choose('pix');
+    switch (screen.kind) {
       case 'loading':
-        return this._renderLoading(this._returning ? msg.ofConfirming : msg.loading);
-      case 'open':
-        return this._step === 'payer_form'
-          ? this._renderPayerForm(msg)
-          : this._step === 'method_choice'
-            ? html`<div part="methods" class="methods" role="group" aria-labelledby="methods-title">
-                <h2 id="methods-title" tabindex="-1" data-autofocus>${msg.methodChoiceTitle}</h2>
-                ${this._renderButton('method-button', busy ? msg.creatingCharge : msg.methodPix, this._createCharge)}
-                ${this._renderButton('method-button', msg.methodOpenFinance, () => (this._step = 'open_finance'))}
-              </div>`
-            : this._step === 'open_finance'
-              ? this._renderOpenFinance(msg.methodOpenFinance, html`<p>${msg.ofNext}</p>`, msg.continue)
-              : this._renderLoading(msg.creatingCharge);
-      case 'awaiting_payment':
-        return this._of != null
-          ? this._renderOpenFinance(
-              msg.ofConfirming,
-              html`<p part="countdown" role="timer">${msg.ofTimeLeft(formatCountdown(this._countdown._remainingMs ?? 0))}</p>`,
-              msg.continue,
-            )
-          : this._charge
-            ? this._renderPix(msg, this._charge.view, this._charge.receiver)
-            : this._renderLoading(msg.creatingCharge);
-      case 'paid': {
+        return loading(msg.loading);
+      case 'payer_form':
+        return payerFormView(msg, busy, this._onSubmit, [
+          ['name', msg.nameLabel, this._payerName, this._nameError, this._onNameInput, this._onNameBlur],
+          ['document', msg.documentLabel, this._payerDocument, this._documentError, this._onDocumentInput, this._onDocumentBlur],
+        ]);
+      case 'method_choice':
+        return html`<div part="methods" class="stack methods" role="group" aria-labelledby="methods-title">
+          <h2 id="methods-title" tabindex="-1" data-autofocus>${msg.methodChoiceTitle}</h2>
+          ${button('method-button', msg.methodPix, busy, useQr)}
+          ${button('method-button', msg.methodOpenFinance, busy, () => this._choose('open_finance'), true)}
+        </div>`;
+      case 'pix':
+        return screen.charge && this._pix
+          ? pixView(msg, this._pix.view, this._pix.receiver, this._handheld.matches, this.connection === 'reconnecting', this._copyState, this._onCopy)
+          : loading(msg.creatingCharge);
+      case 'open_finance':
+        return openFinanceView(msg, screen.phase, busy, this._startOpenFinance, useQr);
+      case 'result': {
         const when = this._paidAt && formatDateTime(this._paidAt, locale);
-        const session = this._session;
-        return this._renderResult(
-          'paid',
-          html`${icon(CHECK)}${msg.paidTitle}`,
-          html`<p>${msg.paidMessage}</p>
-            ${this._of != null && session
-              ? this._renderDetails([
-                  [msg.amountLabel, formatBRL(session.amount, locale)],
-                  [msg.methodLabel, msg.methodOpenFinance],
-                  [msg.recipientLabel, session.merchantName],
-                  [msg.payerLabel, this._payer?.name],
+        const of = screen.openFinance;
+        switch (screen.status) {
+          case 'paid':
+            return result(
+              'paid',
+              CHECK,
+              msg.paidTitle,
+              html`<p>${msg.paidMessage}</p>
+                ${details([
+                  // The bank app's receipt names who paid whom, how (the amount is in the summary).
+                  [msg.methodLabel, of && msg.methodOpenFinance],
+                  [msg.recipientLabel, of && session?.merchantName],
+                  [msg.payerLabel, of && (session?.payerName ?? this._payer?.name)],
                   [msg.dateLabel, when],
-                ])
-              : when
-                ? html`<p class="muted">${msg.paidAt(when)}</p>`
-                : nothing}
-            ${this._endToEndId
-              ? html`<dl>
-                  <dt class="muted">${msg.endToEndLabel}</dt>
-                  <dd part="e2e" class="e2e">${this._endToEndId}</dd>
-                </dl>`
-              : nothing}`,
-        );
-      }
-      case 'expired':
-        // The bank refused, the consent window closed, or the payer gave up: retry, or switch to the QR.
-        if (this._of != null) {
-          return this._renderResult(
-            'expired',
-            html`${icon(ALERT)}${msg.ofFailedTitle}`,
-            html`<p>${msg.ofFailed}</p>
-              ${this._renderButton('retry-button', msg.retry, this._startOpenFinance)}
-              ${this._renderButton('new-code-button', msg.useQr, this._createCharge)}`,
-          );
+                  [msg.endToEndLabel, this._endToEndId, 'e2e'],
+                ])}`,
+            );
+          case 'expired':
+            return result(
+              'expired',
+              CLOCK,
+              msg.expiredTitle,
+              html`<p>${this._unknownCode ? `${msg.unknownCodeMessage} ` : ''}${msg.expiredMessage}</p>
+                ${button('new-code-button', busy ? msg.creatingCharge : msg.newCode, busy, useQr)}`,
+            );
+          case 'refunded':
+            return result(
+              'refunded',
+              RETURN,
+              msg.refundedTitle,
+              html`<p>${msg.refundedMessage}</p>
+                ${details([
+                  [msg.refundIdLabel, this._refundId],
+                  [msg.dateLabel, this._refundedAt && formatDateTime(this._refundedAt, locale)],
+                ])}`,
+            );
+          case 'cancelled':
+            return result('cancelled', ALERT, msg.cancelledTitle, html`<p>${msg.cancelledMessage}</p>`);
         }
-        return this._renderResult(
-          'expired',
-          html`${icon(CLOCK)}${msg.expiredTitle}`,
-          // A code that ended `cancelled` without an Open Finance journey is one ConnectPSP no longer
-          // knows (e.g. a sandbox that restarted without its state): say so, not "it timed out".
-          html`<p>${this._charge?.view.status === 'cancelled' ? msg.unknownCodeMessage : msg.expiredMessage}</p>
-            ${this._renderButton('new-code-button', busy ? msg.creatingCharge : msg.newCode, this._createCharge)}`,
-        );
-      case 'refunded':
-        return this._renderResult(
-          'refunded',
-          msg.refundedTitle,
-          html`<p>${msg.refundedMessage}</p>
-            ${this._renderDetails([
-              [msg.refundIdLabel, this._refundId],
-              [msg.dateLabel, this._refundedAt && formatDateTime(this._refundedAt, locale)],
-            ])}`,
-        );
-      case 'cancelled':
-        return this._renderResult('cancelled', msg.cancelledTitle, html`<p>${msg.cancelledMessage}</p>`);
+      }
+      // falls through: every result status returned above
       case 'error': {
-        const reason = this._error!.reason;
-        return this._renderResult(
+        const reason = (screen as Extract<Screen, { kind: 'error' }>).error.reason;
+        return result(
           'error',
-          html`${icon(ALERT)}${msg.errorTitle}`,
-          html`<p>${msg[ERROR_MESSAGE[reason]]}</p>
-            ${RETRYABLE.includes(reason)
-              ? html`<button type="button" part="button retry-button" @click=${this._load}>${msg.retry}</button>`
-              : html`<p class="muted">${msg.contactStore}</p>`}`,
+          ALERT,
+          msg.errorTitle,
+          html`<p>${errorMessage(msg, reason)}</p>
+            ${RETRYABLE.includes(reason) ? button('retry-button', msg.retry, false, this._load) : html`<p class="muted">${msg.contactStore}</p>`}`,
           reason,
         );
       }
     }
   }
-
-  /** Open Finance, before leaving for the bank and while it confirms: what happens, go on, or use the QR. */
-  private _renderOpenFinance(title: string, body: TemplateResult, go: string): TemplateResult {
-    return html`<section part="open-finance" class="methods" aria-labelledby="of-title">
-      <h2 id="of-title" tabindex="-1" data-autofocus>${title}</h2>
-      ${body} ${this._renderButton('continue-button', go, this._startOpenFinance)}
-      ${this._renderButton('new-code-button', this._msg.useQr, this._createCharge)}
-    </section>`;
-  }
-
-  /** A receipt: label / value rows, the rows without a value left out. */
-  private _renderDetails(rows: [string, string | null | undefined][]): TemplateResult {
-    return html`<dl part="details">
-      ${rows.map(([label, value]) => (value ? html`<dt class="muted">${label}</dt><dd>${value}</dd>` : nothing))}
-    </dl>`;
-  }
-
-  private _renderLoading(text: string): TemplateResult {
-    return html`<div part="loading" class="loading">
-      <span class="spinner" aria-hidden="true"></span>
-      <p tabindex="-1" data-autofocus>${text}</p>
-    </div>`;
-  }
-
-  /** A button that stays focusable while busy (`aria-disabled`, not `disabled`) and ignores clicks then. */
-  private _renderButton(part: string, label: string, onClick: () => void): TemplateResult {
-    return html`<button type="button" part="button ${part}" aria-disabled=${ariaBool(this._busy)} @click=${() => this._busy || onClick()}>
-      ${label}
-    </button>`;
-  }
-
-  /** The paid, expired, refunded, cancelled and error panels; `reason` makes it the error panel. */
-  private _renderResult(kind: string, title: unknown, body: unknown, reason?: string): TemplateResult {
-    return html`<section
-      part=${reason ? 'result error' : 'result'}
-      class="result ${kind}"
-      role=${reason ? 'alert' : nothing}
-      aria-labelledby="result-title"
-      data-reason=${reason ?? nothing}
-    >
-      <h2 id="result-title" tabindex="-1" data-autofocus>${title}</h2>
-      ${body}
-    </section>`;
-  }
-
-  private _renderPayerForm(msg: Messages): TemplateResult {
-    return html`<form part="form" novalidate aria-labelledby="form-title" @submit=${this._onSubmit}>
-      <h2 id="form-title">${msg.payerFormTitle}</h2>
-      <p class="muted">${msg.payerFormHint}</p>
-      ${this._renderField('name', msg.nameLabel, this._payerName, this._nameError, this._onNameInput, this._onNameBlur)}
-      ${this._renderField('document', msg.documentLabel, this._payerDocument, this._documentError, this._onDocumentInput, this._onDocumentBlur)}
-      <button type="submit" part="button submit-button" aria-disabled=${ariaBool(this._busy)}>
-        ${this._busy ? msg.creatingCharge : msg.continue}
-      </button>
-    </form>`;
-  }
-
-  /** One field of the payer form; the name field takes the focus, the document one is numeric. */
-  private _renderField(
-    field: 'name' | 'document',
-    label: string,
-    value: string,
-    error: string | null,
-    onInput: (event: Event) => void,
-    onBlur: () => void,
-  ): TemplateResult {
-    const id = `payer-${field}`;
-    const isName = field === 'name';
-    return html`<div class="field">
-      <label for=${id}>${label}</label>
-      <input
-        id=${id}
-        part="input"
-        name=${field}
-        autocomplete=${isName ? 'name' : 'off'}
-        inputmode=${isName ? nothing : 'numeric'}
-        maxlength=${isName ? nothing : 18}
-        required
-        ?data-autofocus=${isName}
-        aria-invalid=${ariaBool(!!error)}
-        aria-describedby=${error ? `${id}-error` : nothing}
-        .value=${value}
-        @input=${onInput}
-        @blur=${onBlur}
-      />
-      ${error ? html`<p id="${id}-error" part="field-error" class="field-error">${error}</p>` : nothing}
-    </div>`;
-  }
-
-  private _renderPix(msg: Messages, charge: PixChargeView, receiver: BrCodeInfo): TemplateResult {
-    const remaining = this._countdown._remainingMs ?? 0;
-    const total = Math.max(1, Date.parse(charge.expiresAt) - Date.parse(charge.createdAt));
-
-    const codeBlock = html`<div class="code-block">
-      <p part="instructions" id="copy-instructions">${msg.copyInstructions}</p>
-      <textarea
-        part="code"
-        class="code"
-        readonly
-        rows="4"
-        aria-label=${msg.codeLabel}
-        aria-describedby="copy-instructions"
-        .value=${charge.copyAndPaste}
-        @focus=${(event: FocusEvent) => (event.target as HTMLTextAreaElement).select()}
-      ></textarea>
-      <button type="button" part="button copy-button" @click=${this._onCopy}>${this._copyState === 'copied' ? msg.copied : msg.copy}</button>
-      ${this._copyState === 'failed' ? html`<p class="field-error">${msg.copyFailed}</p>` : nothing}
-    </div>`;
-
-    const qrBlock = html`<div class="qr-block">
-      ${renderQr(charge.copyAndPaste, msg.qrLabel)}
-      <p part="instructions">${msg.scanInstructions}</p>
-    </div>`;
-
-    // Phone-like device: the code to copy comes first, the QR second (nobody scans their own screen).
-    return html`<section class="pix" part="pix" aria-labelledby="pix-title">
-      <h2 id="pix-title" tabindex="-1" data-autofocus>${msg.pixTitle}</h2>
-      ${this._handheld._matches ? [codeBlock, qrBlock] : [qrBlock, codeBlock]}
-      <div part="countdown" class="countdown">
-        <p role="timer" aria-atomic="true">${msg.expiresIn(formatCountdown(remaining))}</p>
-        <progress max=${total} .value=${Math.max(0, remaining)} aria-hidden="true"></progress>
-      </div>
-      ${this.connection === 'reconnecting'
-        ? html`<p part="status" class="status-line reconnecting">${msg.reconnecting}</p>`
-        : html`<p part="status" class="status-line"><span class="spinner" aria-hidden="true"></span>${msg.waiting}</p>`}
-      <p class="muted">${msg.receiver(receiver.merchantName, receiver.merchantCity)}</p>
-    </section>`;
-  }
-}
-
-/**
- * `awaiting_payment` whose code is past its expiry (on the server's clock, as corrected here) is
- * `expired`, even if the server has not said so yet: the code can no longer be paid, and showing it
- * would invite a payment the bank refuses. Everything else is taken as the server says.
- */
-export function effectiveStatus(status: CheckoutStatus, charge: PixChargeView | null, serverNowMs: number): CheckoutStatus {
-  return status === 'awaiting_payment' && charge && Date.parse(charge.expiresAt) <= serverNowMs ? 'expired' : status;
 }

@@ -8,16 +8,23 @@
  */
 import type { CheckoutStatus } from './contract/wire-contract.js';
 
-/** The element's `status`: the checkout's own status, plus the two states only the widget has. */
-export type WidgetStatus = CheckoutStatus | 'loading' | 'error';
+/**
+ * The element's `status`: the checkout's own status, plus the states only the widget has:
+ * `loading`, `error`, and `declined` — an Open Finance payment the payer's bank did not approve
+ * (refused there, or its time to approve ran out). The checkout itself is then `expired` on the
+ * server, but nothing expired for the payer: they were refused, and nothing was debited.
+ */
+export type WidgetStatus = CheckoutStatus | 'loading' | 'error' | 'declined';
 
 /**
  * Why the widget could not go on. One plain message per reason in every locale.
  *
  * - `missing_attributes`: `checkout-id`, `client-secret` or `server` is missing or not usable.
- * - `unauthorized`: the server refused the client secret — a wrong secret or an unknown checkout
- *   (indistinguishable on purpose, so secrets cannot be probed).
- * - `not_found`: the server answered 404.
+ * - `unauthorized`: the server refused the client secret — a wrong secret or an unknown checkout id
+ *   (indistinguishable on purpose, so nobody can probe which checkouts exist).
+ * - `not_found`: the server answered 404: the `server` attribute points at something that is not
+ *   the companion server (or a proxy in front of it), since the server itself answers an unknown
+ *   checkout with `unauthorized`.
  * - `network_error`: the server could not be reached, or did not answer in time.
  * - `invalid_response`: the server answered something that is not the contract.
  * - `invalid_request`: the server refused what the payer typed (the form shows which field).

@@ -2,7 +2,7 @@
  * The npm entry. Side-effect free: importing it registers no element. Register the tag with
  * `import 'connectpsp-checkout/define'`, or subclass `ConnectpspCheckout` and define your own.
  */
-export { ConnectpspCheckout, effectiveStatus } from './connectpsp-checkout.js';
+export { ConnectpspCheckout } from './connectpsp-checkout.js';
 export {
   ConnectpspErrorEvent,
   ConnectpspExpiredEvent,

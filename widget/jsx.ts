@@ -23,6 +23,8 @@ export interface ConnectpspCheckoutJsxProps extends Partial<Pick<ConnectpspCheck
   'checkout-id'?: string;
   'client-secret'?: string;
   'redirect-mode'?: ConnectpspCheckout['redirectMode'];
+  /** `light` (default), `dark`, or `auto` to follow the payer's `prefers-color-scheme`. */
+  theme?: 'light' | 'dark' | 'auto';
   'onconnectpsp-paid'?: (event: ConnectpspPaidEvent) => void;
   'onconnectpsp-status'?: (event: ConnectpspStatusEvent) => void;
   'onconnectpsp-error'?: (event: ConnectpspErrorEvent) => void;

@@ -10,15 +10,15 @@
  * - **An immediate re-check** when the page becomes visible again, is restored from the back/forward
  *   cache, or comes back online: the payer returns from their bank app and must not wait a cycle.
  * - **Honest connection state** (`live` / `polling` / `reconnecting`) for the UI to show.
- * - **Closed at the end.** Once the status is final for the payer, the stream is closed and polling
- *   stops (browsers allow ~6 connections per origin; STACK.md G11).
+ * - **Closed at the end.** Once the status is terminal (refunded, cancelled), the stream is closed
+ *   and polling stops. Not at paid: a refund can still follow, and the payer sees it live.
  *
  * Whether a snapshot may change what the payer sees (transitions never go backwards) is the
  * element's decision; this controller only delivers what it hears, deduplicated.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
-import { isFinalForPayer, type ActiveChargeView, type CheckoutStatus } from './contract/wire-contract.js';
+import { isTerminal, type ActiveChargeView, type CheckoutStatus } from './contract/wire-contract.js';
 import type { ApiClient } from './api-client.js';
 import type { ConnectpspError } from './events.js';
 import { parseStatusEvent } from './wire.js';
@@ -92,7 +92,7 @@ export class StatusController implements ReactiveController {
     return this._state;
   }
 
-  /** True while the controller is following a checkout (not stopped, not final). */
+  /** True while the controller is following a checkout (not stopped, not terminal). */
   get _following(): boolean {
     return !!this._api;
   }
@@ -278,7 +278,7 @@ export class StatusController implements ReactiveController {
 
   private _deliver(snapshot: StatusSnapshot): void {
     this._onSnapshot(snapshot);
-    if (isFinalForPayer(snapshot.status) && this._api) this._stop('closed');
+    if (isTerminal(snapshot.status) && this._api) this._stop('closed');
   }
 
   private _setState(state: ConnectionState): void {

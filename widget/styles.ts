@@ -7,8 +7,9 @@
  * internal rules read (the Material pattern), so a token can change its default without touching them.
  *
  * Light and dark: colours use `light-dark()`, which follows the element's `color-scheme`. That is
- * `light dark` by default — the payer's `prefers-color-scheme` — and a page forces one with
- * `--connectpsp-color-scheme: light` (or `dark`).
+ * `light` by default — a card that turns black on a white merchant page because the payer's OS is
+ * dark looks broken — and the merchant opts in with `theme="dark"` or `theme="auto"` (the payer's
+ * `prefers-color-scheme`), or `--connectpsp-color-scheme`.
  */
 import { css } from 'lit';
 
@@ -26,7 +27,7 @@ export const styles = css`
     --_success: var(--connectpsp-success, light-dark(#1b6e3a, #7ddc9a));
     --_surface: light-dark(#f5f5f7, #26262a);
 
-    color-scheme: var(--connectpsp-color-scheme, light dark);
+    color-scheme: var(--connectpsp-color-scheme, light);
     display: block;
     font-family: var(--connectpsp-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     font-size: 1rem;
@@ -36,6 +37,14 @@ export const styles = css`
 
   :host([hidden]) {
     display: none;
+  }
+
+  :host([theme='dark']) {
+    color-scheme: dark;
+  }
+
+  :host([theme='auto']) {
+    color-scheme: light dark;
   }
 
   * {
@@ -74,10 +83,33 @@ export const styles = css`
     font-size: 0.9375rem;
   }
 
+  /* The amount and, beside it, the time left: where the payer looks, above the fold. */
+  .total {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: space-between;
+    gap: 0.25rem 0.75rem;
+  }
+
   .amount {
     font-size: 1.75rem;
     font-weight: 700;
     font-variant-numeric: tabular-nums;
+  }
+
+  .countdown {
+    font-variant-numeric: tabular-nums;
+    font-weight: 600;
+    padding: 0.25rem 0.625rem;
+    border-radius: 1rem;
+    background: var(--_surface);
+  }
+
+  /* The last minute: a colour and a border, not the colour alone. */
+  .urgent {
+    color: var(--_danger);
+    outline: 2px solid;
   }
 
   /* Headings get focus on state changes, for screen readers; no ring for a non-interactive target. */
@@ -102,19 +134,26 @@ export const styles = css`
     cursor: pointer;
   }
 
-  form,
-  .field,
-  .methods,
-  .pix,
-  .code-block,
-  .qr-block,
+  /* The alternative beside the main action. */
+  .secondary {
+    background: transparent;
+    color: var(--_accent);
+  }
+
+  .stack,
   .result {
     display: grid;
+    gap: 0.75rem;
+  }
+
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
     gap: 0.5rem;
   }
 
-  form {
-    gap: 0.875rem;
+  .actions button {
+    flex: 1 1 12rem;
   }
 
   label {
@@ -141,14 +180,6 @@ export const styles = css`
     font-size: 0.9375rem;
   }
 
-  .methods button {
-    text-align: start;
-  }
-
-  .pix {
-    gap: 1.25rem;
-  }
-
   .qr-block {
     justify-items: center;
     text-align: center;
@@ -164,24 +195,14 @@ export const styles = css`
     background: #fff;
   }
 
+  /* All of the code shows, however narrow the phone: sized to its text (rows is the fallback). */
   textarea.code {
     font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
     font-size: 0.8125rem;
     word-break: break-all;
     resize: none;
+    field-sizing: content;
     background: var(--_surface);
-  }
-
-  .countdown {
-    display: grid;
-    gap: 0.25rem;
-    font-variant-numeric: tabular-nums;
-  }
-
-  progress {
-    width: 100%;
-    height: 0.375rem;
-    accent-color: var(--_accent);
   }
 
   .status-line {
@@ -192,11 +213,8 @@ export const styles = css`
   }
 
   .reconnecting {
-    border: 1px solid var(--_border);
     border-inline-start: 4px solid var(--_danger);
-    border-radius: calc(var(--_radius) * 0.5);
-    padding: 0.5rem 0.75rem;
-    background: var(--_surface);
+    padding-inline-start: 0.75rem;
   }
 
   .result h2 {
@@ -209,14 +227,32 @@ export const styles = css`
     color: var(--_success);
   }
 
-  .result.error h2 {
+  .result.error h2,
+  .result.declined h2 {
     color: var(--_danger);
+  }
+
+  /* Receipts: label and value side by side, no list indent. */
+  dl {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.5rem 1rem;
+    margin: 0;
+  }
+
+  dt {
+    color: var(--_muted);
+  }
+
+  dd {
+    margin: 0;
+    font-weight: 600;
+    overflow-wrap: anywhere;
   }
 
   .e2e {
     font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
     font-size: 0.875rem;
-    overflow-wrap: anywhere;
     user-select: all;
   }
 

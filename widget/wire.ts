@@ -24,7 +24,7 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 /** What the widget reads of a session (`GET /v1/checkouts/:id/session`). */
 export type SessionView = Pick<
   CheckoutSession,
-  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'serverTime'
+  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'payerName' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'serverTime'
 >;
 
 /** What the widget reads of an SSE `status` frame. */
@@ -97,8 +97,18 @@ const charge: Reader<ActiveChargeView> = (v, path) => {
 
 const activeCharge = nullable(charge);
 
-const session = object<SessionView>({
+/** The fields a session and a status frame share: where the checkout is, and the receipt's facts. */
+const facts = {
   status: checkoutStatus,
+  activeCharge,
+  endToEndId: nullable(string),
+  paidAt: nullable(date),
+  refundEndToEndId: nullable(string),
+  refundedAt: nullable(date),
+};
+
+const session = object<SessionView>({
+  ...facts,
   amount: centavos,
   currency: oneOf(['BRL'] as const),
   description: nullable(string),
@@ -106,23 +116,12 @@ const session = object<SessionView>({
   // A newer server may offer methods this widget does not know; offering fewer is safe.
   methods: (v, path) => (Array.isArray(v) ? v.filter((m): m is PaymentMethod => METHODS.includes(m)) : invalid(path, 'an array')),
   payerRequired: boolean,
-  activeCharge,
-  endToEndId: nullable(string),
-  paidAt: nullable(date),
-  refundEndToEndId: nullable(string),
-  refundedAt: nullable(date),
+  // Older servers do not send it: the receipt then names the payer only if they typed it here.
+  payerName: nullable(string),
   serverTime: date,
 });
 
-const statusEvent = object<StatusEventView>({
-  status: checkoutStatus,
-  activeCharge,
-  endToEndId: nullable(string),
-  paidAt: nullable(date),
-  refundEndToEndId: nullable(string),
-  refundedAt: nullable(date),
-  at: date,
-});
+const statusEvent = object<StatusEventView>({ ...facts, at: date });
 
 /** Every `ErrorBody` type, mapped to the reason the widget reports. */
 export const REASON_BY_ERROR_TYPE = {

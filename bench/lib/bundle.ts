@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 export const BUNDLE_FILE = 'widget/dist/connectpsp-checkout.iife.js';
-/** Issue 3's budget for the script-tag bundle, Lit and qrcode included: 20 KB gzip. */
-export const BUNDLE_BUDGET_BYTES = 20_000;
+/**
+ * The script-tag bundle's budget, everything included (Lit, qrcode, three locales, PIX and Open
+ * Finance): 25,600 bytes gzip -9, decided in issue 13 against a measured floor of ~16 KB.
+ */
+export const BUNDLE_BUDGET_BYTES = 25_600;
 
 export interface BundleSize {
   raw: number;

@@ -122,6 +122,7 @@ export function toSession(
     merchantName,
     methods: checkout.methods,
     payerRequired: checkout.payer === null,
+    payerName: checkout.payer?.name ?? null,
     activeCharge: activeCharge(checkout, charges),
     endToEndId: checkout.endToEndId,
     paidAt: checkout.paidAt,

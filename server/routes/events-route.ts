@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { isFinalForPayer } from 'connectpsp-checkout/contract';
+import { isTerminal } from 'connectpsp-checkout/contract';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { HttpError } from '../http-error.js';
@@ -28,6 +28,9 @@ export interface EventsRouteDeps {
  * stream subscribes before it reads, so an event that lands between the read and the subscription
  * is not missed; every notice triggers a read of what came after the last id sent, so a duplicate
  * notice sends nothing twice.
+ *
+ * The stream ends after a terminal status (refunded, cancelled), not at paid: a paid checkout can
+ * still be refunded, and a payer looking at the receipt must see that live, not after a reload.
  */
 export function eventsRoute(deps: EventsRouteDeps): Router {
   const router = Router();
@@ -49,8 +52,8 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
       backlog = latest ? [latest] : [];
     } else {
       backlog = await deps.store.eventsAfter(checkout.id, lastEventId);
-      // A reconnect that already saw the final status: 204 stops EventSource for good (WHATWG).
-      if (backlog.length === 0 && isFinalForPayer(checkout.status)) {
+      // A reconnect that already saw the terminal status: 204 stops EventSource for good (WHATWG).
+      if (backlog.length === 0 && isTerminal(checkout.status)) {
         unsubscribe();
         res.status(204).end();
         return;
@@ -91,7 +94,7 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
         if (closed || event.id <= lastSent) continue;
         res.write(formatSse({ event: 'status', id: event.id, data: event.data }));
         lastSent = Math.max(lastSent, event.id);
-        if (isFinalForPayer(event.data.status)) return finish();
+        if (isTerminal(event.data.status)) return finish();
       }
     };
 

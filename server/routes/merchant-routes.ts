@@ -4,6 +4,7 @@ import { safeEqual } from '../ids.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import type { Store } from '../store/store.js';
 import { toCheckoutView } from '../checkouts/views.js';
+import type { CreatedCheckout } from 'connectpsp-checkout/contract';
 import { checkoutIdSchema, createCheckoutSchema, parseBody, refundRequestSchema } from '../validation.js';
 
 /** `Authorization: Bearer <CHECKOUT_API_KEY>`, compared in constant time. */
@@ -29,7 +30,7 @@ export function merchantRoutes(deps: { service: CheckoutService; store: Store; a
     }
     const input = parseBody(createCheckoutSchema, req.body);
     const { status, body } = await deps.service.createCheckout(input, idempotencyKey);
-    res.status(status).json(body);
+    res.status(status).json(input.createCharge ? await withPixCharge(deps, body as CreatedCheckout) : body);
   });
 
   router.get('/v1/checkouts/:id', auth, async (req, res) => {
@@ -50,4 +51,24 @@ export function merchantRoutes(deps: { service: CheckoutService; store: Store; a
   });
 
   return router;
+}
+
+/**
+ * The created checkout with its PIX charge made (`createCharge: "pix"`), so the payer's first call
+ * (the session) already carries the code. Creating the charge is idempotent, so a replayed create
+ * gets the same charge. If ConnectPSP fails now the checkout still exists and is answered as it is
+ * (`open`, no charge): the widget then asks for the charge itself, one
+ * round trip later, rather than the merchant losing the checkout to a gateway blip.
+ */
+async function withPixCharge(deps: { service: CheckoutService; store: Store }, created: CreatedCheckout): Promise<CreatedCheckout> {
+  const checkout = await deps.store.getCheckout(created.id);
+  if (!checkout) return created;
+  try {
+    await deps.service.ensurePixCharge(checkout);
+  } catch {
+    // A gateway failure (logged by the service), or a replay after the checkout was paid (409):
+    // either way the answer is the checkout as it is now.
+  }
+  const current = (await deps.store.getCheckout(created.id)) ?? checkout;
+  return { ...toCheckoutView(current, await deps.store.listCharges(created.id)), clientSecret: created.clientSecret };
 }

@@ -80,6 +80,7 @@ interface LayoutOptions {
   countdown?: boolean;
 }
 
+/** Every part of a page sits in a landmark (the banner is an aside), so screen-reader users can skip around it. */
 function layout(options: LayoutOptions): string {
   const assets = assetPaths(options.base);
   const brand = options.institution
@@ -96,7 +97,7 @@ function layout(options: LayoutOptions): string {
 ${options.countdown ? `<script src="${escapeHtml(assets.countdown)}" defer></script>\n` : ''}</head>
 <body>
 <a class="skip-link" href="#conteudo">Pular para o conteúdo</a>
-<div class="sandbox-banner" role="note"><strong>SANDBOX</strong> — ambiente de testes, sem dinheiro real. Nenhum valor é debitado ou transferido.</div>
+<aside class="sandbox-banner" aria-label="Aviso"><strong>SANDBOX</strong> — ambiente de testes, sem dinheiro real. Nenhum valor é debitado ou transferido.</aside>
 <header class="bank-header"><p class="brand">${brand}</p></header>
 <main id="conteudo" tabindex="-1">
 ${options.main}

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+
+import { E2E_API_KEY } from './env.js';
 
 const require = createRequire(import.meta.url);
 /** jsQR, an independent decoder, loaded into a blank page of the same browser. */
@@ -95,4 +98,72 @@ export async function fillPayer(page: Page): Promise<void> {
 export async function payWithSandbox(page: Page, copyAndPaste: string): Promise<void> {
   const response = await page.request.post('/sandbox/pix/pay', { data: { copyAndPaste } });
   expect(response.status(), await response.text()).toBe(200);
+}
+
+/** axe-core's browser build, injected into the page under test (CSP does not apply to evaluate). */
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+
+/**
+ * The accessibility violations axe-core finds on the page as it is now, open shadow roots included,
+ * as `rule: target…` lines so a failure says what to fix.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const source = await readFile(AXE_PATH, 'utf8');
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(source);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    return violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
+  });
+}
+
+export interface TestCheckout {
+  id: string;
+  clientSecret: string;
+}
+
+/** Creates a checkout through the merchant API, as the merchant's backend would. */
+export async function createCheckout(request: APIRequestContext, body: Record<string, unknown>): Promise<TestCheckout> {
+  const response = await request.post('/v1/checkouts', {
+    headers: { Authorization: `Bearer ${E2E_API_KEY}` },
+    data: { amount: 4990, externalReference: `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, description: 'Pedido #1042', ...body },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()) as TestCheckout;
+}
+
+/** The page the fixture is served at (any query string: the bank sends the payer back with one). */
+export const FIXTURE_PATH = '/e2e-checkout.html';
+
+/**
+ * Serves a merchant page at {@link FIXTURE_PATH}: one h1 above the widget, the built script-tag
+ * bundle, and the element with `attributes`. `checkout()` is read on every load, so the page the
+ * bank sends the payer back to shows the same checkout.
+ */
+export async function serveFixture(page: Page, checkout: () => TestCheckout, attributes: Record<string, string> = {}): Promise<void> {
+  await page.route(new RegExp(`${FIXTURE_PATH.replace('.', '\\.')}(\\?.*)?$`), (route) => {
+    const { id, clientSecret } = checkout();
+    const attrs = Object.entries({ 'checkout-id': id, 'client-secret': clientSecret, server: '/', ...attributes })
+      .map(([name, value]) => `${name}="${value.replace(/"/g, '&quot;')}"`)
+      .join(' ');
+    return route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      headers: { 'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'" },
+      body: `<!doctype html>
+<html lang="pt-BR">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Finalizar compra</title>
+<script src="/dist/connectpsp-checkout.iife.js" defer></script>
+</head>
+<body>
+<main>
+<h1>Finalizar compra</h1>
+<connectpsp-checkout ${attrs}></connectpsp-checkout>
+</main>
+</body>
+</html>`,
+    });
+  });
 }

@@ -59,8 +59,8 @@ test('Open Finance refused at the bank: a plain message, and the QR code instead
 
   await expect(page).toHaveURL(/connectpsp_checkout=/);
   const w = widget(page);
-  await expect(w.root).toHaveAttribute('status', 'expired');
-  await expect(w.root).toContainText('O banco não confirmou o pagamento.');
+  await expect(w.root).toHaveAttribute('status', 'declined');
+  await expect(w.root).toContainText('Seu banco não aprovou o pagamento. Nada foi debitado.');
   await expect(w.root.getByRole('button', { name: 'Tentar novamente' })).toBeVisible();
   await w.root.getByRole('button', { name: 'Pagar com QR Code' }).click();
   await expect(w.qr).toBeVisible();
@@ -74,7 +74,7 @@ function transactionIdAtBank(page: Page): string {
   return decodeURIComponent(match![1]!);
 }
 
-test('a fresh page load while the bank has not answered resumes: confirming, then paid when the bank approves', async ({ page }) => {
+test('a fresh page load while the bank has not answered resumes: not approved yet, then paid when the bank approves', async ({ page }) => {
   await goToBank(page);
   const transactionId = transactionIdAtBank(page);
   const approveUrl = page.url().replace(/\/consent\?.*$/, '/approve');
@@ -85,8 +85,9 @@ test('a fresh page load while the bank has not answered resumes: confirming, the
   await page.goto('/');
   const w = widget(page);
   await expect(w.root).toHaveAttribute('status', 'awaiting_payment');
-  await expect(w.root.locator('[part~=open-finance]')).toContainText('Confirmando com o seu banco');
-  await expect(w.root.locator('[role=timer]')).toHaveText(/\d\d:\d\d/);
+  // Nothing is being confirmed: the payer is told they have not approved yet, with the bank's 5 minutes.
+  await expect(w.root.locator('[part~=open-finance]')).toContainText('Você ainda não aprovou no seu banco');
+  await expect(w.root.locator('[role=timer]')).toHaveText(/Tempo para aprovar: 0[0-4]:\d\d/);
 
   // The bank app approves meanwhile (the same form the consent screen posts).
   const approved = await page.request.post(approveUrl, { form: { bank }, maxRedirects: 0 });
@@ -95,7 +96,7 @@ test('a fresh page load while the bank has not answered resumes: confirming, the
   await expect(w.root.locator('[part~=e2e]')).toHaveText(/^E/);
 });
 
-test('the consent window runs out: back on the store, the bank did not confirm, retry or QR', async ({ page }) => {
+test('the consent window runs out: back on the store, the bank did not approve, retry or QR', async ({ page }) => {
   await goToBank(page);
   const transactionId = transactionIdAtBank(page);
   const timedOut = await page.request.post(`/sandbox/open-finance/${encodeURIComponent(transactionId)}/timeout`);
@@ -103,8 +104,8 @@ test('the consent window runs out: back on the store, the bank did not confirm, 
 
   await page.goto('/');
   const w = widget(page);
-  await expect(w.root).toHaveAttribute('status', 'expired');
-  await expect(w.root).toContainText('O banco não confirmou o pagamento.');
+  await expect(w.root).toHaveAttribute('status', 'declined');
+  await expect(w.root).toContainText('Seu banco não aprovou o pagamento. Nada foi debitado.');
   await w.root.getByRole('button', { name: 'Tentar novamente' }).click();
   // Retry: a new Open Finance payment, straight to the bank.
   await expect(page.getByRole('heading', { name: 'Escolha sua instituição' })).toBeVisible();

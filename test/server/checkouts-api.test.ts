@@ -30,6 +30,41 @@ describe('POST /v1/checkouts', () => {
     assert.deepEqual(body.charges, []);
   });
 
+  it('createCharge "pix" makes the PIX charge with the checkout, so the first session answer carries it', async () => {
+    const payer = { name: 'Ana Souza', document: VALID_CPF };
+    const body = JSON.stringify({ amount: 2590, externalReference: 'create-with-pix', payer, createCharge: 'pix' });
+    const create = () => server.merchant('/v1/checkouts', { method: 'POST', headers: { 'idempotency-key': 'create-with-pix-key' }, body });
+    const res = await create();
+    assert.equal(res.status, 201);
+    const created = (await res.json()) as CheckoutView & { clientSecret: string };
+    assert.equal(created.status, 'awaiting_payment');
+    assert.equal(created.charges.length, 1);
+    assert.equal(created.charges[0]!.method, 'pix');
+
+    const session = (await (await server.browser(ROUTES.session(created.id), created.clientSecret)).json()) as CheckoutSession;
+    assert.equal(session.status, 'awaiting_payment');
+    assert.equal(session.activeCharge?.method, 'pix');
+    assert.equal(session.activeCharge?.transactionId, created.charges[0]!.transactionId);
+    assert.equal(session.payerName, 'Ana Souza', 'the receipt can name the payer');
+    assert.ok(!JSON.stringify(session).includes(VALID_CPF), 'the session never carries the document');
+    const parsed = parseBrCode((session.activeCharge as PixChargeView).copyAndPaste);
+    assert.ok(parsed.ok && parsed.value.amount === '25.90', JSON.stringify(parsed));
+
+    // A replay with the same key is the same checkout with the same single charge.
+    const again = (await (await create()).json()) as CheckoutView & { clientSecret: string };
+    assert.equal(again.id, created.id);
+    assert.deepEqual(again.charges.map((c) => c.transactionId), [created.charges[0]!.transactionId]);
+  });
+
+  it('refuses createCharge without a payer, without pix among the methods, or with another value, naming the field', async () => {
+    const payer = { name: 'Ana Souza', document: VALID_CPF };
+    for (const extra of [{ createCharge: 'pix' }, { createCharge: 'pix', payer, methods: ['open_finance'] }, { createCharge: 'open_finance', payer }]) {
+      const res = await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify({ amount: 100, externalReference: `cc-${JSON.stringify(extra).length}`, ...extra }) });
+      assert.equal(res.status, 400, JSON.stringify(extra));
+      assert.equal((await errorOf(res)).field, 'createCharge');
+    }
+  });
+
   it('refuses a missing or wrong API key with 401', async () => {
     const none = await postJson(server.url + '/v1/checkouts', { amount: 100, externalReference: 'x' });
     assert.equal(none.status, 401);

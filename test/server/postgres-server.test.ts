@@ -45,16 +45,20 @@ describe('server on PostgreSQL', { skip: pgSkip }, () => {
     const paid = (await stream.next())!;
     assert.equal(JSON.parse(paid.data).status, 'paid');
     assert.ok(Number(paid.id) > Number(first.id));
-    assert.equal(await stream.next(), null, 'the stream ends after paid');
+    // Paid is not terminal (a refund may follow): the stream stays open until the refund ends it.
+    assert.equal((await server.merchant(ROUTES.refund(checkout.id), { method: 'POST', body: '{}' })).status, 200);
+    const refunded = (await stream.next())!;
+    assert.equal(JSON.parse(refunded.data).status, 'refunded');
+    assert.equal(await stream.next(), null, 'the stream ends after refunded');
 
     const view = (await (await server.merchant(ROUTES.checkout(checkout.id))).json()) as CheckoutView;
-    assert.equal(view.status, 'paid');
-    assert.equal(view.charges[0]!.status, 'paid');
+    assert.equal(view.status, 'refunded');
+    assert.equal(view.charges[0]!.status, 'refunded');
 
     const resumed = await openSse(eventsUrl, { 'last-event-id': first.id! });
     assert.equal((await resumed.next())!.id, paid.id);
     resumed.close();
-    const afterFinal = await openSse(eventsUrl, { 'last-event-id': paid.id! });
+    const afterFinal = await openSse(eventsUrl, { 'last-event-id': refunded.id! });
     assert.equal(afterFinal.response.status, 204);
   });
 

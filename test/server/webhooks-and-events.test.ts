@@ -188,7 +188,7 @@ describe('GET /v1/checkouts/:id/events (SSE)', () => {
     sse.close();
   });
 
-  it('delivers paid exactly once to a real EventSource client, then the stream ends and a reconnect gets 204', async () => {
+  it('delivers paid exactly once to a real EventSource client, keeps the stream open for a refund, then ends it and a reconnect gets 204', async () => {
     const { checkout, charge } = await checkoutWithCharge();
     const url = `${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`;
     const received: StatusEventData[] = [];
@@ -202,15 +202,25 @@ describe('GET /v1/checkouts/:id/events (SSE)', () => {
     assert.equal(received[0]!.status, 'awaiting_payment');
     await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
     await eventually(async () => received.some((r) => r.status === 'paid'), 5000, 'paid frame');
-    // Give a broken server the chance to send paid twice, or EventSource the chance to reconnect.
-    await new Promise((r) => setTimeout(r, 2500));
-    es.close();
-    assert.deepEqual(received.map((r) => r.status), ['awaiting_payment', 'paid']);
     const paid = received[1]!;
     assert.match(paid.endToEndId ?? '', E2E);
     assert.ok(Number(ids[1]) > Number(ids[0]));
 
-    const reconnect = await fetch(url, { headers: { 'last-event-id': ids[1]! } });
+    // Paid is not terminal: a reconnect after it is served (200), so a refund can still reach it.
+    const afterPaid = await openSse(url, { 'last-event-id': ids[1]! });
+    assert.equal(afterPaid.response.status, 200);
+
+    const refund = await server.merchant(ROUTES.refund(checkout.id), { method: 'POST', body: '{}' });
+    assert.equal(refund.status, 200, await refund.clone().text());
+    const refundedFrame = (await afterPaid.next())!;
+    assert.equal((JSON.parse(refundedFrame.data) as StatusEventData).status, 'refunded');
+    assert.equal(await afterPaid.next(), null, 'the stream ends after the terminal status');
+
+    // The EventSource sees refunded, its stream ends, its reconnect gets 204 and it closes for good.
+    await eventually(async () => es.readyState === EventSource.CLOSED, 10_000, 'EventSource closed by the 204');
+    assert.deepEqual(received.map((r) => r.status), ['awaiting_payment', 'paid', 'refunded']);
+    assert.match(received[2]!.refundEndToEndId ?? '', /^D/);
+    const reconnect = await fetch(url, { headers: { 'last-event-id': ids[2]! } });
     assert.equal(reconnect.status, 204);
   });
 
@@ -222,8 +232,11 @@ describe('GET /v1/checkouts/:id/events (SSE)', () => {
     await eventually(async () => (await view(checkout.id)).status === 'paid');
     const sse = await openSse(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, { 'last-event-id': String(openId) });
     const statuses: string[] = [];
-    for (let f = await sse.next(); f; f = await sse.next()) statuses.push((JSON.parse(f.data) as StatusEventData).status);
+    for (let i = 0; i < 2; i++) statuses.push((JSON.parse((await sse.next())!.data) as StatusEventData).status);
     assert.deepEqual(statuses, ['awaiting_payment', 'paid']);
+    // Nothing else was stored for it (paid is not terminal, so the stream itself stays open).
+    assert.equal((await server.store.eventsAfter(checkout.id, openId)).length, 2);
+    sse.close();
   });
 
   it('refuses a bad secret with 401 and a malformed Last-Event-ID with 400', async () => {

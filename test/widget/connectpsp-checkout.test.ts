@@ -132,7 +132,7 @@ describe('<connectpsp-checkout>', () => {
       fillPayerForm(el, 'Maria Silva', '52998224724');
       query<HTMLButtonElement>(el, 'button[type=submit]').click();
       await el.updateComplete;
-      expect(query(el, '#payer-document-error').textContent).to.contain('não é válido');
+      expect(query(el, '#payer-document-error').textContent).to.contain('CPF ou CNPJ inválido');
       expect(server.callsTo('/pix')).to.equal(0);
     });
 
@@ -161,6 +161,8 @@ describe('<connectpsp-checkout>', () => {
       expect(el.status).to.equal('open');
       expect(query(el, '#payer-document').getAttribute('aria-invalid')).to.equal('true');
       expect(errors.map((e) => [e.detail.reason, e.detail.field])).to.deep.equal([['invalid_request', 'payer.document']]);
+      await settle(el);
+      expect(query(el, '[role=status]').textContent, 'what to fix is what is said last').to.contain('Corrija os campos destacados');
     });
   });
 
@@ -315,7 +317,11 @@ describe('<connectpsp-checkout>', () => {
       expect(events[0]!.detail).to.deep.equal({ checkoutId: id, amount: 4990, endToEndId: E2E, paidAt: '2026-11-30T15:00:00.000Z' });
       expect(events[0]!.bubbles && events[0]!.composed).to.equal(true);
       expect(el.getAttribute('status')).to.equal('paid');
-      expect(stream.closed, 'the stream is closed at a final status').to.equal(true);
+      expect(stream.closed, 'paid is not terminal: the stream stays open, a refund may follow').to.equal(false);
+      stream.emitStatus(4, { status: 'refunded', previous: 'paid', endToEndId: E2E, refundEndToEndId: 'D12345678202612011200abcdefghijk' });
+      await untilStatus(el, 'refunded');
+      expect(stream.closed, 'closed at the terminal status').to.equal(true);
+      expect(seen['connectpsp-paid']).to.have.length(1);
     });
 
     it('does not fire connectpsp-paid again for the same checkout in another element (tab, reload)', async () => {
@@ -348,7 +354,7 @@ describe('<connectpsp-checkout>', () => {
       FakeEventSource.latest!.open();
       FakeEventSource.latest!.emitStatus(1, { status: 'paid', endToEndId: E2E, paidAt: '2026-11-30T15:00:00.000Z' });
       await untilStatus(el, 'paid');
-      expect(text(el)).to.contain('Pagamento confirmado').and.contain(E2E).and.contain('Pago em 30/11/2026');
+      expect(text(el)).to.contain('Pagamento confirmado').and.contain(E2E).and.contain('Data e hora').and.contain('30/11/2026');
       expect(query(el, '[role=status]').textContent).to.contain('Pagamento confirmado');
       await expect(el).to.be.accessible();
     });

@@ -69,6 +69,7 @@ export function makeSession(overrides: Partial<CheckoutSession> = {}): CheckoutS
     merchantName: 'Loja Exemplo',
     methods: ['pix'],
     payerRequired: false,
+    payerName: null,
     activeCharge: null,
     endToEndId: null,
     paidAt: null,

@@ -87,8 +87,13 @@ describe('<connectpsp-checkout> live status', () => {
     server.session = () => ({ status: 200, body: makeSession({ status: 'paid', endToEndId: E2E, paidAt: new Date().toISOString() }) });
     await flush(clock!, el, 2_000);
     expect(el.status).to.equal('paid');
-    expect(el.connection).to.equal('closed');
+    expect(el.connection, 'still following after paid: a refund may follow').to.equal('polling');
     expect(text(el)).to.contain(E2E);
+
+    server.session = () => ({ status: 200, body: makeSession({ status: 'refunded', endToEndId: E2E, refundedAt: new Date().toISOString() }) });
+    await flush(clock!, el, 2_000);
+    expect(el.status).to.equal('refunded');
+    expect(el.connection, 'nothing can change after refunded').to.equal('closed');
   });
 
   it('backs off while polls fail, keeps the code on screen, and retries the stream', async () => {

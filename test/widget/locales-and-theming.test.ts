@@ -85,7 +85,7 @@ describe('<connectpsp-checkout> locales, layout and theming', () => {
       await waitUntil(() => order(wide.shadowRoot!)[0] === 'code', 'the code never came first');
       expect(order(wide.shadowRoot!)).to.deep.equal(['code', 'qr']);
       const instructions = query(wide, '[part=instructions]');
-      expect(instructions.textContent).to.contain('Pix › Pix Copia e Cola');
+      expect(instructions.textContent).to.contain('cole no app do banco em Pix › Copia e Cola');
     });
   });
 
@@ -105,16 +105,23 @@ describe('<connectpsp-checkout> locales, layout and theming', () => {
       }
     });
 
-    it('follows prefers-color-scheme, and a page can force a scheme', async () => {
+    it('is light by default even on a dark OS; theme="auto" follows it, theme="dark" forces dark', async () => {
       const el = await renderCheckout();
       await untilStatus(el, 'awaiting_payment');
       const background = () => getComputedStyle(query(el, '[part=base]')).backgroundColor;
       expect(background()).to.equal('rgb(255, 255, 255)');
       await emulateMedia({ colorScheme: 'dark' });
+      expect(background(), 'a white merchant page keeps a white card').to.equal('rgb(255, 255, 255)');
+      el.setAttribute('theme', 'auto');
       expect(background()).to.equal('rgb(28, 28, 30)');
       await expect(el).to.be.accessible();
-      el.style.setProperty('--connectpsp-color-scheme', 'light');
+      await emulateMedia({ colorScheme: 'light' });
       expect(background()).to.equal('rgb(255, 255, 255)');
+      el.setAttribute('theme', 'dark');
+      expect(background()).to.equal('rgb(28, 28, 30)');
+      el.removeAttribute('theme');
+      el.style.setProperty('--connectpsp-color-scheme', 'dark');
+      expect(background(), 'the custom property works too').to.equal('rgb(28, 28, 30)');
       // The QR stays dark on white in every theme: some scanners cannot read inverted codes.
       el.style.removeProperty('--connectpsp-color-scheme');
       expect(query(el, 'svg.qr rect').getAttribute('fill')).to.equal('#fff');

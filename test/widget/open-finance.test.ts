@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
 
 import type { ConnectpspCheckout } from '../../widget/connectpsp-checkout.js';
-import type { ConnectpspRedirectEvent } from '../../widget/events.js';
+import type { ConnectpspRedirectEvent, ConnectpspStatusEvent } from '../../widget/events.js';
 import {
   FakeEventSource,
   FakeServer,
@@ -77,7 +77,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
       button(el, 'Pix in your bank app (Open Finance)').click();
       await el.updateComplete;
       expect(query(el, '[part~="open-finance"]')).to.exist;
-      expect(text(el)).to.contain('choose your bank, approve the payment there and come back to this page');
+      expect(text(el)).to.contain('Choose your bank, approve there within 5 minutes and come back to this page');
       expect(text(el)).to.contain('5 minutes');
       expect(buttons(el).map((b) => b.textContent!.trim())).to.deep.equal(['Continue', 'Pay with the QR code instead']);
       expect(server.callsTo('/open-finance'), 'nothing starts before Continue').to.equal(0);
@@ -119,9 +119,11 @@ describe('<connectpsp-checkout> Open Finance', () => {
       expect(redirects[0]!.cancelable).to.equal(true);
       expect(redirects[0]!.detail).to.deep.equal({ checkoutId, method: 'open_finance', url: makeOpenFinanceCharge().paymentUrl });
       expect(navigate.calledOnceWith(makeOpenFinanceCharge().paymentUrl)).to.equal(true);
-      expect(JSON.parse(localStorage.getItem(pendingKey(checkoutId))!)).to.include({ checkoutId, transactionId: 'txn_of_1' });
+      expect(localStorage.getItem(pendingKey(checkoutId))).to.equal('txn_of_1');
       expect(text(el)).not.to.contain('Pix code ready');
-      expect(text(el)).to.contain('Confirming with your bank');
+      // Nothing is being confirmed yet: the payer is told the payment awaits their approval at the bank.
+      expect(text(el)).not.to.contain('Confirming with your bank');
+      expect(text(el)).to.contain('Payment not approved yet');
       expect(text(el)).to.match(/Time left to approve: 0[45]:\d\d/);
       await expect(el).to.be.accessible();
     });
@@ -148,7 +150,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
       let answer!: () => void;
       server.session = () =>
         new Promise((resolve) => {
-          answer = () => resolve({ status: 200, body: makeSession({ ...BOTH, status: 'awaiting_payment', activeCharge: makeOpenFinanceCharge() }) });
+          answer = () => resolve({ status: 200, body: makeSession({ ...BOTH, payerName: 'Maria Souza', status: 'awaiting_payment', activeCharge: makeOpenFinanceCharge() }) });
         });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
       await settle(el);
@@ -159,7 +161,11 @@ describe('<connectpsp-checkout> Open Finance', () => {
 
       answer();
       await untilStatus(el, 'awaiting_payment');
-      expect(text(el)).to.contain('Confirming with your bank');
+      // Back without approving: where the payer is and what to do, with the bank's 5 minutes.
+      expect(text(el)).not.to.contain('Confirming with your bank');
+      expect(text(el)).to.contain('You have not approved it at your bank yet');
+      expect(text(el)).to.match(/Time left to approve: 0[45]:\d\d/);
+      expect(buttons(el).map((b) => b.textContent!.trim())).to.deep.equal(['Back to my bank', 'Pay with the QR code instead']);
       await expect(el).to.be.accessible();
 
       const paidAt = new Date().toISOString();
@@ -167,9 +173,10 @@ describe('<connectpsp-checkout> Open Finance', () => {
       FakeEventSource.latest!.emitStatus(1, { status: 'paid', endToEndId: E2E, paidAt });
       await untilStatus(el, 'paid');
       const shown = text(el);
-      for (const part of ['Amount', 'R$', 'Payment method', 'Pix in your bank app (Open Finance)', 'Recipient', 'Loja Exemplo', 'Date and time', E2E]) {
+      for (const part of ['Amount', 'R$', 'Payment method', 'Pix in your bank app (Open Finance)', 'Recipient', 'Loja Exemplo', 'Payer', 'Maria Souza', 'Date and time', E2E]) {
         expect(shown).to.contain(part);
       }
+      expect(shown.split('Amount').length - 1, '"Amount" once: in the summary, not again in the receipt').to.equal(1);
       expect(localStorage.getItem(pendingKey(checkoutId)), 'forgotten once paid').to.equal(null);
       await expect(el).to.be.accessible();
     });
@@ -194,8 +201,14 @@ describe('<connectpsp-checkout> Open Finance', () => {
       localStorage.setItem(pendingKey(checkoutId), JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }));
       server.session = () => ({ status: 200, body: makeSession({ ...BOTH, status: 'expired' }) });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
-      await untilStatus(el, 'expired');
-      expect(text(el)).to.contain('The bank did not confirm the payment.');
+      const statuses = record<ConnectpspStatusEvent>(el, 'connectpsp-status');
+      const expired = record(el, 'connectpsp-expired');
+      await untilStatus(el, 'declined');
+      expect(text(el)).to.contain('Your bank did not approve the payment. Nothing was charged.');
+      expect(query(el, '[role=status]').textContent, 'announced as a refusal, not an expiry').to.contain('Payment not approved');
+      expect(query(el, '[role=status]').textContent).not.to.contain('expired');
+      expect(statuses.map((e) => e.detail.status)).to.deep.equal(['declined']);
+      expect(expired, 'no connectpsp-expired: nothing expired').to.have.length(0);
       expect(buttons(el).map((b) => b.textContent!.trim())).to.deep.equal(['Try again', 'Pay with the QR code instead']);
       await expect(el).to.be.accessible();
 
@@ -212,11 +225,15 @@ describe('<connectpsp-checkout> Open Finance', () => {
       localStorage.setItem(pendingKey(checkoutId), JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }));
       server.session = () => ({ status: 200, body: makeSession({ ...BOTH, status: 'expired' }) });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
-      await untilStatus(el, 'expired');
+      await untilStatus(el, 'declined');
+      const statuses = record<ConnectpspStatusEvent>(el, 'connectpsp-status');
+      const expired = record(el, 'connectpsp-expired');
       button(el, 'Pay with the QR code instead').click();
       await untilStatus(el, 'awaiting_payment');
       await settle(el);
       expect(query(el, 'svg.qr')).to.exist;
+      expect(statuses.map((e) => e.detail.status), 'declined, then the code: never "expired"').to.deep.equal(['awaiting_payment']);
+      expect(expired).to.have.length(0);
       expect(localStorage.getItem(pendingKey(checkoutId)), 'no longer an Open Finance payment').to.equal(null);
     });
   });
@@ -226,7 +243,7 @@ describe('<connectpsp-checkout> Open Finance', () => {
     server.session = () => ({ status: 200, body: makeSession({ status: 'refunded', refundEndToEndId: REFUND, refundedAt }) });
     const el = await renderCheckout({ checkoutId: id(), locale: 'en' });
     await untilStatus(el, 'refunded');
-    expect(text(el)).to.contain('Refund identifier');
+    expect(text(el)).to.contain('Refund ID');
     expect(text(el)).to.contain(REFUND);
     expect(text(el)).to.contain('Date and time');
     await expect(el).to.be.accessible();

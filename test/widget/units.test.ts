@@ -3,9 +3,11 @@ import { expect } from '@open-wc/testing';
 
 import { httpError, resolveServerUrl } from '../../widget/api-client.js';
 import { checkBrCode } from '../../widget/brcode-check.js';
-import { effectiveStatus } from '../../widget/connectpsp-checkout.js';
 import { crossedThreshold, measureClockOffset, remainingMs } from '../../widget/countdown.js';
+import { errorMessage } from '../../widget/connectpsp-checkout.js';
+import type { ConnectpspErrorReason } from '../../widget/events.js';
 import { claimOnce } from '../../widget/once.js';
+import { LOCALES } from '../../widget/translations/index.js';
 import { nextPollDelay, nextStreamRetryDelay } from '../../widget/status-controller.js';
 import { parseErrorBody, parsePixCharge, parseSession, parseStatusEvent } from '../../widget/wire.js';
 import { brCodeFor, makeCharge, makeSession, statusEvent } from './helpers.js';
@@ -103,13 +105,6 @@ describe('timing', () => {
     expect(nextPollDelay(10, 0, () => 1)).to.equal(36_000);
     expect([1, 2, 3, 4, 10].map(nextStreamRetryDelay)).to.deep.equal([10_000, 20_000, 40_000, 60_000, 60_000]);
   });
-
-  it('treats an awaiting code past its expiry as expired', () => {
-    const charge = makeCharge({ expiresAt: '2026-01-01T00:15:00.000Z' });
-    expect(effectiveStatus('awaiting_payment', charge, Date.parse('2026-01-01T00:14:59.000Z'))).to.equal('awaiting_payment');
-    expect(effectiveStatus('awaiting_payment', charge, Date.parse('2026-01-01T00:15:00.000Z'))).to.equal('expired');
-    expect(effectiveStatus('paid', charge, Date.parse('2026-01-01T01:00:00.000Z'))).to.equal('paid');
-  });
 });
 
 describe('once', () => {
@@ -119,5 +114,22 @@ describe('once', () => {
     expect(claimOnce(key)).to.equal(false);
     expect(localStorage.getItem(key)).to.be.a('string');
     localStorage.removeItem(key);
+  });
+});
+
+describe('error messages', () => {
+  const REASONS: ConnectpspErrorReason[] = [
+    'missing_attributes', 'unauthorized', 'not_found', 'network_error', 'invalid_response', 'invalid_request',
+    'conflict', 'gateway_error', 'rate_limited', 'server_error', 'invalid_brcode', 'unsupported_method',
+  ];
+  it('gives every reason a message in every locale, its own where the payer can act on it', () => {
+    for (const msg of Object.values(LOCALES)) {
+      for (const reason of REASONS) expect(errorMessage(msg, reason), reason).to.be.a('string').and.not.equal('');
+      expect(errorMessage(msg, 'network_error')).to.equal(msg.errorNetwork);
+      expect(errorMessage(msg, 'not_found')).to.equal(msg.errorNotFound);
+      expect(errorMessage(msg, 'unauthorized')).to.equal(msg.errorUnauthorized);
+      expect(errorMessage(msg, 'invalid_brcode')).to.equal(msg.errorInvalidResponse);
+      expect(new Set(REASONS.map((r) => errorMessage(msg, r))).size).to.equal(REASONS.length - 2);
+    }
   });
 });

@@ -148,6 +148,8 @@ export interface CheckoutSession {
   methods: PaymentMethod[];
   /** True when the merchant gave no payer and the widget must ask for name and CPF/CNPJ. */
   payerRequired: boolean;
+  /** The payer's name, for the receipt (never the CPF/CNPJ); null until the payer is known. */
+  payerName: string | null;
   /** The charge to pay while `awaiting_payment`; when `expired`, the one that ended (its status says why). */
   activeCharge: ActiveChargeView | null;
   endToEndId: string | null;

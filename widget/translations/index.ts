@@ -4,10 +4,8 @@
  * shows at a glance and the bundle carries each key once.
  *
  * Messages that take values are written with `{0}`, `{1}` and become functions, so a translation can
- * move the value where its grammar wants it. Status announcements reuse the titles of their screens.
+ * move the value where its grammar wants it. A screen is announced by its title and first line.
  */
-import type { WidgetStatus } from '../events.js';
-
 /** The strings of one locale. Pages override any of them with the element's `messages` property. */
 export interface Messages {
   loading: string;
@@ -30,8 +28,11 @@ export interface Messages {
   useQr: string;
   ofConfirming: string;
   ofTimeLeft: (time: string) => string;
-  ofFailedTitle: string;
-  ofFailed: string;
+  ofWaitingTitle: string;
+  ofWaiting: string;
+  ofBackToBank: string;
+  ofDeclinedTitle: string;
+  ofDeclined: string;
   methodLabel: string;
   recipientLabel: string;
   payerLabel: string;
@@ -45,18 +46,15 @@ export interface Messages {
   copy: string;
   copied: string;
   copyFailed: string;
-  receiver: (name: string, city: string) => string;
   expiresIn: (time: string) => string;
-  expiresSoon: (time: string) => string;
   waiting: string;
   reconnecting: string;
   paidTitle: string;
   paidMessage: string;
-  paidAt: (when: string) => string;
   endToEndLabel: string;
   expiredTitle: string;
   expiredMessage: string;
-  /** The expired screen when the gateway no longer knows the code (the charge ended `cancelled`). */
+  /** Before `expiredMessage` when the gateway no longer knows the code (the charge ended `cancelled`). */
   unknownCodeMessage: string;
   newCode: string;
   refundedTitle: string;
@@ -73,19 +71,15 @@ export interface Messages {
   errorGateway: string;
   errorRateLimited: string;
   errorServer: string;
-  errorInvalidBrCode: string;
   errorUnsupportedMethod: string;
   errorInvalidRequest: string;
-  errorConflict: string;
   contactStore: string;
-  /** Spoken by the `aria-live` region when the status changes. */
-  statusAnnouncement: Record<WidgetStatus, string>;
 }
 
 /** pt-BR, en, es. */
 type Row = readonly [string, string, string];
 
-const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
+const TABLE: Record<keyof Messages, Row> = {
   // Summary and loading
   loading: ['Carregando pagamento…', 'Loading payment…', 'Cargando el pago…'],
   creatingCharge: ['Gerando o código Pix…', 'Generating the Pix code…', 'Generando el código Pix…'],
@@ -94,22 +88,22 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
   // Payer form
   payerFormTitle: ['Seus dados', 'Your details', 'Tus datos'],
   payerFormHint: [
-    'O Pix exige o nome e o CPF ou CNPJ de quem paga.',
-    'Pix requires the name and CPF or CNPJ of the payer.',
-    'Pix exige el nombre y el CPF o CNPJ de quien paga.',
+    'O Pix exige nome e CPF ou CNPJ de quem paga.',
+    'Pix requires the payer’s name and CPF or CNPJ.',
+    'Pix exige nombre y CPF o CNPJ de quien paga.',
   ],
   nameLabel: ['Nome completo', 'Full name', 'Nombre completo'],
   documentLabel: ['CPF ou CNPJ', 'CPF or CNPJ', 'CPF o CNPJ'],
   nameRequired: ['Informe seu nome completo.', 'Enter your full name.', 'Ingresa tu nombre completo.'],
   documentIncomplete: [
-    'Informe os 11 dígitos do CPF ou os 14 do CNPJ.',
-    'Enter the 11 digits of a CPF or the 14 of a CNPJ.',
-    'Ingresa los 11 dígitos del CPF o los 14 del CNPJ.',
+    'O CPF tem 11 dígitos; o CNPJ, 14.',
+    'A CPF has 11 digits; a CNPJ, 14.',
+    'El CPF tiene 11 dígitos; el CNPJ, 14.',
   ],
   documentInvalid: [
-    'Este CPF ou CNPJ não é válido. Confira os dígitos.',
-    'This CPF or CNPJ is not valid. Check the digits.',
-    'Este CPF o CNPJ no es válido. Revisa los dígitos.',
+    'CPF ou CNPJ inválido. Confira os dígitos.',
+    'Not a valid CPF or CNPJ. Check the digits.',
+    'CPF o CNPJ inválido. Revisa los dígitos.',
   ],
   continue: ['Continuar', 'Continue', 'Continuar'],
   formHasErrors: ['Corrija os campos destacados.', 'Fix the highlighted fields.', 'Corrige los campos marcados.'],
@@ -123,65 +117,73 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
   ],
   // Open Finance
   ofNext: [
-    'Você vai escolher o seu banco, aprovar o pagamento lá e voltar para esta página. Você tem 5 minutos para aprovar.',
-    'You will choose your bank, approve the payment there and come back to this page. You have 5 minutes to approve.',
-    'Elegirás tu banco, aprobarás el pago allí y volverás a esta página. Tienes 5 minutos para aprobar.',
+    'Escolha seu banco, aprove lá em até 5 minutos e volte para esta página.',
+    'Choose your bank, approve there within 5 minutes and come back to this page.',
+    'Elige tu banco, aprueba allí en 5 minutos y vuelve a esta página.',
   ],
   useQr: ['Pagar com QR Code', 'Pay with the QR code instead', 'Pagar con código QR'],
   ofConfirming: ['Confirmando com o seu banco…', 'Confirming with your bank…', 'Confirmando con tu banco…'],
   ofTimeLeft: ['Tempo para aprovar: {0}', 'Time left to approve: {0}', 'Tiempo para aprobar: {0}'],
-  ofFailedTitle: ['Pagamento não confirmado', 'Payment not confirmed', 'Pago no confirmado'],
-  ofFailed: ['O banco não confirmou o pagamento.', 'The bank did not confirm the payment.', 'El banco no confirmó el pago.'],
+  ofWaitingTitle: ['Pagamento ainda não aprovado', 'Payment not approved yet', 'Pago aún no aprobado'],
+  ofWaiting: [
+    'Você ainda não aprovou no seu banco. Volte lá ou pague com QR Code.',
+    'You have not approved it at your bank yet. Go back there, or pay with the QR code.',
+    'Aún no lo aprobaste en tu banco. Vuelve allí o paga con código QR.',
+  ],
+  ofBackToBank: ['Voltar ao banco', 'Back to my bank', 'Volver al banco'],
+  ofDeclinedTitle: ['Pagamento não aprovado', 'Payment not approved', 'Pago no aprobado'],
+  ofDeclined: [
+    'Seu banco não aprovou o pagamento. Nada foi debitado.',
+    'Your bank did not approve the payment. Nothing was charged.',
+    'Tu banco no aprobó el pago. No se debitó nada.',
+  ],
   methodLabel: ['Forma de pagamento', 'Payment method', 'Medio de pago'],
   recipientLabel: ['Recebedor', 'Recipient', 'Beneficiario'],
   payerLabel: ['Pagador', 'Payer', 'Pagador'],
   dateLabel: ['Data e hora', 'Date and time', 'Fecha y hora'],
-  refundIdLabel: ['Identificador da devolução', 'Refund identifier', 'Identificador de la devolución'],
+  refundIdLabel: ['ID da devolução', 'Refund ID', 'ID de la devolución'],
   // PIX view
   pixTitle: ['Pague com Pix', 'Pay with Pix', 'Paga con Pix'],
   scanInstructions: [
-    'Abra o app do seu banco, escolha Pix › Ler QR Code e aponte a câmera para o código.',
-    'Open your bank app, choose Pix › Scan QR code and point the camera at the code.',
-    'Abre la app de tu banco, elige Pix › Leer código QR y apunta la cámara al código.',
+    'No app do banco, escolha Pix › Ler QR Code e aponte a câmera.',
+    'In your bank app, choose Pix › Scan QR code and point the camera.',
+    'En la app del banco, elige Pix › Leer código QR y apunta la cámara.',
   ],
   copyInstructions: [
-    'Copie o código, abra o app do seu banco e escolha Pix › Pix Copia e Cola.',
-    'Copy the code, open your bank app and choose Pix › Pix Copy and Paste (Copia e Cola).',
-    'Copia el código, abre la app de tu banco y elige Pix › Pix Copia e Cola.',
+    'Copie o código e cole no app do banco em Pix › Copia e Cola.',
+    'Copy the code and paste it in your bank app under Pix › Copia e Cola.',
+    'Copia el código y pégalo en la app del banco en Pix › Copia e Cola.',
   ],
   qrLabel: ['QR Code Pix', 'Pix QR code', 'Código QR de Pix'],
   codeLabel: ['Código Pix Copia e Cola', 'Pix Copy and Paste code', 'Código Pix Copia e Cola'],
   copy: ['Copiar código', 'Copy code', 'Copiar código'],
   copied: ['Código copiado!', 'Code copied!', '¡Código copiado!'],
   copyFailed: [
-    'Não foi possível copiar. O código está selecionado: copie-o manualmente.',
-    'Could not copy. The code is selected: copy it manually.',
-    'No se pudo copiar. El código está seleccionado: cópialo manualmente.',
+    'Não foi possível copiar. O código está selecionado: copie-o.',
+    'Could not copy. The code is selected: copy it yourself.',
+    'No se pudo copiar. El código está seleccionado: cópialo.',
   ],
-  receiver: ['Recebedor: {0} ({1})', 'Receiver: {0} ({1})', 'Beneficiario: {0} ({1})'],
   expiresIn: ['O código expira em {0}', 'The code expires in {0}', 'El código vence en {0}'],
-  expiresSoon: ['Atenção: o código expira em {0}', 'Heads up: the code expires in {0}', 'Atención: el código vence en {0}'],
   waiting: ['Aguardando o pagamento…', 'Waiting for the payment…', 'Esperando el pago…'],
   reconnecting: [
-    'Conexão instável. Continuamos verificando o pagamento…',
-    'Unstable connection. Still checking for your payment…',
-    'Conexión inestable. Seguimos verificando el pago…',
+    'Conexão instável. Seguimos verificando…',
+    'Unstable connection. Still checking…',
+    'Conexión inestable. Seguimos verificando…',
   ],
   // Final and terminal states
   paidTitle: ['Pagamento confirmado', 'Payment confirmed', 'Pago confirmado'],
   paidMessage: ['Recebemos o seu Pix. Obrigado!', 'We received your Pix. Thank you!', 'Recibimos tu Pix. ¡Gracias!'],
-  paidAt: ['Pago em {0}', 'Paid at {0}', 'Pagado el {0}'],
-  endToEndLabel: ['Identificador da transação (E2E)', 'Transaction identifier (E2E)', 'Identificador de la transacción (E2E)'],
+  endToEndLabel: ['ID da transação (E2E)', 'Transaction ID (E2E)', 'ID de la transacción (E2E)'],
   expiredTitle: ['O código Pix expirou', 'The Pix code expired', 'El código Pix venció'],
   expiredMessage: [
-    'Nenhum pagamento foi feito com este código. Gere um novo para continuar.',
-    'No payment was made with this code. Generate a new one to continue.',
-    'No se hizo ningún pago con este código. Genera uno nuevo para continuar.',
+    'Nada foi pago com este código. Gere um novo para continuar.',
+    'Nothing was paid with this code. Generate a new one to continue.',
+    'No se pagó nada con este código. Genera uno nuevo para continuar.',
   ],
   unknownCodeMessage: [
-    'O provedor de pagamento não reconhece mais este código, e nenhum pagamento foi feito com ele. Gere um novo para continuar.',
-    'The payment provider no longer knows this code, and no payment was made with it. Generate a new one to continue.',
-    'El proveedor de pagos ya no reconoce este código, y no se hizo ningún pago con él. Genera uno nuevo para continuar.',
+    'O Pix não reconhece mais este código.',
+    'Pix no longer knows this code.',
+    'El Pix ya no reconoce este código.',
   ],
   newCode: ['Gerar novo código', 'Generate a new code', 'Generar un código nuevo'],
   refundedTitle: ['Pagamento devolvido', 'Payment refunded', 'Pago devuelto'],
@@ -193,56 +195,52 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
   cancelledTitle: ['Pagamento cancelado', 'Payment cancelled', 'Pago cancelado'],
   cancelledMessage: [
     'A loja cancelou este pagamento. Volte à loja para refazer o pedido.',
-    'The store cancelled this payment. Go back to the store to place the order again.',
-    'La tienda canceló este pago. Vuelve a la tienda para hacer el pedido de nuevo.',
+    'The store cancelled this payment. Go back to the store to order again.',
+    'La tienda canceló este pago. Vuelve a la tienda para pedir de nuevo.',
   ],
   // Errors: a plain message and a next step
   errorTitle: ['Não foi possível continuar', 'We could not continue', 'No pudimos continuar'],
   retry: ['Tentar novamente', 'Try again', 'Intentar de nuevo'],
   errorMissingAttributes: [
-    'Este pagamento não foi configurado corretamente pela loja.',
-    'The store did not set up this payment correctly.',
-    'La tienda no configuró este pago correctamente.',
+    'A loja não configurou este pagamento direito.',
+    'The store did not set up this payment right.',
+    'La tienda no configuró bien este pago.',
   ],
+  // A wrong client secret and an unknown checkout id answer alike (on purpose): fits both.
   errorUnauthorized: [
-    'Este link de pagamento não é válido ou expirou. Volte à loja e tente de novo.',
-    'This payment link is not valid or has expired. Go back to the store and try again.',
-    'Este enlace de pago no es válido o venció. Vuelve a la tienda e inténtalo de nuevo.',
+    'Não conseguimos abrir este pagamento. Volte à loja e comece de novo.',
+    'We could not open this payment. Go back to the store and start again.',
+    'No pudimos abrir este pago. Vuelve a la tienda y empieza de nuevo.',
   ],
   errorNotFound: [
-    'Não encontramos este pagamento. Volte à loja e tente de novo.',
-    'We could not find this payment. Go back to the store and try again.',
-    'No encontramos este pago. Vuelve a la tienda e inténtalo de nuevo.',
+    'Não encontramos este pagamento. Volte à loja.',
+    'We could not find this payment. Go back to the store.',
+    'No encontramos este pago. Vuelve a la tienda.',
   ],
   errorNetwork: [
-    'Não conseguimos falar com o servidor de pagamento. Verifique sua conexão.',
-    'We could not reach the payment server. Check your connection.',
-    'No pudimos comunicarnos con el servidor de pagos. Revisa tu conexión.',
+    'Sem resposta do servidor de pagamento. Verifique sua conexão.',
+    'The payment server did not answer. Check your connection.',
+    'El servidor de pagos no responde. Revisa tu conexión.',
   ],
   errorInvalidResponse: [
     'O servidor de pagamento respondeu algo inesperado.',
-    'The payment server sent an unexpected answer.',
-    'El servidor de pagos envió una respuesta inesperada.',
+    'The payment server gave an odd answer.',
+    'El servidor de pagos respondió algo inesperado.',
   ],
   errorGateway: [
-    'O provedor de pagamento está indisponível no momento.',
-    'The payment provider is unavailable right now.',
-    'El proveedor de pagos no está disponible en este momento.',
+    'O provedor de pagamento está fora do ar.',
+    'The payment provider is down.',
+    'El proveedor de pagos no responde.',
   ],
   errorRateLimited: [
-    'Muitas tentativas em pouco tempo. Aguarde um instante.',
-    'Too many attempts in a short time. Wait a moment.',
-    'Demasiados intentos en poco tiempo. Espera un momento.',
+    'Muitas tentativas. Aguarde um instante.',
+    'Too many attempts. Wait a moment.',
+    'Demasiados intentos. Espera un momento.',
   ],
   errorServer: [
     'O servidor de pagamento teve um problema.',
     'The payment server had a problem.',
     'El servidor de pagos tuvo un problema.',
-  ],
-  errorInvalidBrCode: [
-    'O código Pix recebido está corrompido e não foi exibido por segurança.',
-    'The Pix code we received is corrupted and was not shown, for your safety.',
-    'El código Pix recibido está dañado y no se mostró, por tu seguridad.',
   ],
   errorUnsupportedMethod: [
     'Esta forma de pagamento não está disponível aqui.',
@@ -254,11 +252,6 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
     'The details you sent were refused.',
     'Los datos enviados fueron rechazados.',
   ],
-  errorConflict: [
-    'Este pagamento não pode mais ser alterado.',
-    'This payment can no longer be changed.',
-    'Este pago ya no se puede modificar.',
-  ],
   contactStore: [
     'Se o problema continuar, fale com a loja.',
     'If the problem persists, contact the store.',
@@ -266,28 +259,13 @@ const TABLE: Record<Exclude<keyof Messages, 'statusAnnouncement'>, Row> = {
   ],
 };
 
-/** The two announcements that are not the title of a screen. */
-const ANNOUNCE_OPEN: Row = ['Aguardando seus dados', 'Waiting for your details', 'Esperando tus datos'];
-const ANNOUNCE_AWAITING: Row = ['Código Pix pronto. Aguardando o pagamento', 'Pix code ready. Waiting for the payment', 'Código Pix listo. Esperando el pago'];
-
 function locale(column: 0 | 1 | 2): Messages {
   const m: Record<string, unknown> = {};
   for (const [key, row] of Object.entries(TABLE)) {
     const text = row[column];
     m[key] = text.includes('{') ? (...values: string[]) => text.replace(/\{(\d)\}/g, (_, i: number) => values[i]!) : text;
   }
-  const t = m as unknown as Messages;
-  t.statusAnnouncement = {
-    loading: t.loading,
-    open: ANNOUNCE_OPEN[column],
-    awaiting_payment: ANNOUNCE_AWAITING[column],
-    paid: t.paidTitle,
-    expired: t.expiredTitle,
-    refunded: t.refundedTitle,
-    cancelled: t.cancelledTitle,
-    error: t.errorTitle,
-  };
-  return t;
+  return m as unknown as Messages;
 }
 
 /** Locales the widget ships. pt-BR is the default. */
