@@ -81,6 +81,14 @@ export interface ChargeView {
   paidAt: string | null;
   /** The `D…` end-to-end id of the devolution when this charge was refunded. */
   refundEndToEndId: string | null;
+  /**
+   * A refund of this charge on its way: `requested` (sent, no answer yet), `processing` (ConnectPSP
+   * accepted it; `status` becomes `refunded` when it settles) or `failed` (see `refundFailure`; a
+   * new refund request is a new operation). Null when none.
+   */
+  refundStatus: 'requested' | 'processing' | 'failed' | null;
+  /** Why the last refund failed: ConnectPSP's code and detail. */
+  refundFailure: string | null;
 }
 
 /** `GET /v1/checkouts/:id`, and the body of `POST /v1/checkouts` (plus `clientSecret`). */
@@ -190,6 +198,8 @@ export type ErrorType =
   | 'payload_too_large'
   | 'rate_limited'
   | 'gateway_error'
+  /** The server cannot reach its database right now: try again after `Retry-After` seconds. */
+  | 'unavailable'
   | 'internal_error';
 
 /** Route paths, in one place for server, widget, demo and tests. */

@@ -7,7 +7,7 @@ import { CheckoutService } from './checkouts/checkout-service.js';
 import type { Config } from './config.js';
 import { ConnectPspClient } from './connectpsp/client.js';
 import { createLogger, type Logger } from './logger.js';
-import { replayUnprocessedWebhooks } from './routes/webhook-route.js';
+import { Reconciler } from './checkouts/reconciler.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { createBus, createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
@@ -107,6 +107,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onMerchantEvent: () => outbox?.nudge(),
   });
 
+  const reconciler = new Reconciler({ service, store, logger, intervalMs: config.reconcileIntervalMs });
+
   const app = createApp({
     store,
     bus,
@@ -121,6 +123,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metricsToken: config.metricsToken,
     rateLimits: config.rateLimits,
     signatureFailures: new SignatureFailureMonitor(logger),
+    reconciler,
+    acknowledgeWebhooksFirst: config.confirmPayments,
+    sseMaxStreamsPerCheckout: config.sseMaxStreamsPerCheckout,
     mount: (a) => {
       if (sandbox) a.use('/sandbox', sandbox.router);
       options.mount?.(a);
@@ -128,27 +133,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   server.on('request', app);
 
-  const replayed = await replayUnprocessedWebhooks({ service, store, logger });
-  if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
-
-  // The reconciler: ConnectPSP does not say whether expired charges send webhooks (§8), so the
-  // server asks about every charge that reaches its expiry — and retries duplicate refunds (when
-  // automatic)
-  // and webhooks recorded but not applied (ConnectPSP was unreachable to confirm them).
-  let reconciling = false;
-  const reconciler = setInterval(async () => {
-    if (reconciling) return;
-    reconciling = true;
-    try {
-      await service.reconcileDue();
-      await replayUnprocessedWebhooks({ service, store, logger }, new Date(Date.now() - 10_000).toISOString());
-    } catch (err) {
-      logger.warn('reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
-    } finally {
-      reconciling = false;
-    }
-  }, config.reconcileIntervalMs);
-  reconciler.unref();
+  // The reconciler (checkouts/reconciler.ts): charges at expiry, webhooks not yet applied, refunds in flight.
+  await reconciler.start();
   outbox?.start();
 
   const sockets = new Set<import('node:net').Socket>();
@@ -166,7 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     service,
     logger,
     async close() {
-      clearInterval(reconciler);
+      await reconciler.stop();
       await outbox?.stop();
       // The sandbox first: its webhook deliveries still have a server to finish talking to.
       await sandbox?.close();

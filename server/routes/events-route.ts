@@ -1,10 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { isFinalForPayer } from '../contract.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { HttpError } from '../http-error.js';
 import { formatSse, openSseStream } from '../sse.js';
-import type { CheckoutEvent, Store } from '../store/store.js';
+import type { CheckoutEvent, CheckoutRecord, Store } from '../store/store.js';
 import { clientSecretOf } from './browser-routes.js';
 
 export interface EventsRouteDeps {
@@ -16,6 +16,10 @@ export interface EventsRouteDeps {
   retryMs?: number;
   /** Counts open streams for /metrics; called with +1 and -1. */
   onStreamCount?: (delta: number) => void;
+  /** Checks the client secret, then counts the request against the checkout's limit. */
+  authorize?: (req: Request, res: Response) => Promise<CheckoutRecord>;
+  /** Streams one checkout may hold open on this instance (each costs memory and a socket). Default 5. */
+  maxStreamsPerCheckout?: number;
 }
 
 /**
@@ -28,9 +32,26 @@ export interface EventsRouteDeps {
  */
 export function eventsRoute(deps: EventsRouteDeps): Router {
   const router = Router();
+  const authorize = deps.authorize ?? ((req: Request) => deps.service.authorizeClient(String(req.params.id), clientSecretOf(req)));
+  const maxStreams = deps.maxStreamsPerCheckout ?? 5;
+  /** Open streams per checkout id; entries leave when their count drops to 0. */
+  const open = new Map<string, number>();
 
   router.get('/v1/checkouts/:id/events', async (req, res) => {
-    const checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+    const checkout = await authorize(req, res);
+    // One payer needs one stream (two or three with tabs); thousands are an attack on memory.
+    if ((open.get(checkout.id) ?? 0) >= maxStreams) {
+      res.set('Retry-After', '10');
+      throw new HttpError(429, `This checkout already has ${maxStreams} open event streams; close one (another tab?) and try again.`);
+    }
+    // Counted from here, before any await, so concurrent requests cannot all slip under the cap;
+    // uncounted when the answer ends, however it ends (a stream, a 204, an error).
+    open.set(checkout.id, (open.get(checkout.id) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (open.get(checkout.id) ?? 1) - 1;
+      if (left > 0) open.set(checkout.id, left);
+      else open.delete(checkout.id);
+    });
     const lastEventId = parseLastEventId(req.get('last-event-id') ?? (req.query.lastEventId as string | undefined));
 
     let lastSent = lastEventId ?? 0;

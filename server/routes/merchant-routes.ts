@@ -44,9 +44,11 @@ export function merchantRoutes(deps: { service: CheckoutService; store: Store; a
     const input = parseBody(refundRequestSchema, req.body);
     const checkout = checkoutIdSchema.safeParse(id).success ? await deps.store.getCheckout(id) : undefined;
     if (!checkout) throw new HttpError(404, `No checkout with id "${id}".`, { field: 'id' });
-    await deps.service.refund(checkout.id, input);
+    const outcome = await deps.service.refund(checkout.id, input);
     const refreshed = (await deps.store.getCheckout(checkout.id))!;
-    res.json(toCheckoutView(refreshed, await deps.store.listCharges(checkout.id)));
+    // 202 while the devolution is underway: the checkout becomes refunded (and checkout.refunded
+    // is sent) when it settles, or checkout.refund_failed is sent if it does not.
+    res.status(outcome === 'settled' ? 200 : 202).json(toCheckoutView(refreshed, await deps.store.listCharges(checkout.id)));
   });
 
   return router;

@@ -113,7 +113,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     defaultWebhookUrl,
     settleDelayMs: options.cashOutSettleDelayMs ?? DEFAULTS.cashOutSettleDelayMs,
   });
-  const auth = createAuth(options.credentials, now);
+  const auth = createAuth(options.credentials, now, faults);
   const idempotency = new IdempotencyKeys(store, now);
 
   // Cash-outs a restart interrupted settle as planned; pending webhook retries are not kept across a

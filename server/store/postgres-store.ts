@@ -73,6 +73,10 @@ export interface PgStoreOptions {
   now?: () => Date;
   /** Prepare statements once per connection (default). Off behind a pooler in transaction mode that does not keep them. */
   preparedStatements?: boolean;
+  /** Bounds every statement, server side (`statement_timeout`) and client side (a frozen network). Default 3000 ms. */
+  statementTimeoutMs?: number;
+  /** Bounds the wait for a connection. Default 2000 ms. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -150,11 +154,21 @@ export class PgStore implements Store {
       types,
       application_name: 'connectpsp-checkout',
       keepAlive: true,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      // Server side: a statement stuck behind a lock or a frozen disk is cancelled. Client side: a
+      // network that froze (no answer at all) still ends the wait, a little later.
+      statement_timeout: options.statementTimeoutMs ?? 3000,
+      query_timeout: (options.statementTimeoutMs ?? 3000) + 500,
     });
     // An idle connection that dies (database restart, network cut) is reported here; without a
     // listener it would crash the process. The pool replaces it on the next query.
     pool.on('error', (err) => options.logger?.warn('PostgreSQL connection lost; the pool will reconnect', { error: err.message }));
+    // A connection that dies while checked out (mid-query, mid-transaction) emits 'error' on the
+    // client itself, where the pool's listener is not attached: without this one the process ends.
+    // The query in flight rejects on its own (the request answers 503); the client is discarded.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => options.logger?.warn('PostgreSQL connection lost mid-query; it will be replaced', { error: err.message }));
+    });
     const store = new PgStore(pool, options.now ?? (() => new Date()));
     try {
       const applied = await store.#tx(migrate);
@@ -470,12 +484,17 @@ export class PgStore implements Store {
     await this.#pool.query('UPDATE webhook_events SET processed_at = $2 WHERE dedupe_key = $1', [dedupeKey, this.#now().toISOString()]);
   }
 
-  async deferWebhook(dedupeKey: string, nextAttemptAt: string, error: string): Promise<number> {
-    const { rows } = await this.#pool.query<{ attempts: number }>(
-      'UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE dedupe_key = $1 AND processed_at IS NULL RETURNING attempts',
-      [dedupeKey, nextAttemptAt, error.slice(0, 500)],
-    );
-    return rows[0]?.attempts ?? 0;
+  async deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number> {
+    return this.#tx(async (client) => {
+      const { rows } = await client.query<{ attempts: number }>(
+        'UPDATE webhook_events SET attempts = attempts + 1, last_error = $2 WHERE dedupe_key = $1 AND processed_at IS NULL RETURNING attempts',
+        [dedupeKey, error.slice(0, 500)],
+      );
+      const attempts = rows[0]?.attempts;
+      if (attempts === undefined) return 0;
+      await client.query('UPDATE webhook_events SET next_attempt_at = $2 WHERE dedupe_key = $1', [dedupeKey, nextAttemptAt(attempts)]);
+      return attempts;
+    });
   }
 
   async unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]> {

@@ -511,10 +511,13 @@ export class SqliteStore implements Store {
     await this.#write(() => this.#stmt('UPDATE webhook_events SET processed_at = ? WHERE dedupe_key = ?').run(this.#now().toISOString(), dedupeKey));
   }
 
-  async deferWebhook(dedupeKey: string, nextAttemptAt: string, error: string): Promise<number> {
+  async deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number> {
     return this.#write(() => {
-      this.#stmt('UPDATE webhook_events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE dedupe_key = ? AND processed_at IS NULL').run(nextAttemptAt, error.slice(0, 500), dedupeKey);
-      return (this.#stmt('SELECT attempts FROM webhook_events WHERE dedupe_key = ?').get(dedupeKey) as { attempts: number } | undefined)?.attempts ?? 0;
+      const row = this.#stmt('SELECT attempts FROM webhook_events WHERE dedupe_key = ? AND processed_at IS NULL').get(dedupeKey) as { attempts: number } | undefined;
+      if (!row) return 0;
+      const attempts = row.attempts + 1;
+      this.#stmt('UPDATE webhook_events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE dedupe_key = ?').run(attempts, nextAttemptAt(attempts), error.slice(0, 500), dedupeKey);
+      return attempts;
     });
   }
 

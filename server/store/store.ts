@@ -245,8 +245,11 @@ export interface Store {
    * reconciler. With `dueAt`, only those whose next attempt (see `deferWebhook`) is due by then.
    */
   unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]>;
-  /** Puts off the next attempt at an unprocessed webhook; answers how many attempts it has had. */
-  deferWebhook(dedupeKey: string, nextAttemptAt: string, error: string): Promise<number>;
+  /**
+   * Counts one more failed attempt at an unprocessed webhook and puts the next one off until
+   * `nextAttemptAt(attempts)`; answers how many attempts it has had.
+   */
+  deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number>;
 
   /** Writes a refund operation's new state (and its merchant message) when `onlyFrom` allows; answers whether it wrote. */
   setRefundState(update: RefundStateUpdate, message?: OutboxInput): Promise<boolean>;

@@ -46,7 +46,7 @@ function view(id: string, over: Partial<CheckoutView> = {}): CheckoutView {
     duplicatePayments: 0,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
-    charges: [{ transactionId: `tx-${id}`, method: 'pix', status: 'paid', amount: 1000, expiresAt: '', createdAt: '', endToEndId: 'E1', paidAt: '', refundEndToEndId: null }],
+    charges: [{ transactionId: `tx-${id}`, method: 'pix', status: 'paid', amount: 1000, expiresAt: '', createdAt: '', endToEndId: 'E1', paidAt: '', refundEndToEndId: null, refundStatus: null, refundFailure: null }],
     ...over,
   };
 }
