@@ -44,6 +44,8 @@ export const faultsRequestSchema = z.object({
       /** Share of refunds that fail, drawn per refund; overrides `outcome` when set. */
       failRate: z.number().min(0).max(1).optional(),
       failureCode: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/).optional(),
+      /** The next `count` refund calls are refused with `code` (422), before any money moves. */
+      refuseNext: z.object({ count: z.number().int().min(0).max(1000), code: z.enum(['INSUFFICIENT_FUNDS', 'MISSING_END_TO_END_ID']) }).optional(),
     })
     .optional(),
 });
@@ -77,6 +79,7 @@ export class Faults {
   slowGetMs = 0;
   storeRefusals = false;
   refunds: { async: boolean; settleAfterMs: number; outcome: 'succeed' | 'fail'; failRate: number | null; failureCode: string } = { ...DEFAULT_REFUNDS };
+  refuseRefunds: { count: number; code: 'INSUFFICIENT_FUNDS' | 'MISSING_END_TO_END_ID' } | undefined;
 
   /** Applies a `POST /faults` body; fields left out keep their current value. */
   set(request: FaultsRequest): void {
@@ -98,7 +101,15 @@ export class Faults {
         failRate: r.failRate ?? this.refunds.failRate,
         failureCode: r.failureCode ?? this.refunds.failureCode,
       };
+      if (r.refuseNext) this.refuseRefunds = { ...r.refuseNext };
     }
+  }
+
+  /** The code to refuse this refund call with, consuming one use, or undefined. */
+  takeRefundRefusal(): 'INSUFFICIENT_FUNDS' | 'MISSING_END_TO_END_ID' | undefined {
+    if (!this.refuseRefunds || this.refuseRefunds.count <= 0) return undefined;
+    this.refuseRefunds.count -= 1;
+    return this.refuseRefunds.code;
   }
 
   /** Whether the refund being settled now fails (drawn per refund when `failRate` is set). */
@@ -117,6 +128,7 @@ export class Faults {
     this.slowGetMs = 0;
     this.storeRefusals = false;
     this.refunds = { ...DEFAULT_REFUNDS };
+    this.refuseRefunds = undefined;
   }
 
   describe() {
@@ -127,7 +139,7 @@ export class Faults {
       tokens: { generation: this.generation, refuse: this.refuseTokens },
       reads: { lagMs: this.readLagMs, slowGetMs: this.slowGetMs },
       idempotency: { storeRefusals: this.storeRefusals },
-      refunds: this.refunds,
+      refunds: { ...this.refunds, refuseNext: this.refuseRefunds ?? null },
     };
   }
 
