@@ -150,6 +150,20 @@ describe('refunds are operations with a life of their own (fault 8)', () => {
     return { checkout, charge };
   }
 
+  it('a slow EXPIRED answer landing after the payment leaves the charge paid, so the refund still works (fault 5)', async () => {
+    const { checkout, charge } = await paidCheckout();
+    await server.service.applyCashIn({ transactionId: charge.transactionId, internalCode: null, externalReference: 'r', status: 'EXPIRED', amount: charge.amount, payer: null, endToEndId: null, originalEndToEndId: null, pixData: null, paymentUrl: null, requestedAt: null, paidAt: null, refundedAt: null, expiredAt: new Date().toISOString() });
+    const after = await view(server, checkout.id);
+    assert.equal(after.status, 'paid');
+    assert.equal(after.charges[0]!.status, 'paid');
+    assert.equal((await refund(checkout.id)).status, 200);
+    // And a late PAID after the refund leaves the charge refunded.
+    await server.service.applyCashIn({ transactionId: charge.transactionId, internalCode: null, externalReference: 'r', status: 'PAID', amount: charge.amount, payer: null, endToEndId: after.endToEndId, originalEndToEndId: null, pixData: null, paymentUrl: null, requestedAt: null, paidAt: after.paidAt, refundedAt: null, expiredAt: null });
+    const last = await view(server, checkout.id);
+    assert.equal(last.status, 'refunded');
+    assert.equal(last.charges[0]!.status, 'refunded');
+  });
+
   it('a refusal stored under the idempotency key does not repeat forever: the retry is a new operation with a new key', async () => {
     const { checkout } = await paidCheckout();
     await faults(server, { idempotency: { storeRefusals: true }, refunds: { refuseNext: { count: 1, code: 'INSUFFICIENT_FUNDS' } } });
