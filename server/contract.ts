@@ -16,7 +16,12 @@ export const CheckoutStatus = {
   Paid: 'paid',
   /** Every charge expired unpaid; the payer may ask for a new code. */
   Expired: 'expired',
-  /** The payment was returned to the payer (PIX devolution). */
+  /**
+   * The payment was returned to the payer (PIX devolution), once ConnectPSP's devolution settled —
+   * not when the refund was requested. While it is processing the checkout stays `paid` and the
+   * charge says `refundStatus: 'processing'`; one that fails leaves it `paid` with
+   * `refundStatus: 'failed'` (merchant event `checkout.refund_failed`).
+   */
   Refunded: 'refunded',
   /** Closed by the merchant before payment. */
   Cancelled: 'cancelled',
@@ -59,7 +64,11 @@ export function isFinalForPayer(status: CheckoutStatus): boolean {
 export type PaymentMethod = 'pix' | 'open_finance';
 export const PAYMENT_METHODS: readonly PaymentMethod[] = ['pix', 'open_finance'];
 
-/** Status of one gateway charge (a ConnectPSP cash-in), in our lower-case wire form. */
+/**
+ * Status of one gateway charge (a ConnectPSP cash-in), in our lower-case wire form. One-way, like
+ * the checkout's: `awaiting_payment` → `expired` | `cancelled` → `paid` → `refunded`; a late or
+ * out-of-order report never moves it back.
+ */
 export type ChargeStatus = 'awaiting_payment' | 'paid' | 'expired' | 'refunded' | 'cancelled';
 
 export interface Payer {
