@@ -4,6 +4,7 @@ import { toActiveChargeView, toSession } from '../checkouts/views.js';
 import type { CheckoutRecord, Store } from '../store/store.js';
 import { HttpError } from '../http-error.js';
 import { chargeRequestSchema, openFinanceRequestSchema, parseBody } from '../validation.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 /**
  * The client secret from `Authorization: Bearer …`, or from `?client_secret=` where a header cannot
@@ -29,7 +30,7 @@ export function browserRoutes(deps: {
   const router = Router();
   const authorize = deps.authorize ?? ((req: Request) => deps.service.authorizeClient(String(req.params.id), clientSecretOf(req)));
 
-  router.get('/v1/checkouts/:id/session', async (req, res) => {
+  router.get(ROUTE_TABLE.session.path, async (req, res) => {
     let checkout = await authorize(req, res);
     if (req.query.refresh === 'true') {
       // The payer is back from the bank: ask ConnectPSP now rather than wait for a webhook.
@@ -39,7 +40,7 @@ export function browserRoutes(deps: {
     res.json(toSession(checkout, await deps.store.listCharges(checkout.id), deps.merchantName, deps.now()));
   });
 
-  router.post('/v1/checkouts/:id/pix', async (req, res) => {
+  router.post(ROUTE_TABLE.pix.path, async (req, res) => {
     const checkout = await authorize(req, res);
     const { payer } = parseBody(chargeRequestSchema, req.body);
     const charge = await deps.service.ensurePixCharge(checkout, payer);
@@ -47,7 +48,7 @@ export function browserRoutes(deps: {
     res.json(toActiveChargeView(charge));
   });
 
-  router.post('/v1/checkouts/:id/open-finance', async (req, res) => {
+  router.post(ROUTE_TABLE.openFinance.path, async (req, res) => {
     const checkout = await authorize(req, res);
     const { payer, returnUrl } = parseBody(openFinanceRequestSchema, req.body);
     const target = returnUrl ?? checkout.returnUrl;

@@ -6,6 +6,7 @@ import { HttpError } from '../http-error.js';
 import { formatSse, openSseStream } from '../sse.js';
 import type { CheckoutEvent, CheckoutRecord, Store } from '../store/store.js';
 import { clientSecretOf } from './browser-routes.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 export interface EventsRouteDeps {
   service: CheckoutService;
@@ -37,7 +38,7 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
   /** Open streams per checkout id; entries leave when their count drops to 0. */
   const open = new Map<string, number>();
 
-  router.get('/v1/checkouts/:id/events', async (req, res) => {
+  router.get(ROUTE_TABLE.events.path, async (req, res) => {
     const checkout = await authorize(req, res);
     // One payer needs one stream (two or three with tabs); thousands are an attack on memory.
     if ((open.get(checkout.id) ?? 0) >= maxStreams) {

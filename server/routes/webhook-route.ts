@@ -9,6 +9,7 @@ import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../checkouts/errors.js';
 import type { Store, WebhookReceipt, WebhookRecord } from '../store/store.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 /**
  * The key that says "this is the same event again". `X-Event-Id` changes on every delivery
@@ -51,7 +52,7 @@ export interface WebhookRouteDeps {
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = Router();
   router.post(
-    '/v1/webhooks/connectpsp',
+    ROUTE_TABLE.connectpspWebhook.path,
     express.raw({ type: () => true, limit: '256kb', inflate: false }),
     async (req, res) => {
       const started = process.hrtime.bigint();

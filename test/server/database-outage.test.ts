@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { TcpProxy } from '../../chaos/tcp-proxy.js';
 import { ROUTES, type ErrorBody } from '../../server/contract.js';
 import { PgStore } from '../../server/store/postgres-store.js';
+import { webhookSignature } from '../../server/connectpsp/signing.js';
+import { SANDBOX_CREDENTIALS } from '../../server/sandbox/defaults.js';
 import { checkoutAwaitingPayment } from './store-fixtures.js';
 import { eventually, startTestServer, type TestServer } from './helpers.js';
 import { createTestSchema, pgSkip, TEST_DATABASE_URL, type TestSchema } from './postgres-helpers.js';
@@ -128,6 +130,11 @@ describe('PostgreSQL behind a TCP proxy that cuts and freezes connections', { sk
         assert.equal(((await read.json()) as ErrorBody).error.type, 'unavailable');
         const session = await server.browser(ROUTES.session(checkout.id), checkout.clientSecret);
         assert.equal(session.status, 503);
+        // A verified webhook that cannot be written down is 503 too: ConnectPSP delivers it again.
+        const body = JSON.stringify({ eventType: 'CASHIN_PAID', eventAt: new Date().toISOString(), data: { transactionId: 'tx_outage', internalCode: 'X', externalReference: 'r', endToEndId: 'E1', status: 'PAID', amount: 10.5, payer: null } });
+        const hook = await fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
+        assert.equal(hook.status, 503);
+        assert.ok(hook.headers.get('retry-after'));
       } finally {
         proxy.refuse(false);
         proxy.thaw();
