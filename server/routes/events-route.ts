@@ -3,6 +3,7 @@ import { isFinalForPayer } from '../contract.js';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { HttpError } from '../http-error.js';
+import { DomainError } from '../checkouts/errors.js';
 import { formatSse, openSseStream } from '../sse.js';
 import type { CheckoutEvent, CheckoutRecord, Store } from '../store/store.js';
 import { clientSecretOf } from './browser-routes.js';
@@ -60,20 +61,39 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
     let pulling: Promise<void> = Promise.resolve();
     let pullAgain = false;
 
+    /** Set once the stream is open: what else ending it takes. */
+    let endStream: (() => void) | undefined;
+    /**
+     * Ends the stream once, whenever it is called — also before the stream is open (a notice whose
+     * read failed while the backlog was still being read); later notices, pulls and heartbeats find
+     * it closed and write nothing.
+     */
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      endStream?.();
+    };
     const unsubscribe = deps.bus.subscribe(checkout.id, () => schedulePull());
 
     let backlog: CheckoutEvent[];
-    if (lastEventId === undefined) {
-      const latest = await deps.store.latestEvent(checkout.id);
-      backlog = latest ? [latest] : [];
-    } else {
-      backlog = await deps.store.eventsAfter(checkout.id, lastEventId);
-      // A reconnect that already saw the final status: 204 stops EventSource for good (WHATWG).
-      if (backlog.length === 0 && isFinalForPayer(checkout.status)) {
-        unsubscribe();
-        res.status(204).end();
-        return;
+    try {
+      if (lastEventId === undefined) {
+        const latest = await deps.store.latestEvent(checkout.id);
+        backlog = latest ? [latest] : [];
+      } else {
+        backlog = await deps.store.eventsAfter(checkout.id, lastEventId);
       }
+    } catch (err) {
+      finish(); // the store failed: no stream, the error middleware answers (503)
+      throw err;
+    }
+    if (closed) throw new DomainError('store_unavailable', 'The event history could not be read right now.');
+    // A reconnect that already saw the final status: 204 stops EventSource for good (WHATWG).
+    if (lastEventId !== undefined && backlog.length === 0 && isFinalForPayer(checkout.status)) {
+      finish();
+      res.status(204).end();
+      return;
     }
 
     openSseStream(res, deps.retryMs ?? 2000);
@@ -83,12 +103,8 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
     }, deps.heartbeatMs);
     heartbeat.unref();
 
-    /** Ends the stream once; later notices, pulls and heartbeats find it closed and write nothing. */
-    const finish = () => {
-      if (closed) return;
-      closed = true;
+    endStream = () => {
       clearInterval(heartbeat);
-      unsubscribe();
       res.end();
     };
     // res 'close', not req 'close': the request side closes as soon as its (empty) body is read.
@@ -97,14 +113,17 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
       deps.onStreamCount?.(-1);
     });
 
-    const send = (events: CheckoutEvent[]) => {
+    // A declaration, not a const: a notice may be pulled before this line runs. Nothing is written
+    // before the stream is open; what such an early pull read is read again by the pull below.
+    function send(events: CheckoutEvent[]): void {
+      if (endStream === undefined) return;
       for (const event of events) {
         if (closed || event.id <= lastSent) continue;
         res.write(formatSse({ event: 'status', id: event.id, data: event.data }));
         lastSent = Math.max(lastSent, event.id);
         if (isFinalForPayer(event.data.status)) return finish();
       }
-    };
+    }
 
     function schedulePull(): void {
       if (closed) return;

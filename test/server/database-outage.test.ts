@@ -43,6 +43,49 @@ describe('SQLite busy or failing: 503 with Retry-After, not 500', () => {
   });
 });
 
+describe('an event stream whose reads fail', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server.destroy();
+  });
+
+  it('a notice whose read fails while the stream is still opening ends it cleanly (503), and the process lives', async () => {
+    const checkout = await server.createCheckout();
+    const store = server.store;
+    const { latestEvent, eventsAfter } = store;
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const subscribedAndReading = new Promise<void>((r) => (reached = r));
+    let pulls = 0;
+    store.latestEvent = async (id) => {
+      reached();
+      await gate;
+      return latestEvent.call(store, id);
+    };
+    store.eventsAfter = async () => {
+      pulls += 1;
+      throw new Error('Connection terminated unexpectedly');
+    };
+    try {
+      const answer = fetch(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`);
+      await subscribedAndReading;
+      server.bus.publish(checkout.id); // the notice's read fails before the stream is open
+      await eventually(async () => pulls > 0, 2000, 'the notice read');
+      release();
+      const res = await answer;
+      assert.equal(res.status, 503);
+    } finally {
+      store.latestEvent = latestEvent;
+      store.eventsAfter = eventsAfter;
+    }
+    assert.equal((await fetch(server.url + '/healthz')).status, 200);
+  });
+});
+
 describe('PostgreSQL behind a TCP proxy that cuts and freezes connections', { skip: pgSkip }, () => {
   let schema: TestSchema;
   let proxy: TcpProxy;
