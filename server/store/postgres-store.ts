@@ -73,9 +73,9 @@ export interface PgStoreOptions {
   now?: () => Date;
   /** Prepare statements once per connection (default). Off behind a pooler in transaction mode that does not keep them. */
   preparedStatements?: boolean;
-  /** Bounds every statement, server side (`statement_timeout`) and client side (a frozen network). Default 3000 ms. */
+  /** Bounds every statement, server side (`statement_timeout`) and client side (a frozen network). Default 5000 ms. */
   statementTimeoutMs?: number;
-  /** Bounds the wait for a connection. Default 2000 ms. */
+  /** Bounds the wait for a connection (and for a free one in the pool). Default 5000 ms. */
   connectTimeoutMs?: number;
 }
 
@@ -154,11 +154,11 @@ export class PgStore implements Store {
       types,
       application_name: 'connectpsp-checkout',
       keepAlive: true,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
       // Server side: a statement stuck behind a lock or a frozen disk is cancelled. Client side: a
       // network that froze (no answer at all) still ends the wait, a little later.
-      statement_timeout: options.statementTimeoutMs ?? 3000,
-      query_timeout: (options.statementTimeoutMs ?? 3000) + 500,
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      query_timeout: (options.statementTimeoutMs ?? 5000) + 500,
     });
     // An idle connection that dies (database restart, network cut) is reported here; without a
     // listener it would crash the process. The pool replaces it on the next query.

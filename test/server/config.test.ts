@@ -19,7 +19,7 @@ describe('loadConfig', () => {
 
   it('prepares PostgreSQL statements unless told not to, and names a bad value', () => {
     const url = 'postgres://app@db.internal/checkout';
-    const timeouts = { statementTimeoutMs: 3000, connectTimeoutMs: 2000 };
+    const timeouts = { statementTimeoutMs: 5000, connectTimeoutMs: 5000 };
     assert.deepEqual(loadConfig({ DATABASE_URL: url }).database, { kind: 'postgres', url, preparedStatements: true, ...timeouts });
     assert.deepEqual(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database, { kind: 'postgres', url, preparedStatements: false, ...timeouts });
     assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'sometimes' }), /DATABASE_PREPARED_STATEMENTS/);
