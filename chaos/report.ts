@@ -233,7 +233,9 @@ export function buildReport(input: ChaosInputs): ChaosReport {
   if (input.merchantAvailable) {
     const idsByEvent = new Map<string, Set<string>>();
     for (const d of delivered) {
-      const key = [d.type, d.checkoutId, d.transactionId ?? '', d.type === 'checkout.expired' ? (d.checkoutUpdatedAt ?? '') : ''].join('|');
+      // One event per change: a checkout can expire more than once, and each failed refund request is its own.
+      const occurrence = d.type === 'checkout.expired' ? (d.checkoutUpdatedAt ?? '') : d.type === 'checkout.refund_failed' ? (d.refundRequestedAt ?? '') : '';
+      const key = [d.type, d.checkoutId, d.transactionId ?? '', occurrence].join('|');
       const ids = idsByEvent.get(key) ?? new Set<string>();
       ids.add(d.webhookId);
       idsByEvent.set(key, ids);

@@ -378,7 +378,7 @@ export class CheckoutService {
       {
         dedupeKey: `${charge.transactionId}:checkout.refund_failed:${charge.refundIdempotencyKey ?? ''}`,
         type: 'checkout.refund_failed',
-        data: merchantEvent('checkout.refund_failed', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, failure }),
+        data: merchantEvent('checkout.refund_failed', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, failure, refundRequestedAt: charge.refundRequestedAt ?? null }),
       },
     );
     if (!wrote) return;

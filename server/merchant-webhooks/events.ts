@@ -35,4 +35,6 @@ export interface CheckoutEventData {
   endToEndId?: string | null;
   /** checkout.refund_failed: why (the gateway's code and detail). */
   failure?: string;
+  /** checkout.refund_failed: when the refund that failed was requested (each request is its own operation). */
+  refundRequestedAt?: string | null;
 }

@@ -113,7 +113,9 @@ describe('chaos report', () => {
       scenariosUnfinished: 0,
     });
 
-    const clean = buildReport({ seed: 1, durationMs: 1000, outcomes: [outcomes[0]!], views: new Map([[ids[0]!, view(ids[0]!)]]), sandboxCashIns: [cashIns[0]!], merchantAvailable: true, deliveries: [deliveries[0]!], faults: NO_FAULTS, tally: new HttpTally(), serverStarts: 1, serverStartMs: [1000], serverCrashes: [], sandboxCrashes: 0, chargeHistory: new Map([[`tx-${ids[0]}`, ['awaiting_payment', 'expired', 'paid']]]), database: 'sqlite' });
+    // Two refund requests of one charge that both failed: two events, each under its own id, not a duplicate.
+    const refundFailures = ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:09.000Z'].map((at, i) => delivery(ids[0]!, 'checkout.refund_failed', `msg_rf_${i}`, { transactionId: `tx-${ids[0]}`, refundRequestedAt: at }));
+    const clean = buildReport({ seed: 1, durationMs: 1000, outcomes: [outcomes[0]!], views: new Map([[ids[0]!, view(ids[0]!)]]), sandboxCashIns: [cashIns[0]!], merchantAvailable: true, deliveries: [deliveries[0]!, ...refundFailures], faults: NO_FAULTS, tally: new HttpTally(), serverStarts: 1, serverStartMs: [1000], serverCrashes: [], sandboxCrashes: 0, chargeHistory: new Map([[`tx-${ids[0]}`, ['awaiting_payment', 'expired', 'paid']]]), database: 'sqlite' });
     assert.equal(clean.ok, true, clean.details.join('\n'));
   });
 });
