@@ -157,6 +157,7 @@ export class FaultInjector {
     await this.#setFaults({ refunds: { async: true, settleAfterMs: 800, failRate: refundFailRate, failureCode: 'REFUND_REJECTED' } });
     this.counts.refundFailRate = refundFailRate;
     this.#log(`refunds settle 800 ms after their 202; ${Math.round(refundFailRate * 100)}% fail`);
+    let mustHappen: ('revoke' | 'lag' | 'slow-get')[] = ['revoke', 'lag', 'slow-get'];
     let at = rng.int(200, faultEveryMs);
     while (at < windowMs - 1000) {
       if (!(await this.#sleepUntil(at))) return;
@@ -167,7 +168,9 @@ export class FaultInjector {
         this.counts.timeouts += 1;
         this.#log(`delayNext ${ms} ms on /cash-in (past the client timeout)`);
       } else {
-        const kind = rng.pick(['fail', 'fail', 'fail-long', 'delay', 'duplicate', 'hold', 'hold', 'revoke', 'lag', 'slow-get'] as const);
+        // Every run has each of the gateway's bad habits at least once: any not drawn by half-time comes next.
+        const kind = at >= windowMs / 2 && mustHappen.length > 0 ? mustHappen[0]! : rng.pick(['fail', 'fail', 'fail-long', 'delay', 'duplicate', 'hold', 'hold', 'revoke', 'lag', 'slow-get'] as const);
+        mustHappen = mustHappen.filter((k) => k !== kind);
         switch (kind) {
           case 'fail':
           case 'fail-long': {
