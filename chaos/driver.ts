@@ -47,6 +47,8 @@ export interface CheckoutOutcome {
   /** Charges the sandbox accepted a payment for. */
   paid: string[];
   refundRequested: boolean;
+  /** Refunds that failed at the gateway and were requested again (a new operation each). */
+  refundFailures?: number;
   clients: ChaosSseClient[];
   /** The scenario ran to its end (it may still be waiting for the server to catch up). */
   completed: boolean;
@@ -210,13 +212,37 @@ async function runScenario(plan: CheckoutPlan, ctx: DriverContext, outcome: Chec
       await sleep(250);
     }
     outcome.refundRequested = true;
-    const refund = await retrying<CheckoutView>(() => call(tally, 'POST', `${serverUrl}/v1/checkouts/${checkout.id}/refund`, { body: {}, headers: { authorization: `Bearer ${apiKey}` } }), {
-      deadline: deadline + 30_000,
-      retryOn: (a) => a.status === 0 || a.status === 409 || a.status === 429 || a.status === 502 || a.status === 503,
-    });
-    if (refund.status !== 200) {
-      outcome.problems.push(`refund answered ${refund.status} ${refund.error ?? refund.text.slice(0, 200)}`);
-      return;
+    // A refund is an operation: 200 settled, 202 accepted and settling. One that fails (the sandbox's
+    // refund failures) is told by refundStatus 'failed'; the merchant asks again, a new operation.
+    for (let attempt = 1; ; attempt++) {
+      const refund = await retrying<CheckoutView>(() => call(tally, 'POST', `${serverUrl}/v1/checkouts/${checkout.id}/refund`, { body: {}, headers: { authorization: `Bearer ${apiKey}` } }), {
+        deadline: deadline + 30_000,
+        retryOn: (a) => a.status === 0 || a.status === 409 || a.status === 429 || a.status === 502 || a.status === 503,
+      });
+      if (refund.status !== 200 && refund.status !== 202) {
+        outcome.problems.push(`refund answered ${refund.status} ${refund.error ?? refund.text.slice(0, 200)}`);
+        return;
+      }
+      let failed = false;
+      for (;;) {
+        const view = await retrying<CheckoutView>(() => call(tally, 'GET', `${serverUrl}/v1/checkouts/${checkout.id}`, { headers: { authorization: `Bearer ${apiKey}` } }), { deadline: deadline + 30_000 });
+        if (view.body?.status === 'refunded') break;
+        if (view.body?.charges.some((c) => c.refundStatus === 'failed')) {
+          failed = true;
+          outcome.refundFailures = (outcome.refundFailures ?? 0) + 1;
+          break;
+        }
+        if (Date.now() > deadline + 30_000) {
+          outcome.problems.push(`refund never settled nor failed (last status ${view.body?.status ?? view.status})`);
+          return;
+        }
+        await sleep(300);
+      }
+      if (!failed) break;
+      if (attempt >= 8) {
+        outcome.problems.push(`refund failed ${attempt} times`);
+        return;
+      }
     }
   }
   outcome.completed = true;

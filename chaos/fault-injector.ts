@@ -1,12 +1,16 @@
 /**
  * The chaos itself, on a schedule drawn from the run's seed: SIGKILLs of the companion server
- * (restarted on the same port and SQLite file after a short outage), and sandbox faults — 5xx and
+ * (restarted on the same port and database after a short outage), and sandbox faults — 5xx and
  * slow or timed-out answers on charge creation, webhooks delivered twice, webhooks held back and
- * released newest first.
+ * released newest first, tokens revoked (a gateway restart), reads lagging the webhooks, GETs
+ * slower than ConnectPSP's 5 s webhook deadline, refunds that settle later and some that fail —
+ * and, on PostgreSQL, every database connection cut mid-query and mid-transaction through the
+ * run's own TCP proxy.
  */
 import { call, type HttpTally } from './http.js';
 import type { Rng } from './prng.js';
 import { sleep, type ManagedProcess } from './process-supervisor.js';
+import type { TcpProxy } from './tcp-proxy.js';
 
 export interface FaultCounts {
   kills: number;
@@ -22,6 +26,16 @@ export interface FaultCounts {
   holdWindows: number;
   /** Webhooks released out of order at the end of hold windows. */
   webhooksReleasedReversed: number;
+  /** Times every token the server held was revoked at the gateway. */
+  tokenRevocations: number;
+  /** Windows during which GET /cash-in lagged the webhooks. */
+  readLagWindows: number;
+  /** Windows during which every GET took longer than the 5 s webhook deadline. */
+  slowGetWindows: number;
+  /** PostgreSQL connections cut under the server (mid-query, mid-transaction). */
+  databaseConnectionsCut: number;
+  /** Share of refunds made to fail at the gateway after their 202. */
+  refundFailRate: number;
   /** Total of the above (kills excluded). */
   total: number;
   log: string[];
@@ -36,25 +50,56 @@ export interface FaultPlanOptions {
   faultEveryMs: number;
   /** Longest outage between a SIGKILL and the restart. */
   maxDowntimeMs: number;
+  /** Share of refunds that fail after their 202 (0 to turn refund failures off). Default 0.3. */
+  refundFailRate?: number;
 }
 
 /** The server's ConnectPSP client gives up on an attempt after 10 s (DEFAULT_TIMEOUT_MS). */
 const GATEWAY_TIMEOUT_MS = 10_000;
 
 export class FaultInjector {
-  readonly counts: FaultCounts = { kills: 0, injected5xx: 0, delayed: 0, timeouts: 0, duplicateWebhookWindows: 0, holdWindows: 0, webhooksReleasedReversed: 0, total: 0, log: [] };
+  readonly counts: FaultCounts = {
+    kills: 0,
+    injected5xx: 0,
+    delayed: 0,
+    timeouts: 0,
+    duplicateWebhookWindows: 0,
+    holdWindows: 0,
+    webhooksReleasedReversed: 0,
+    tokenRevocations: 0,
+    readLagWindows: 0,
+    slowGetWindows: 0,
+    databaseConnectionsCut: 0,
+    refundFailRate: 0,
+    total: 0,
+    log: [],
+  };
   #stopped = false;
   #tasks: Promise<unknown>[] = [];
   #started = 0;
 
   constructor(
-    private readonly deps: { server: ManagedProcess; sandboxUrl: string; tally: HttpTally; rng: Rng; restartServer: () => Promise<void> },
+    private readonly deps: { server: ManagedProcess; sandboxUrl: string; tally: HttpTally; rng: Rng; restartServer: () => Promise<void>; databaseProxy?: TcpProxy },
     private readonly options: FaultPlanOptions,
   ) {}
 
   start(): void {
     this.#started = Date.now();
     this.#tasks.push(this.#killLoop(), this.#faultLoop());
+    if (this.deps.databaseProxy) this.#tasks.push(this.#databaseLoop(this.deps.databaseProxy));
+  }
+
+  /** Cuts every PostgreSQL connection every few seconds: mid-query, mid-transaction, whatever was in flight. */
+  async #databaseLoop(proxy: TcpProxy): Promise<void> {
+    const rng = this.deps.rng.fork('database');
+    let at = rng.int(1000, 4000);
+    while (at < this.options.windowMs - 1000) {
+      if (!(await this.#sleepUntil(at))) return;
+      const n = proxy.cut();
+      this.counts.databaseConnectionsCut += n;
+      this.#log(`cut ${n} PostgreSQL connections`);
+      at += rng.int(2500, 6000);
+    }
   }
 
   /**
@@ -107,6 +152,12 @@ export class FaultInjector {
     const { windowMs, faultEveryMs, gatewayTimeout } = this.options;
     const rng = this.deps.rng.fork('faults');
     let timeoutAt = gatewayTimeout ? rng.int(Math.floor(windowMs * 0.1), Math.floor(windowMs * 0.5)) : Infinity;
+    // Refunds settle after their 202 for the whole window, and some fail there.
+    const refundFailRate = this.options.refundFailRate ?? 0.3;
+    await this.#setFaults({ refunds: { async: true, settleAfterMs: 800, failRate: refundFailRate, failureCode: 'REFUND_REJECTED' } });
+    this.counts.refundFailRate = refundFailRate;
+    this.#log(`refunds settle 800 ms after their 202; ${Math.round(refundFailRate * 100)}% fail`);
+    let mustHappen: ('revoke' | 'lag' | 'slow-get')[] = ['revoke', 'lag', 'slow-get'];
     let at = rng.int(200, faultEveryMs);
     while (at < windowMs - 1000) {
       if (!(await this.#sleepUntil(at))) return;
@@ -117,7 +168,9 @@ export class FaultInjector {
         this.counts.timeouts += 1;
         this.#log(`delayNext ${ms} ms on /cash-in (past the client timeout)`);
       } else {
-        const kind = rng.pick(['fail', 'fail', 'fail-long', 'delay', 'duplicate', 'hold', 'hold'] as const);
+        // Every run has each of the gateway's bad habits at least once: any not drawn by half-time comes next.
+        const kind = at >= windowMs / 2 && mustHappen.length > 0 ? mustHappen[0]! : rng.pick(['fail', 'fail', 'fail-long', 'delay', 'duplicate', 'hold', 'hold', 'revoke', 'lag', 'slow-get'] as const);
+        mustHappen = mustHappen.filter((k) => k !== kind);
         switch (kind) {
           case 'fail':
           case 'fail-long': {
@@ -145,6 +198,29 @@ export class FaultInjector {
             this.#tasks.push(sleep(ms).then(() => this.#setFaults({ webhooks: { duplicate: false } })));
             break;
           }
+          case 'revoke': {
+            // The gateway restarted and lost its tokens (or rotated its signing key).
+            await this.#setFaults({ tokens: { revoke: true } });
+            this.counts.tokenRevocations += 1;
+            this.#log('every token revoked at the gateway');
+            break;
+          }
+          case 'lag': {
+            const ms = rng.int(2000, 5000);
+            await this.#setFaults({ reads: { lagMs: 1500 } });
+            this.counts.readLagWindows += 1;
+            this.#log(`GET lags webhooks by 1500 ms for ${ms} ms`);
+            this.#tasks.push(sleep(ms).then(() => this.#setFaults({ reads: { lagMs: 0 } })));
+            break;
+          }
+          case 'slow-get': {
+            const ms = rng.int(1500, 3000);
+            await this.#setFaults({ reads: { slowGetMs: 5500 } });
+            this.counts.slowGetWindows += 1;
+            this.#log(`every GET takes 5500 ms (past the webhook deadline) for ${ms} ms`);
+            this.#tasks.push(sleep(ms).then(() => this.#setFaults({ reads: { slowGetMs: 0 } })));
+            break;
+          }
           case 'hold': {
             const ms = rng.int(2500, 6000);
             await this.#setFaults({ webhooks: { hold: true } });
@@ -161,7 +237,15 @@ export class FaultInjector {
           }
         }
       }
-      this.counts.total = this.counts.injected5xx + this.counts.delayed + this.counts.timeouts + this.counts.duplicateWebhookWindows + this.counts.holdWindows;
+      this.counts.total =
+        this.counts.injected5xx +
+        this.counts.delayed +
+        this.counts.timeouts +
+        this.counts.duplicateWebhookWindows +
+        this.counts.holdWindows +
+        this.counts.tokenRevocations +
+        this.counts.readLagWindows +
+        this.counts.slowGetWindows;
       at += rng.int(Math.floor(faultEveryMs / 2), Math.floor(faultEveryMs * 1.5));
     }
   }

@@ -66,7 +66,8 @@ export async function retrying<T>(attempt: () => Promise<HttpAnswer<T>>, options
     if (!retryOn(answer) || Date.now() > options.deadline) return answer;
     options.onRetry?.();
     const retryAfter = Number(answer.headers?.get('retry-after'));
-    await sleep(answer.status === 429 && retryAfter > 0 ? Math.min(retryAfter * 1000, 5000) : delay * (0.5 + Math.random() / 2));
+    // As a well-behaved client does: a 429 or 503 that says when to come back is taken at its word.
+    await sleep((answer.status === 429 || answer.status === 503) && retryAfter > 0 ? Math.min(retryAfter * 1000, 5000) * (0.75 + Math.random() / 2) : delay * (0.5 + Math.random() / 2));
     delay = Math.min(delay * 2, 2000);
   }
 }

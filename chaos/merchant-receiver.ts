@@ -24,6 +24,8 @@ export interface MerchantDelivery {
   transactionId?: string;
   /** The checkout's updatedAt in the event, which tells two expiries of one checkout apart. */
   checkoutUpdatedAt?: string;
+  /** checkout.refund_failed: which refund operation failed. */
+  refundRequestedAt?: string;
 }
 
 /** A fresh `whsec_` secret: 32 random bytes. */
@@ -81,11 +83,12 @@ export async function startMerchantReceiver(options: { rng: Rng; failFirstAttemp
       const delivery: MerchantDelivery = { webhookId, timestamp, receivedAt: Date.now(), verified: problem === null, answered: 200, ...(problem ? { problem } : {}) };
       if (problem === null) {
         try {
-          const event = JSON.parse(body) as { type?: string; data?: { checkout?: { id?: string; updatedAt?: string }; transactionId?: string } };
+          const event = JSON.parse(body) as { type?: string; data?: { checkout?: { id?: string; updatedAt?: string }; transactionId?: string; refundRequestedAt?: string } };
           delivery.type = event.type;
           delivery.checkoutId = event.data?.checkout?.id;
           delivery.transactionId = event.data?.transactionId;
           delivery.checkoutUpdatedAt = event.data?.checkout?.updatedAt;
+          if (event.data?.refundRequestedAt) delivery.refundRequestedAt = event.data.refundRequestedAt;
         } catch {
           delivery.problem = 'body is not JSON';
           delivery.verified = false;

@@ -33,6 +33,10 @@ export interface ChaosInputs {
   serverStartMs: number[];
   serverCrashes: { code: number | null; signal: string | null }[];
   sandboxCrashes: number;
+  /** Each charge's statuses as the server showed them over the run, in the order seen (changes only). */
+  chargeHistory: Map<string, string[]>;
+  /** `sqlite` or `postgres`. */
+  database: string;
 }
 
 export interface ChaosCounts {
@@ -46,6 +50,8 @@ export interface ChaosCounts {
   refundsNotApplied: number;
   serverErrors500: number;
   serverCrashes: number;
+  chargesWentBackwards: number;
+  refundsAnnouncedNotSettled: number;
   scenariosUnfinished: number;
 }
 
@@ -55,6 +61,8 @@ export interface ChaosTotals {
   payments: number;
   paidTwiceCheckouts: number;
   refunds: number;
+  /** Refunds that failed at the gateway and were asked for again. */
+  refundFailures: number;
   kills: number;
   serverStarts: number;
   /** Slowest restart (start to ready), seconds. */
@@ -77,6 +85,7 @@ export interface ChaosTotals {
 export interface ChaosReport {
   ok: boolean;
   seed: number;
+  database: string;
   counts: ChaosCounts;
   totals: ChaosTotals;
   details: string[];
@@ -97,8 +106,23 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     refundsNotApplied: 0,
     serverErrors500: input.tally.serverErrors.length,
     serverCrashes: input.serverCrashes.length + input.sandboxCrashes,
+    chargesWentBackwards: 0,
+    refundsAnnouncedNotSettled: 0,
     scenariosUnfinished: 0,
   };
+
+  // A charge's status is one-way: awaiting → expired/cancelled → paid → refunded, never back.
+  const RANK: Record<string, number> = { awaiting_payment: 0, expired: 1, cancelled: 1, paid: 2, refunded: 3 };
+  for (const [transactionId, history] of input.chargeHistory) {
+    for (let i = 1; i < history.length; i++) {
+      if ((RANK[history[i]!] ?? 0) < (RANK[history[i - 1]!] ?? 0)) {
+        counts.chargesWentBackwards += 1;
+        details.push(`charge went backwards: ${transactionId} ${history.join(' → ')}`);
+        break;
+      }
+    }
+  }
+  const sandboxStatus = new Map(input.sandboxCashIns.map((c) => [c.transactionId, c.status]));
 
   const cashInsByCheckout = new Map<string, SandboxCashIn[]>();
   for (const cashIn of input.sandboxCashIns) {
@@ -163,6 +187,24 @@ export function buildReport(input: ChaosInputs): ChaosReport {
       counts.paymentsLost += 1;
       details.push(`duplicate payment not surfaced: ${label} paid ${paidAtSandbox.length}× at the sandbox, duplicatePayments=${view.duplicatePayments}`);
     }
+    // Announced refunded (checkout, charge or merchant event) only when the devolution settled at the gateway.
+    const settling = view.charges.find((c) => c.endToEndId !== null && c.endToEndId === view.endToEndId);
+    const announcedRefunded = view.status === 'refunded' || (input.merchantAvailable && delivered.some((d) => d.checkoutId === outcome.checkoutId && d.type === 'checkout.refunded'));
+    if (announcedRefunded && (!settling || sandboxStatus.get(settling.transactionId) !== 'REFUNDED')) {
+      counts.refundsAnnouncedNotSettled += 1;
+      details.push(`refund announced, not settled: ${label} is ${view.status}; its payment is ${settling ? sandboxStatus.get(settling.transactionId) : 'unknown'} at the sandbox`);
+    }
+    for (const charge of view.charges) {
+      if (charge.status === 'refunded' && sandboxStatus.get(charge.transactionId) !== 'REFUNDED') {
+        counts.refundsAnnouncedNotSettled += 1;
+        details.push(`charge refunded on the server, not at the sandbox: ${label} ${charge.transactionId} (${sandboxStatus.get(charge.transactionId)})`);
+      }
+      const atSandbox = sandboxStatus.get(charge.transactionId);
+      if ((atSandbox === 'PAID' || atSandbox === 'REFUNDED') && (charge.status === 'expired' || charge.status === 'cancelled')) {
+        counts.chargesWentBackwards += 1;
+        details.push(`charge left behind: ${label} ${charge.transactionId} is ${atSandbox} at the sandbox, ${charge.status} on the server`);
+      }
+    }
     if (outcome.refundRequested && view.status !== 'refunded') {
       counts.refundsNotApplied += 1;
       details.push(`refund not applied: ${label} is ${view.status}`);
@@ -191,7 +233,9 @@ export function buildReport(input: ChaosInputs): ChaosReport {
   if (input.merchantAvailable) {
     const idsByEvent = new Map<string, Set<string>>();
     for (const d of delivered) {
-      const key = [d.type, d.checkoutId, d.transactionId ?? '', d.type === 'checkout.expired' ? (d.checkoutUpdatedAt ?? '') : ''].join('|');
+      // One event per change: a checkout can expire more than once, and each failed refund request is its own.
+      const occurrence = d.type === 'checkout.expired' ? (d.checkoutUpdatedAt ?? '') : d.type === 'checkout.refund_failed' ? (d.refundRequestedAt ?? '') : '';
+      const key = [d.type, d.checkoutId, d.transactionId ?? '', occurrence].join('|');
       const ids = idsByEvent.get(key) ?? new Set<string>();
       ids.add(d.webhookId);
       idsByEvent.set(key, ids);
@@ -218,6 +262,7 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     payments: input.outcomes.reduce((n, o) => n + o.paid.length, 0),
     paidTwiceCheckouts: input.outcomes.filter((o) => o.paid.length > 1).length,
     refunds: input.outcomes.filter((o) => o.refundRequested).length,
+    refundFailures: input.outcomes.reduce((n, o) => n + (o.refundFailures ?? 0), 0),
     kills: input.faults.kills,
     serverStarts: input.serverStarts,
     slowestRestartSeconds: Math.round(Math.max(0, ...input.serverStartMs.slice(1)) / 100) / 10,
@@ -237,7 +282,7 @@ export function buildReport(input: ChaosInputs): ChaosReport {
   };
 
   const ok = Object.values(counts).every((v) => v === 0 || v === null);
-  return { ok, seed: input.seed, counts, totals, details };
+  return { ok, seed: input.seed, database: input.database, counts, totals, details };
 }
 
 export function formatReport(report: ChaosReport): string {
@@ -247,7 +292,7 @@ export function formatReport(report: ChaosReport): string {
   const mark = (v: number | null) => (v === 0 ? '  ok ' : v === null ? '  -- ' : ' FAIL');
   const lines = [
     '',
-    `chaos run ${report.ok ? 'PASSED' : 'FAILED'}   seed ${report.seed}   (${t.durationSeconds} s)`,
+    `chaos run ${report.ok ? 'PASSED' : 'FAILED'}   seed ${report.seed}   (${t.durationSeconds} s, ${report.database})`,
     '',
     'must be zero:',
     `${mark(c.paidNotAnnounced)}  paid but never announced to a stream     ${c.paidNotAnnounced}`,
@@ -259,12 +304,15 @@ export function formatReport(report: ChaosReport): string {
     `${mark(c.paymentsLost)}  payments lost / duplicates not surfaced  ${c.paymentsLost}`,
     `${mark(c.refundsNotApplied)}  refunds not applied                      ${c.refundsNotApplied}`,
     `${mark(c.serverErrors500)}  server 500 answers                       ${c.serverErrors500}`,
-    `${mark(c.serverCrashes)}  process crashes (not our SIGKILL)        ${c.serverCrashes}`,
+    `${mark(c.serverCrashes)}  process deaths we did not cause          ${c.serverCrashes}`,
+    `${mark(c.chargesWentBackwards)}  charges whose status went backwards      ${c.chargesWentBackwards}`,
+    `${mark(c.refundsAnnouncedNotSettled)}  refunds announced and not settled        ${c.refundsAnnouncedNotSettled}`,
     `${mark(c.scenariosUnfinished)}  scenarios unfinished                     ${c.scenariosUnfinished}`,
     '',
     'totals:',
-    `  checkouts ${t.checkouts} (paid ${t.paidCheckouts}, paid twice ${t.paidTwiceCheckouts}, refunded ${t.refunds}); payments ${t.payments}`,
+    `  checkouts ${t.checkouts} (paid ${t.paidCheckouts}, paid twice ${t.paidTwiceCheckouts}, refunded ${t.refunds}, refunds failed at the gateway and asked again ${t.refundFailures}); payments ${t.payments}`,
     `  server SIGKILLs ${t.kills} (starts ${t.serverStarts}, slowest restart ${t.slowestRestartSeconds} s); faults injected ${t.faultsInjected}: 5xx ${t.faults.injected5xx}, slow ${t.faults.delayed}, timeouts ${t.faults.timeouts}, duplicate-webhook windows ${t.faults.duplicateWebhookWindows}, hold windows ${t.faults.holdWindows} (${t.faults.webhooksReleasedReversed} webhooks released newest first)`,
+    `  token revocations ${t.faults.tokenRevocations}, read-lag windows ${t.faults.readLagWindows}, slow-GET (>5 s) windows ${t.faults.slowGetWindows}, refund fail rate ${t.faults.refundFailRate}, PostgreSQL connections cut ${t.faults.databaseConnectionsCut}`,
     `  SSE clients ${t.sseClients}: reconnects ${t.sseReconnects} (cut on purpose ${t.sseCuts}, refused while down ${t.sseRefused}), replayed frames ${t.sseReplayedFrames}; POST /pix retries ${t.pixRetries}`,
     `  merchant deliveries ${t.merchantDeliveries} (distinct ids ${t.merchantDistinctIds}, refused on purpose ${t.merchantRefusedOnPurpose})`,
     `  HTTP answers seen: ${Object.entries(t.httpStatuses).map(([k, v]) => `${k}×${v}`).join(' ')}`,

@@ -13,7 +13,13 @@
  *   - merchant events lost, or delivered under two `webhook-id`s (and deliveries that fail
  *     Standard Webhooks verification);
  *   - payments lost (paid at the sandbox, not on the server), refunds not applied, server 500s,
- *     processes that died on their own, scenarios that could not finish.
+ *     processes that died without our SIGKILL, charges whose status went backwards, refunds
+ *     announced (refunded, checkout.refunded) but not settled at the sandbox, scenarios that could
+ *     not finish.
+ *
+ * With `DATABASE_URL=postgres://…` in the environment the server runs on PostgreSQL, in a schema of
+ * the run's own (dropped afterwards), through a TCP proxy of the run's own that cuts every
+ * connection every few seconds; otherwise on a SQLite file.
  *
  * Options: --checkouts N (default 200), --seconds S (chaos window, default 60), --kills K (default
  * S/10), --seed N, --settle S (longest wait for retries to finish, default 90), --sse-cut P
@@ -33,6 +39,21 @@ import { startMerchantReceiver, type MerchantReceiver } from './merchant-receive
 import { createRng, randomSeed } from './prng.js';
 import { freePort, ManagedProcess, REPO_ROOT, sleep } from './process-supervisor.js';
 import { buildReport, formatReport, type SandboxCashIn } from './report.js';
+import { TcpProxy } from './tcp-proxy.js';
+import pg from 'pg';
+
+/** The PostgreSQL to run against, when given; read before the supervisor strips DATABASE_URL from children. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '') ? process.env.DATABASE_URL : undefined;
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 const API_KEY = 'sk_chaos_0123456789abcdef';
 /** The run's temporary directory, so an interrupted run can still remove it. */
@@ -143,8 +164,28 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
   let server: ManagedProcess | undefined;
   const outcomes: CheckoutOutcome[] = [];
   let watchdog: NodeJS.Timeout | undefined;
+  let databaseProxy: TcpProxy | undefined;
+  const schema = `chaos_${runId.replace(/[^a-z0-9]/g, '')}`;
+  let databaseUrl = `sqlite:${join(dir, 'checkout.db')}`;
+  /** Every charge's statuses as the server showed them (changes only), to catch one going backwards. */
+  const chargeHistory = new Map<string, string[]>();
+  const observe = (view: CheckoutView) => {
+    for (const charge of view.charges) {
+      const history = chargeHistory.get(charge.transactionId) ?? [];
+      if (history.at(-1) !== charge.status) history.push(charge.status);
+      chargeHistory.set(charge.transactionId, history);
+    }
+  };
 
   try {
+    if (POSTGRES_URL) {
+      await adminQuery(POSTGRES_URL, `CREATE SCHEMA ${schema}`);
+      const target = new URL(POSTGRES_URL);
+      databaseProxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+      const url = new URL(databaseProxy.urlFor(POSTGRES_URL));
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      databaseUrl = url.href;
+    }
     if (merchantAvailable) receiver = await startMerchantReceiver({ rng: rng.fork('merchant'), failFirstAttemptRate: options.merchantFailRate });
     await sandbox.start();
     server = new ManagedProcess({
@@ -153,7 +194,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
       env: {
         PORT: String(serverPort),
         HOST: '127.0.0.1',
-        DATABASE_URL: `sqlite:${join(dir, 'checkout.db')}`,
+        DATABASE_URL: databaseUrl,
         CONNECTPSP_BASE_URL: `${sandboxUrl}/connectpsp`,
         PUBLIC_URL: serverUrl,
         CHECKOUT_API_KEY: API_KEY,
@@ -170,7 +211,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     });
     const srv = server;
     await srv.start();
-    progress(`server ${serverUrl}, sandbox ${sandboxUrl}, data ${dir}; seed ${options.seed}; ${options.checkouts} checkouts over ${options.seconds} s with ${options.kills} kills; merchant webhooks ${merchantAvailable ? 'on' : 'not available'}`);
+    progress(`server ${serverUrl} on ${POSTGRES_URL ? `PostgreSQL (schema ${schema}, through a cutting proxy)` : 'SQLite'}, sandbox ${sandboxUrl}, data ${dir}; seed ${options.seed}; ${options.checkouts} checkouts over ${options.seconds} s with ${options.kills} kills; merchant webhooks ${merchantAvailable ? 'on' : 'not available'}`);
 
     // One restart at a time, whether after our SIGKILL or after a crash the watchdog noticed.
     let restarting: Promise<void> | undefined;
@@ -200,6 +241,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
         sandboxUrl,
         tally,
         rng: rng.fork('chaos'),
+        ...(databaseProxy ? { databaseProxy } : {}),
         restartServer: async () => {
           injectorRestarting = true;
           try {
@@ -238,7 +280,20 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
       }
     });
 
+    // Meanwhile, the merchant's view of every checkout is sampled, to catch a charge going backwards.
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await mapLimit(outcomes.filter((o) => o.checkoutId), 4, async (o) => {
+          const answer = await call<CheckoutView>(tally, 'GET', `${serverUrl}/v1/checkouts/${o.checkoutId}`, { headers: { authorization: `Bearer ${API_KEY}` }, timeoutMs: 5000 });
+          if (answer.status === 200 && answer.body) observe(answer.body);
+        });
+        await sleep(1000);
+      }
+    })();
     await sleep(Math.max(0, t0 + windowMs - Date.now()));
+    sampling = false;
+    await sampler;
     progress('chaos window over: clearing faults, releasing held webhooks');
     await injector.stop();
     if (!srv.running) await restartServer();
@@ -250,6 +305,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     const readView = async (id: string) => {
       const answer = await call<CheckoutView>(tally, 'GET', `${serverUrl}/v1/checkouts/${id}`, { headers: { authorization: `Bearer ${API_KEY}` }, timeoutMs: 10_000 });
       if (answer.status === 200) views.set(id, answer.body);
+      if (answer.status === 200 && answer.body) observe(answer.body);
       return answer.status === 200 ? answer.body : undefined;
     };
     const settled = (o: CheckoutOutcome): boolean => {
@@ -301,6 +357,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
       serverStartMs: srv.startDurations,
       serverCrashes: srv.unexpectedExits,
       sandboxCrashes: sandbox.unexpectedExits.length,
+      chargeHistory,
+      database: POSTGRES_URL ? 'postgres' : 'sqlite',
     });
     let output = formatReport(report);
     if (!report.ok) {
@@ -315,6 +373,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     await server?.stop().catch(() => undefined);
     await sandbox.stop().catch(() => undefined);
     await receiver?.close().catch(() => undefined);
+    await databaseProxy?.close().catch(() => undefined);
+    if (POSTGRES_URL && !options.keep) await adminQuery(POSTGRES_URL, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
   }
 }
 

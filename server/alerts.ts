@@ -12,8 +12,15 @@ export const OPERATOR_ACTIONS: Readonly<Record<string, string>> = {
   INSUFFICIENT_FUNDS: 'The ConnectPSP transactional balance cannot cover this operation. Top up or rebalance the account, then retry.',
 };
 
+/**
+ * A 401 that survives the client's one re-authentication is a credential the gateway no longer
+ * takes (revoked, rotated, another environment's), whatever its code says.
+ */
+const REFUSED_TOKEN_ACTION =
+  'ConnectPSP refused a freshly issued access token. Check CONNECTPSP_CLIENT_ID, CONNECTPSP_CLIENT_SECRET and CONNECTPSP_APPLICATION_TOKEN for this CONNECTPSP_ENV (revoked or rotated at ConnectPSP?) and restart.';
+
 export function alertIfNeeded(logger: Logger, err: ConnectPspError): void {
-  const action = OPERATOR_ACTIONS[err.code];
+  const action = OPERATOR_ACTIONS[err.code] ?? (err.status === 401 ? REFUSED_TOKEN_ACTION : undefined);
   if (action) logger.error(`ALERT ConnectPSP ${err.code}`, { alert: true, code: err.code, status: err.status, action });
 }
 

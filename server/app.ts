@@ -1,9 +1,16 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from './bus/event-bus.js';
 import type { CheckoutService } from './checkouts/checkout-service.js';
-import { BROWSER_PATH, browserCors } from './cors.js';
+import { browserCors } from './cors.js';
 import { HttpError } from './http-error.js';
+import { DomainError, type DomainErrorKind } from './checkouts/errors.js';
+import type { Reconciler } from './checkouts/reconciler.js';
+import { ConnectPspError } from './connectpsp/errors.js';
+import { isStoreUnavailable } from './store/store-errors.js';
+import { audienceOf } from './routes/route-table.js';
+import { clientSecretOf } from './routes/browser-routes.js';
+import type { CheckoutRecord, WebhookRecord } from './store/store.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { browserRoutes } from './routes/browser-routes.js';
@@ -14,7 +21,7 @@ import { webhookRoute } from './routes/webhook-route.js';
 import type { Store } from './store/store.js';
 import type { ErrorBody } from 'connectpsp-checkout/contract';
 import type { Metrics } from './metrics.js';
-import { browserRateLimit, FixedWindowLimiter } from './rate-limit.js';
+import { browserRateLimit, checkoutRateLimit, FixedWindowLimiter } from './rate-limit.js';
 import type { SignatureFailureMonitor } from './alerts.js';
 
 export interface AppDeps {
@@ -31,6 +38,12 @@ export interface AppDeps {
   metricsToken?: string | undefined;
   rateLimits?: { perClientPerMinute: number; perCheckoutPerMinute: number };
   signatureFailures?: SignatureFailureMonitor;
+  /** Applies webhooks after they were acknowledged (with `acknowledgeWebhooksFirst`). */
+  reconciler?: Reconciler;
+  /** Answer a verified webhook once recorded, and confirm and apply it after (CONFIRM_PAYMENTS). */
+  acknowledgeWebhooksFirst?: boolean;
+  /** Open event streams per checkout on this instance; default 5. */
+  sseMaxStreamsPerCheckout?: number;
   now?: () => Date;
   /** Readiness, open streams and in-flight requests, for a graceful stop. */
   lifecycle?: Lifecycle;
@@ -52,13 +65,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(deps.logger));
   app.use(securityHeaders);
   const cors = browserCors(deps.allowedOrigins);
-  const limit = deps.rateLimits
-    ? browserRateLimit({ perClient: new FixedWindowLimiter(deps.rateLimits.perClientPerMinute), perCheckout: new FixedWindowLimiter(deps.rateLimits.perCheckoutPerMinute) })
-    : undefined;
+  const limit = deps.rateLimits ? browserRateLimit({ perClient: new FixedWindowLimiter(deps.rateLimits.perClientPerMinute) }) : undefined;
+  const limitCheckout = deps.rateLimits ? checkoutRateLimit(new FixedWindowLimiter(deps.rateLimits.perCheckoutPerMinute)) : undefined;
+  // The route table says who calls each path; CORS and the per-client limit apply to the browser's.
   app.use((req, res, next) => {
-    if (!BROWSER_PATH.test(req.path)) return next();
+    if (audienceOf(req.path) !== 'browser') return next();
     cors(req, res, (err?: unknown) => (err || !limit ? next(err) : limit(req, res, next)));
   });
+  /** The browser's checkout once its client secret is checked, counted against its per-checkout limit. */
+  const authorize = async (req: Request, res: Response): Promise<CheckoutRecord> => {
+    const checkout = await deps.service.authorizeClient(String(req.params.id), clientSecretOf(req));
+    limitCheckout?.(res, checkout.id);
+    return checkout;
+  };
 
   // The webhook route reads the raw body itself (the signature covers the exact bytes), so it goes
   // before the JSON parser.
@@ -70,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.logger,
       now,
       ...(deps.signatureFailures ? { signatureFailures: deps.signatureFailures } : {}),
+      ...(deps.reconciler && deps.acknowledgeWebhooksFirst ? { applyLater: (record: WebhookRecord) => void deps.reconciler!.processWebhook(record) } : {}),
       observe: (outcome, seconds) => deps.metrics?.webhookIngestSeconds.observe({ outcome }, seconds),
     }),
   );
@@ -80,13 +100,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes({ store: deps.store, ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}) }));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
   app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
-  app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, allowedOrigins: deps.allowedOrigins, now }));
+  app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, allowedOrigins: deps.allowedOrigins, now, authorize }));
   app.use(
     eventsRoute({
       service: deps.service,
       store: deps.store,
       bus: deps.bus,
       heartbeatMs: deps.sseHeartbeatMs,
+      authorize,
+      maxStreamsPerCheckout: deps.sseMaxStreamsPerCheckout ?? 5,
       onStreamCount: (delta) => deps.metrics?.openStreams.inc(delta),
       ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
     }),
@@ -128,16 +150,48 @@ function requestContext(logger: Logger): RequestHandler {
   };
 }
 
+/** Domain errors (checkouts/errors.ts) as HTTP: the only place this mapping lives. */
+const DOMAIN_STATUS: Record<DomainErrorKind, { status: number; type?: ErrorBody['error']['type']; retryAfterSeconds?: number }> = {
+  not_found: { status: 404 },
+  conflict: { status: 409 },
+  invalid_input: { status: 400 },
+  unauthorized: { status: 401 },
+  gateway_unavailable: { status: 502, type: 'gateway_error' },
+  gateway_auth: { status: 502, type: 'gateway_error' },
+  store_unavailable: { status: 503, type: 'unavailable', retryAfterSeconds: 2 },
+  not_confirmed: { status: 503, type: 'gateway_error', retryAfterSeconds: 5 },
+};
+
+/** What an error becomes on the wire, or undefined for one that is a bug (a 500). */
+export function toHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof DomainError) {
+    const { status, type, retryAfterSeconds } = DOMAIN_STATUS[err.kind];
+    return new HttpError(status, err.message, { ...(err.field ? { field: err.field } : {}), ...(type ? { type } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}), cause: err });
+  }
+  if (err instanceof ConnectPspError) {
+    return new HttpError(502, 'The payment provider is not answering right now. Please try again in a moment.', { type: 'gateway_error', cause: err });
+  }
+  // The database went away or is too slow right now: a condition that passes, not a bug.
+  if (isStoreUnavailable(err)) {
+    return new HttpError(503, 'The service is briefly unavailable. Please try again in a moment.', { type: 'unavailable', retryAfterSeconds: 2, cause: err });
+  }
+  return undefined;
+}
+
 /**
- * The one place errors become answers: `HttpError` as itself, body-parser failures as 4xx naming
- * the problem, anything else as a 500 without internals (and a log line with them).
+ * The one place errors become answers: `HttpError` as itself, domain, gateway and database errors
+ * by `toHttpError`, body-parser failures as 4xx naming the problem, anything else as a 500 without
+ * internals (and a log line with them).
  */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const requestId = res.locals.requestId as string | undefined;
     let httpError: HttpError;
-    if (err instanceof HttpError) {
-      httpError = err;
+    const mapped = toHttpError(err);
+    if (mapped) {
+      httpError = mapped;
+      if (httpError.status === 503) logger.warn('answered 503', { requestId, method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
     } else if (err instanceof URIError) {
       // The router could not decode a %-escape in the path: the client sent a malformed URL.
       httpError = new HttpError(400, 'The URL path has a malformed %-escape.', { field: 'path' });
@@ -156,6 +210,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    if (httpError.retryAfterSeconds !== undefined) res.set('Retry-After', String(httpError.retryAfterSeconds));
     const body: ErrorBody = { error: { type: httpError.type, message: httpError.message, ...(httpError.field ? { field: httpError.field } : {}), ...(requestId ? { requestId } : {}) } };
     res.status(httpError.status).json(body);
   };

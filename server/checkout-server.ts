@@ -8,13 +8,13 @@ import { SignatureFailureMonitor } from './alerts.js';
 import { createApp } from './app.js';
 import type { EventBus } from './bus/event-bus.js';
 import { CheckoutService } from './checkouts/checkout-service.js';
+import { Reconciler } from './checkouts/reconciler.js';
 import type { Config } from './config.js';
 import { ConnectPspClient } from './connectpsp/client.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { MerchantWebhookWorker } from './merchant-webhooks/outbox-worker.js';
 import { Metrics } from './metrics.js';
-import { replayUnprocessedWebhooks } from './routes/webhook-route.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { createBus, createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
@@ -132,6 +132,8 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
     onMerchantEvent: () => outbox?.nudge(),
   });
   reconcileTransaction = (transactionId) => service.reconcileTransaction(transactionId);
+  // The reconciler (checkouts/reconciler.ts): charges at expiry, webhooks not yet applied, refunds in flight.
+  const reconciler = new Reconciler({ service, store, logger, intervalMs: config.reconcileIntervalMs });
 
   const app = createApp({
     store,
@@ -148,26 +150,16 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
     metricsToken: config.metricsToken,
     rateLimits: config.rateLimits,
     signatureFailures: new SignatureFailureMonitor(logger),
+    reconciler,
+    acknowledgeWebhooksFirst: config.confirmPayments,
+    sseMaxStreamsPerCheckout: config.sseMaxStreamsPerCheckout,
     mount: (a) => {
       if (sandbox) a.use('/sandbox', sandbox.router);
       options.mount?.(a);
     },
   });
 
-  // The reconciler: ConnectPSP does not say whether expired charges send webhooks, so the server
-  // asks about every charge that reaches its expiry, retries duplicate refunds (when automatic) and
-  // applies webhooks recorded but not applied (ConnectPSP was unreachable to confirm them).
-  let reconciler: ReturnType<typeof setInterval> | undefined;
-  let pass: Promise<void> | undefined;
   let startupReconcile: Promise<unknown> | undefined;
-  const reconcileOnce = async () => {
-    try {
-      await service.reconcileDue();
-      await replayUnprocessedWebhooks({ service, store, logger }, new Date(Date.now() - 10_000).toISOString());
-    } catch (err) {
-      logger.warn('reconciler pass failed', { error: err instanceof Error ? err.message : String(err) });
-    }
-  };
 
   let listener: { server: Server; sockets: Set<Socket> } | undefined;
   if (options.server) {
@@ -188,8 +180,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
     async start() {
       if (started) return;
       started = true;
-      const replayed = await replayUnprocessedWebhooks({ service, store, logger });
-      if (replayed > 0) logger.warn('replayed webhooks left unprocessed by the last run', { count: replayed });
+      await reconciler.start();
       // The embedded sandbox may have come back without the charges the database still shows open
       // (its state file removed, or none kept with PostgreSQL): ask about each once, so a code it no
       // longer knows ends and the widget offers a new one instead of waiting. Loopback calls only; in
@@ -199,11 +190,6 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
           .reconcileOpen()
           .catch((err) => logger.warn('start-up reconcile failed', { error: err instanceof Error ? err.message : String(err) }));
       }
-      reconciler = setInterval(() => {
-        // One pass at a time: a slow gateway must not stack passes up.
-        if (!pass) pass = reconcileOnce().finally(() => (pass = undefined));
-      }, config.reconcileIntervalMs);
-      reconciler.unref();
       outbox?.start();
     },
 
@@ -217,8 +203,8 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
         const closed = listener ? new Promise<void>((resolve) => NetServer.prototype.close.call(listener!.server, () => resolve())) : Promise.resolve();
         const drained = await lifecycle.drain(drainMs);
         if (!drained) logger.warn('shutdown: requests still in flight after the drain; cutting them', { inFlight: lifecycle.inFlight, drainMs });
-        clearInterval(reconciler);
-        await pass;
+        // The workers finish their current item.
+        await reconciler.stop();
         await startupReconcile;
         await outbox?.stop();
         // The sandbox before the sockets: its webhook deliveries still have a server to finish talking to.

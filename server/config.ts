@@ -40,11 +40,14 @@ const envSchema = z.object({
   CHECKOUT_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   DATABASE_URL: z.string().trim().default('sqlite:./data/connectpsp-checkout.db'),
   DATABASE_PREPARED_STATEMENTS: booleanString.default(true),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   MERCHANT_NAME: z.string().trim().min(1).max(60).default('Loja Exemplo'),
   ALLOWED_ORIGINS: optionalString,
   DEFAULT_EXPIRES_IN_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
   SSE_HEARTBEAT_SECONDS: z.coerce.number().min(1).max(55).default(15),
+  SSE_MAX_STREAMS_PER_CHECKOUT: z.coerce.number().int().min(1).max(1000).default(5),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   MERCHANT_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -67,8 +70,12 @@ const envSchema = z.object({
 
 export type Database =
   | { kind: 'sqlite'; filename: string /* ':memory:' or a path */ }
-  /** `preparedStatements`: off behind a pooler in transaction mode that does not keep them. */
-  | { kind: 'postgres'; url: string; preparedStatements: boolean };
+  /**
+   * `preparedStatements`: off behind a pooler in transaction mode that does not keep them.
+   * `statementTimeoutMs` bounds every statement (server side) and every wait for its answer (client
+   * side, for a network that froze); `connectTimeoutMs` bounds getting a connection.
+   */
+  | { kind: 'postgres'; url: string; preparedStatements: boolean; statementTimeoutMs: number; connectTimeoutMs: number };
 
 export interface Config {
   port: number;
@@ -89,6 +96,8 @@ export interface Config {
   allowedOrigins: '*' | string[];
   defaultExpiresInMinutes: number;
   sseHeartbeatMs: number;
+  /** Open event streams one checkout may have on one instance; more are answered 429. */
+  sseMaxStreamsPerCheckout: number;
   reconcileIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where merchant notifications go; undefined: they are kept in the outbox, not sent. */
@@ -171,7 +180,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (filename === '') problems.push('DATABASE_URL: sqlite: needs a file name, e.g. sqlite:./data/checkout.db or sqlite::memory:');
     else database = { kind: 'sqlite', filename };
   } else if (/^postgres(ql)?:\/\//.test(dbUrl)) {
-    database = { kind: 'postgres', url: dbUrl, preparedStatements: e.DATABASE_PREPARED_STATEMENTS };
+    database = {
+      kind: 'postgres',
+      url: dbUrl,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    };
   } else {
     problems.push('DATABASE_URL: must start with sqlite: or postgres://');
   }
@@ -215,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins,
     defaultExpiresInMinutes: e.DEFAULT_EXPIRES_IN_MINUTES,
     sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
+    sseMaxStreamsPerCheckout: e.SSE_MAX_STREAMS_PER_CHECKOUT,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     merchantWebhookUrl: e.MERCHANT_WEBHOOK_URL,

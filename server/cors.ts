@@ -26,6 +26,3 @@ export function browserCors(allowed: '*' | readonly string[]): RequestHandler {
     next();
   };
 }
-
-/** Browser paths: everything under a checkout except the merchant's own create/read. */
-export const BROWSER_PATH = /^\/v1\/checkouts\/[^/]+\/(session|pix|open-finance|events)\/?$/;

@@ -19,14 +19,17 @@ const STATUS_TYPES: Record<number, ErrorType> = {
 export class HttpError extends Error {
   readonly type: ErrorType;
   readonly field: string | undefined;
+  /** Sent as `Retry-After` (seconds) when set. */
+  readonly retryAfterSeconds: number | undefined;
   constructor(
     readonly status: number,
     message: string,
-    options: { field?: string; type?: ErrorType; cause?: unknown } = {},
+    options: { field?: string; type?: ErrorType; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'HttpError';
     this.type = options.type ?? STATUS_TYPES[status] ?? (status >= 500 ? 'internal_error' : 'invalid_request');
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

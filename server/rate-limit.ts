@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { HttpError } from './http-error.js';
 
 /**
@@ -32,19 +32,26 @@ export class FixedWindowLimiter {
   }
 }
 
-/** Limits browser routes per client address and per checkout id. */
-export function browserRateLimit(options: { perClient: FixedWindowLimiter; perCheckout: FixedWindowLimiter }): RequestHandler {
+/** Limits browser routes per client address, before anything else (authentication included). */
+export function browserRateLimit(options: { perClient: FixedWindowLimiter }): RequestHandler {
   return (req, res, next) => {
-    const checkoutId = checkoutIdOf(req);
-    const wait = Math.max(options.perClient.hit(`ip:${req.ip ?? 'unknown'}`), checkoutId ? options.perCheckout.hit(`checkout:${checkoutId}`) : 0);
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
-      throw new HttpError(429, `Too many requests. Try again in ${wait} s.`);
-    }
+    refuseIfOver(res, options.perClient.hit(`ip:${req.ip ?? 'unknown'}`));
     next();
   };
 }
 
-function checkoutIdOf(req: Request): string | undefined {
-  return /^\/v1\/checkouts\/([^/]+)\//.exec(req.path)?.[1];
+/**
+ * Limits one checkout's browser requests, counted only once the client secret was checked: counted
+ * before, anyone who knows a checkout id (it is in the Open Finance return URL and the secret's
+ * prefix) could lock its payer out.
+ */
+export function checkoutRateLimit(perCheckout: FixedWindowLimiter): (res: Response, checkoutId: string) => void {
+  return (res, checkoutId) => refuseIfOver(res, perCheckout.hit(`checkout:${checkoutId}`));
+}
+
+function refuseIfOver(res: Response, wait: number): void {
+  if (wait > 0) {
+    res.set('Retry-After', String(wait));
+    throw new HttpError(429, `Too many requests. Try again in ${wait} s.`);
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { formatTaxId, isValidTaxId, onlyDigits } from './contract/tax-id.js';
 
-// The check-digit rules live in one place for server and widget (server/pix/tax-id.ts).
+// The check-digit rules live in one place for server and widget (widget/contract/tax-id.ts).
 export { formatTaxId as maskDocument, onlyDigits };
 
 /** 1050 centavos → "R$ 10,50" (pt-BR), "R$10.50" (en). Integer input only: amounts are centavos. */

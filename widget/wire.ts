@@ -132,6 +132,7 @@ export const REASON_BY_ERROR_TYPE = {
   conflict: 'conflict',
   rate_limited: 'rate_limited',
   gateway_error: 'gateway_error',
+  unavailable: 'server_error',
   internal_error: 'server_error',
 } as const satisfies Record<ErrorType, string>;
 

@@ -1,14 +1,13 @@
-
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { alertIfNeeded } from '../alerts.js';
 import { isFinalForPayer, type PaymentMethod } from 'connectpsp-checkout/contract';
 import type { EventBus } from '../bus/event-bus.js';
 import type { ConnectPspClient } from '../connectpsp/client.js';
 import { ConnectPspAuthenticationError, ConnectPspError, ConnectPspInvalidRequestError } from '../connectpsp/errors.js';
-import type { CashIn, ConnectPspEvent, RefundReason } from '../connectpsp/types.js';
+import type { CashIn, CashInStatus, ConnectPspEvent, RefundReason } from '../connectpsp/types.js';
 import type { MerchantEventType } from '../merchant-webhooks/events.js';
-import { HttpError } from '../http-error.js';
 import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEqual, sha256Hex } from '../ids.js';
+import { conflict, DomainError, notFound } from './errors.js';
 import type { Logger } from '../logger.js';
 import { DuplicateExternalReferenceError, type ChargeRecord, type CheckoutRecord, type Store, type TransitionResult, type WebhookReceipt } from '../store/store.js';
 import { firstStatusEvent, toCheckoutView } from './views.js';
@@ -25,7 +24,7 @@ export interface CheckoutServiceOptions {
   /** Where ConnectPSP sends webhooks for the charges we create. */
   webhookUrl: string;
   defaultExpiresInMinutes: number;
-  /** Confirm every CASHIN_PAID webhook with GET /cash-in/{id} before announcing paid. */
+  /** Confirm every cash-in webhook (paid, refunded, …) with GET /cash-in/{id} and apply what the GET says. */
   confirmPayments?: boolean;
   /** Refund a second payment of a paid checkout automatically (reason DUPLICATED_PAYMENT). */
   autoRefundDuplicates?: boolean;
@@ -136,7 +135,7 @@ export class CheckoutService {
         if (previous) return replay(previous, requestHash);
       }
       if (err instanceof DuplicateExternalReferenceError) {
-        throw new HttpError(409, `A checkout with externalReference "${input.externalReference}" already exists.`, { field: 'externalReference', type: 'conflict' });
+        throw conflict(`A checkout with externalReference "${input.externalReference}" already exists.`, 'externalReference');
       }
       throw err;
     }
@@ -152,7 +151,7 @@ export class CheckoutService {
     const presented = sha256Hex(clientSecret ?? '');
     const expected = checkout?.clientSecretHash ?? sha256Hex(`missing:${checkoutId}`);
     if (!checkout || clientSecret === undefined || !safeEqual(presented, expected)) {
-      throw new HttpError(401, 'The client secret is not valid for this checkout.', { field: 'client_secret' });
+      throw new DomainError('unauthorized', 'The client secret is not valid for this checkout.', { field: 'client_secret' });
     }
     return checkout;
   }
@@ -184,7 +183,7 @@ export class CheckoutService {
 
   async #ensureCharge(checkout: CheckoutRecord, method: PaymentMethod, payer?: { name: string; document: string }, returnUrl?: string): Promise<ChargeRecord> {
     if (!checkout.methods.includes(method)) {
-      throw new HttpError(409, `This checkout does not accept ${method}.`, { type: 'conflict', field: 'method' });
+      throw conflict(`This checkout does not accept ${method}.`, 'method');
     }
     // A charge past its expiry may still have been paid: ask ConnectPSP before making another.
     // An Open Finance intent can also end early (refused or timed out at the bank) without a
@@ -192,12 +191,12 @@ export class CheckoutService {
     for (const charge of await this.#store.listCharges(checkout.id)) {
       const pastExpiry = Date.parse(charge.expiresAt) <= this.#now().getTime();
       if (charge.status === 'awaiting_payment' && (pastExpiry || charge.method === 'open_finance')) {
-        await this.reconcileCharge(charge);
+        await this.reconcileCharge(charge).catch((err) => this.#logReconcileFailure(charge, err));
       }
     }
     let current = (await this.#store.getCheckout(checkout.id)) ?? checkout;
     if (isFinalForPayer(current.status)) {
-      throw new HttpError(409, `This checkout is already ${current.status}.`, { type: 'conflict' });
+      throw conflict(`This checkout is already ${current.status}.`);
     }
     const active = (await this.#store.listCharges(current.id))
       .filter((c) => c.method === method && c.status === 'awaiting_payment')
@@ -206,7 +205,7 @@ export class CheckoutService {
     if (active) return active;
 
     if (!current.payer) {
-      if (!payer) throw new HttpError(400, 'A payer (name and CPF/CNPJ) is required for this checkout.', { field: 'payer' });
+      if (!payer) throw new DomainError('invalid_input', 'A payer (name and CPF/CNPJ) is required for this checkout.', { field: 'payer' });
       current = await this.#store.setPayerIfMissing(current.id, payer);
     }
     const chargePayer = current.payer!;
@@ -236,14 +235,14 @@ export class CheckoutService {
     if (cashIn.amount !== current.amount) {
       // Never show a payer a code for another amount than the merchant asked for.
       this.#logger.error('ConnectPSP created a charge for a different amount', { checkoutId: current.id, transactionId: cashIn.transactionId, expected: current.amount, got: cashIn.amount });
-      throw new HttpError(502, 'The payment provider answered with a different amount.', { type: 'gateway_error' });
+      throw new DomainError('gateway_unavailable', 'The payment provider answered with a different amount.');
     }
     if (method === 'pix' && !cashIn.pixData?.copyAndPaste) {
-      throw new HttpError(502, 'The payment provider answered without a PIX code.', { type: 'gateway_error' });
+      throw new DomainError('gateway_unavailable', 'The payment provider answered without a PIX code.');
     }
     if (method === 'open_finance' && !cashIn.paymentUrl) {
       // The docs show only `paymentUrl` for this flow (CONNECTPSP.md §3.1); without it there is nowhere to send the payer.
-      throw new HttpError(502, 'The payment provider answered without a bank link.', { type: 'gateway_error' });
+      throw new DomainError('gateway_unavailable', 'The payment provider answered without a bank link.');
     }
     const now = this.#now().toISOString();
     const charge: ChargeRecord = {
@@ -278,36 +277,40 @@ export class CheckoutService {
     }
     // Otherwise the attempt stays: the cash-in may exist, and only the same key can find out.
     this.#logger.warn('ConnectPSP did not create the charge', { checkoutId, status: err.status, code: err.code });
-    return new HttpError(502, 'The payment provider is not answering right now. Please try again in a moment.', {
-      type: 'gateway_error',
-      cause: err,
-    });
+    if (err instanceof ConnectPspAuthenticationError) {
+      return new DomainError('gateway_auth', 'The payment provider refused our credentials. The operator has been alerted; please try again later.', { cause: err });
+    }
+    return new DomainError('gateway_unavailable', 'The payment provider is not answering right now. Please try again in a moment.', { cause: err });
   }
 
   /**
    * Applies one verified ConnectPSP event. Never throws for an event that is merely late,
    * duplicated or about a transaction we do not know; throws when the truth could not be checked
-   * (ConnectPSP unreachable), so the webhook is answered 5xx and redelivered.
+   * (ConnectPSP unreachable, or its GET does not confirm the claim yet), so the webhook stays
+   * recorded as unprocessed and is re-checked with backoff.
    */
   async applyEvent(event: ConnectPspEvent, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     switch (event.eventType) {
-      case 'CASHIN_PAID': {
-        if (!this.#confirmPayments) return this.applyCashIn(event.data, receipt);
-        if (!(await this.#store.getCharge(event.data.transactionId))) return this.applyCashIn(event.data, receipt);
-        // A webhook is a hint: ConnectPSP's own GET decides, so a replayed or reordered delivery
-        // cannot announce a payment that is not there.
-        const truth = await this.#gateway.getCashIn(event.data.transactionId);
-        if (truth.status !== 'PAID' && truth.status !== 'REFUNDED') {
-          this.#logger.warn('webhook said paid but ConnectPSP says otherwise; nothing changed', { transactionId: truth.transactionId, status: truth.status });
-          return 'unchanged';
+      case 'CASHIN_PAID':
+      case 'CASHIN_REFUNDED': {
+        const claimed = event.data;
+        if (!this.#confirmPayments) return this.applyCashIn(claimed, receipt);
+        if (claimed.status === 'AWAITING_PAYMENT') return 'unchanged';
+        if (!(await this.#store.getCharge(claimed.transactionId))) return this.applyCashIn(claimed, receipt);
+        // A webhook is a hint: ConnectPSP's own GET decides, whatever the envelope's type, so a
+        // replayed, reordered or mislabelled delivery cannot move money that did not move. What is
+        // applied is the GET's answer, never the envelope's.
+        const truth = await this.#gateway.getCashIn(claimed.transactionId);
+        if (!confirms(truth.status, claimed.status)) {
+          // The gateway's read may lag its webhook: keep the webhook and ask again later.
+          throw new DomainError('not_confirmed', `webhook says ${claimed.status}, ConnectPSP's GET says ${truth.status}`);
         }
         return this.applyCashIn(truth, receipt);
       }
-      case 'CASHIN_REFUNDED':
-        return this.applyCashIn(event.data, receipt);
       case 'CASHOUT_COMPLETED':
       case 'CASHOUT_FAILED':
-      case 'CASHOUT_REFUNDED': {
+      case 'CASHOUT_REFUNDED':
+      case 'CASHOUT_CANCELLED': {
         const type = `cashout.${event.eventType.slice('CASHOUT_'.length).toLowerCase()}` as MerchantEventType;
         await this.#store.enqueueMerchantEvent({
           dedupeKey: `${event.eventType}:${event.data.transactionId}:${event.data.status}:${event.data.endToEndId ?? ''}`,
@@ -349,6 +352,45 @@ export class CheckoutService {
       case 'AWAITING_PAYMENT':
         return 'unchanged';
     }
+  }
+
+  /**
+   * What a GET says about a refund we asked for: REFUNDED is applied by `applyCashIn`; a devolution
+   * the gateway reports as failed (the sandbox says so in `refund`; the docs name no such field)
+   * ends the operation as failed, with an alert and `checkout.refund_failed`.
+   */
+  async #settleRefundFrom(charge: ChargeRecord, cashIn: CashIn): Promise<void> {
+    if (cashIn.status === 'REFUNDED') {
+      await this.applyCashIn(cashIn);
+      return;
+    }
+    if (cashIn.refund?.status === 'FAILED') {
+      const failure = cashIn.refund.failure ? `${cashIn.refund.failure.code}: ${cashIn.refund.failure.message}` : 'FAILED';
+      await this.#failRefund(charge, failure, ['processing', 'requested']);
+    }
+  }
+
+  async #failRefund(charge: ChargeRecord, failure: string, from: readonly ('requested' | 'processing' | null)[]): Promise<void> {
+    const checkout = (await this.#store.getCheckout(charge.checkoutId))!;
+    const charges = await this.#store.listCharges(charge.checkoutId);
+    const wrote = await this.#store.setRefundState(
+      { transactionId: charge.transactionId, status: 'failed', failure, idempotencyKey: null, onlyFrom: from },
+      {
+        dedupeKey: `${charge.transactionId}:checkout.refund_failed:${charge.refundIdempotencyKey ?? ''}`,
+        type: 'checkout.refund_failed',
+        data: merchantEvent('checkout.refund_failed', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, failure, refundRequestedAt: charge.refundRequestedAt ?? null }),
+      },
+    );
+    if (!wrote) return;
+    this.#onMerchantEvent();
+    this.#logger.error('ALERT refund failed', {
+      alert: true,
+      code: 'REFUND_FAILED',
+      checkoutId: charge.checkoutId,
+      transactionId: charge.transactionId,
+      failure,
+      action: 'The payer has not been refunded. Fix the cause (balance, settlement id) and request the refund again: it is a new operation.',
+    });
   }
 
   async #applyPayment(charge: ChargeRecord, cashIn: CashIn, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
@@ -410,14 +452,14 @@ export class CheckoutService {
         })
       : await this.#store.transition(checkout.id, checkout.status, {
           charge: chargeUpdate,
-          merchantEvent: ({ checkout: c, charges }) =>
-            charge.status === 'refunded'
+          merchantEvent: ({ checkout: c, charges, chargeChanged }) =>
+            !chargeChanged
               ? null
               : { dedupeKey: `${charge.transactionId}:checkout.payment_refunded`, type: 'checkout.payment_refunded', data: merchantEvent('checkout.payment_refunded', this.#now(), { checkout: toCheckoutView(c, charges), transactionId: charge.transactionId, endToEndId: refundEndToEndId }) },
           receipt,
         });
     this.#announce(result, true);
-    return result.changed || (!isSettlingPayment && charge.status !== 'refunded') ? 'applied' : 'unchanged';
+    return result.changed || result.chargeChanged ? 'applied' : 'unchanged';
   }
 
   async #expireCharge(charge: ChargeRecord, status: 'expired' | 'cancelled', receipt?: WebhookReceipt): Promise<ApplyOutcome> {
@@ -438,73 +480,106 @@ export class CheckoutService {
   }
 
   /**
-   * Refunds a paid charge through ConnectPSP's signed refund call: by default the payment that
-   * settled the checkout (the checkout becomes refunded), or a duplicate payment by its
-   * transactionId (the checkout stays paid). Safe to repeat: a refunded charge answers as it is,
-   * and the idempotency key is derived from the charge, so retries never refund twice.
+   * Asks ConnectPSP to refund a paid charge: by default the payment that settled the checkout (the
+   * checkout becomes refunded once the devolution settles), or a duplicate payment by its
+   * transactionId (the checkout stays paid). A refund is an operation with a life of its own:
+   * `requested` (its idempotency key written before the first attempt, so retries of THIS
+   * operation never refund twice) → `processing` (ConnectPSP accepted it) → the charge `refunded`
+   * (webhook or GET), or `failed` (refused, or not settled; alert and `checkout.refund_failed`). A
+   * retry after a failure is a new operation with a new key: ConnectPSP answers a repeated key
+   * with the stored original answer, a refusal included.
+   *
+   * Answers `settled` when the charge is refunded, `processing` while the devolution is underway.
    */
-  async refund(checkoutId: string, input: { transactionId?: string | undefined; reason?: RefundReason | undefined; description?: string | undefined }): Promise<void> {
+  async refund(checkoutId: string, input: { transactionId?: string | undefined; reason?: RefundReason | undefined; description?: string | undefined }): Promise<'settled' | 'processing'> {
     const checkout = await this.#store.getCheckout(checkoutId);
-    if (!checkout) throw new HttpError(404, `No checkout with id "${checkoutId}".`, { field: 'id' });
+    if (!checkout) throw notFound(`No checkout with id "${checkoutId}".`, 'id');
     const charges = await this.#store.listCharges(checkoutId);
     const target = input.transactionId
       ? charges.find((c) => c.transactionId === input.transactionId)
       : charges.find((c) => c.endToEndId !== null && c.endToEndId === checkout.endToEndId);
     if (!target) {
       throw input.transactionId
-        ? new HttpError(404, `This checkout has no charge "${input.transactionId}".`, { field: 'transactionId' })
-        : new HttpError(409, `Only a paid checkout can be refunded; this one is ${checkout.status}.`, { type: 'conflict' });
+        ? notFound(`This checkout has no charge "${input.transactionId}".`, 'transactionId')
+        : conflict(`Only a paid checkout can be refunded; this one is ${checkout.status}.`);
     }
-    if (target.status === 'refunded') return;
-    if (target.status !== 'paid') throw new HttpError(409, `Charge ${target.transactionId} is ${target.status}, not paid.`, { type: 'conflict', field: 'transactionId' });
+    if (target.status === 'refunded') return 'settled';
+    if (target.status !== 'paid') throw conflict(`Charge ${target.transactionId} is ${target.status}, not paid.`, 'transactionId');
+    if (target.refundStatus === 'processing') return 'processing';
 
     const reason = input.reason ?? (target.endToEndId === checkout.endToEndId ? 'CUSTOMER_REQUEST' : 'DUPLICATED_PAYMENT');
-    try {
-      const refund = await this.#gateway.refundCashIn(target.transactionId, { reason, ...(input.description ? { description: input.description } : {}) }, { idempotencyKey: refundIdempotencyKey(target.transactionId) });
-      await this.#applyRefund(target, refund.endToEndId, refund.refundedAt);
-    } catch (err) {
-      if (err instanceof ConnectPspError && err.code === 'CASH_IN_ALREADY_REFUNDED') {
-        await this.applyCashIn(await this.#gateway.getCashIn(target.transactionId));
-        return;
-      }
-      throw this.#refundFailure(err, target.transactionId);
+    if (target.refundStatus !== 'requested') {
+      // A new operation (first try, or after a failure): a new key, stored before the first attempt.
+      await this.#store.setRefundState({ transactionId: target.transactionId, status: 'requested', idempotencyKey: randomUUID(), reason, failure: null, requestedAt: this.#now().toISOString(), onlyFrom: [null, 'failed'] });
     }
+    const operation = (await this.#store.getCharge(target.transactionId))!;
+    if (operation.status === 'refunded') return 'settled';
+    if (operation.refundStatus === 'processing') return 'processing';
+    return this.#sendRefund(operation, input.description);
   }
 
-  #refundFailure(err: unknown, transactionId: string): Error {
+  /** One attempt at the stored refund operation of `charge` (status `requested`), with its own key. */
+  async #sendRefund(charge: ChargeRecord, description?: string): Promise<'settled' | 'processing'> {
+    const key = charge.refundIdempotencyKey!;
+    const reason = charge.refundReason ?? 'CUSTOMER_REQUEST';
+    try {
+      await this.#gateway.refundCashIn(charge.transactionId, { reason, ...(description ? { description } : {}) }, { idempotencyKey: key });
+    } catch (err) {
+      if (err instanceof ConnectPspError && err.code === 'CASH_IN_ALREADY_REFUNDED') {
+        await this.applyCashIn(await this.#gateway.getCashIn(charge.transactionId));
+        return 'settled';
+      }
+      throw await this.#refundFailure(err, charge);
+    }
+    // Accepted, which is not settled: the 202 says the request was taken, whatever its status says.
+    await this.#store.setRefundState({ transactionId: charge.transactionId, status: 'processing', onlyFrom: ['requested'] });
+    // ConnectPSP's own GET says whether it settled already; a webhook or the reconciler tell us later otherwise.
+    const truth = await this.#gateway.getCashIn(charge.transactionId).catch(() => undefined);
+    if (truth) await this.#settleRefundFrom(charge, truth);
+    return (await this.#store.getCharge(charge.transactionId))?.status === 'refunded' ? 'settled' : 'processing';
+  }
+
+  async #refundFailure(err: unknown, charge: ChargeRecord): Promise<Error> {
     if (!(err instanceof ConnectPspError)) return err as Error;
     alertIfNeeded(this.#logger, err);
-    if (err.code === 'MISSING_END_TO_END_ID') {
-      return new HttpError(409, 'ConnectPSP cannot refund this payment yet (its settlement id is not available). Try again in a few minutes.', { type: 'conflict', cause: err });
-    }
     if (err instanceof ConnectPspInvalidRequestError || err instanceof ConnectPspAuthenticationError) {
-      return new HttpError(409, `ConnectPSP refused the refund: ${err.code}${err.detail ? ` — ${err.detail}` : ''}`, { type: 'conflict', cause: err });
+      // A definitive answer about this operation: it failed. The key is spent (ConnectPSP replays its
+      // answer to it), so a retry is a new operation with a new key.
+      await this.#failRefund(charge, `${err.code}${err.detail ? `: ${err.detail}` : ''}`, ['requested']);
+      if (err.code === 'MISSING_END_TO_END_ID') {
+        return conflict('ConnectPSP cannot refund this payment yet (its settlement id is not available). Try again in a few minutes.', undefined, err);
+      }
+      return conflict(`ConnectPSP refused the refund: ${err.code}${err.detail ? ` — ${err.detail}` : ''}`, undefined, err);
     }
-    this.#logger.warn('refund call failed', { transactionId, status: err.status, code: err.code });
-    return new HttpError(502, 'The payment provider is not answering right now. The refund was not confirmed; try again — it will not be made twice.', { type: 'gateway_error', cause: err });
+    // No answer: the operation stays `requested` under its key; a retry (or the reconciler) sends the same key.
+    this.#logger.warn('refund call failed', { transactionId: charge.transactionId, status: err.status, code: err.code });
+    return new DomainError('gateway_unavailable', 'The payment provider is not answering right now. The refund was not confirmed; try again — it will not be made twice.', { cause: err });
+  }
+
+  /**
+   * Moves a refund operation on: one still `requested` (no answer yet) is sent again with its own
+   * key; one `processing` is looked up with GET and settled or failed from the answer.
+   */
+  async advanceRefund(charge: ChargeRecord): Promise<void> {
+    if (charge.refundStatus === 'requested') {
+      await this.#sendRefund(charge);
+      return;
+    }
+    if (charge.refundStatus === 'processing') await this.#settleRefundFrom(charge, await this.#gateway.getCashIn(charge.transactionId));
   }
 
   /**
    * Asks ConnectPSP for the truth about one charge and applies it. A charge becomes expired only
-   * when ConnectPSP says so: our clock passing `expiresAt` is not proof that nobody paid.
+   * when ConnectPSP says so: our clock passing `expiresAt` is not proof that nobody paid. Throws
+   * when ConnectPSP could not be asked (the reconciler schedules the next try).
    */
-  async reconcileCharge(charge: ChargeRecord): Promise<void> {
-    try {
-      await this.applyCashIn(await this.#gateway.getCashIn(charge.transactionId));
-    } catch (err) {
-      if (err instanceof ConnectPspError && err.status === 404 && err.code === 'CASH_IN_NOT_FOUND' && charge.status === 'awaiting_payment') {
-        // ConnectPSP no longer knows a charge it gave us (an embedded sandbox restarted without its
-        // state; a transaction removed on the gateway's side). Nobody can pay a code the gateway
-        // does not know, so showing it as payable would leave the payer waiting forever: the charge
-        // ends `cancelled`, the checkout expires when no other charge is payable, and the widget
-        // offers a new code. Not a one-way door: a payment that still lands is applied as usual.
-        this.#logger.warn('ConnectPSP does not know this charge any more; ending it so the payer can get a new code', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
-        await this.#expireCharge(charge, 'cancelled');
-        return;
-      }
-      if (err instanceof ConnectPspError) alertIfNeeded(this.#logger, err);
-      this.#logger.warn('could not reconcile charge', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) });
-    }
+  async reconcileCharge(charge: ChargeRecord): Promise<ApplyOutcome> {
+    return this.applyCashIn(await this.#gateway.getCashIn(charge.transactionId));
+  }
+
+  #logReconcileFailure(charge: ChargeRecord, err: unknown): void {
+    if (err instanceof ConnectPspError) alertIfNeeded(this.#logger, err);
+    this.#logger.warn('could not reconcile charge', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) });
   }
 
   /**
@@ -513,39 +588,50 @@ export class CheckoutService {
    */
   async reconcileTransaction(transactionId: string): Promise<void> {
     const charge = await this.#store.getCharge(transactionId);
-    if (charge?.status === 'awaiting_payment') await this.reconcileCharge(charge);
+    if (charge?.status === 'awaiting_payment') await this.#reconcileNow(charge);
   }
 
   /** Re-reads every charge still awaiting payment from ConnectPSP; returns the checkout as it is after. */
   async refreshFromGateway(checkout: CheckoutRecord): Promise<CheckoutRecord> {
     for (const charge of await this.#store.listCharges(checkout.id)) {
-      if (charge.status === 'awaiting_payment') await this.reconcileCharge(charge);
+      if (charge.status === 'awaiting_payment') await this.reconcileCharge(charge).catch((err) => this.#logReconcileFailure(charge, err));
     }
     return (await this.#store.getCheckout(checkout.id)) ?? checkout;
   }
 
-  /** Asks ConnectPSP about every charge still awaiting payment (up to `limit`), expired or not. */
+  /**
+   * Asks ConnectPSP about every charge still awaiting payment (up to `limit`), expired or not: at
+   * start-up with the embedded sandbox, which may have come back without charges we still show.
+   */
   async reconcileOpen(limit = 1000): Promise<number> {
     const open = await this.#store.chargesAwaitingPaymentExpiringBefore(END_OF_TIME, limit);
-    for (const charge of open) await this.reconcileCharge(charge);
+    for (const charge of open) await this.#reconcileNow(charge);
     return open.length;
   }
 
   /**
-   * One pass of the reconciler: charges at or past expiry, and (with automatic refunds on)
-   * duplicate payments not yet refunded.
+   * Asks about one charge now and, when ConnectPSP answers that it does not know it, ends it. Only
+   * for the embedded sandbox's paths (its expire control, its restart): the sandbox is the
+   * newcomer's gateway, and a code it forgot can never be paid, so the payer is offered a new one
+   * at once. Against a real gateway the reconciler parks such a charge and alerts an operator
+   * instead (reconciler.ts), since a 404 there may be a switched environment, not a lost charge.
    */
-  async reconcileDue(limit = 100): Promise<number> {
-    const due = await this.#store.chargesAwaitingPaymentExpiringBefore(this.#now().toISOString(), limit);
-    for (const charge of due) await this.reconcileCharge(charge);
-    if (this.#autoRefundDuplicates) {
-      for (const charge of await this.#store.unrefundedDuplicatePayments(limit)) {
-        await this.refund(charge.checkoutId, { transactionId: charge.transactionId, reason: 'DUPLICATED_PAYMENT' }).catch((err) =>
-          this.#logger.warn('automatic refund of a duplicate payment failed; will retry', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) }),
-        );
+  async #reconcileNow(charge: ChargeRecord): Promise<void> {
+    try {
+      await this.reconcileCharge(charge);
+    } catch (err) {
+      if (err instanceof ConnectPspError && err.status === 404 && err.code === 'CASH_IN_NOT_FOUND' && charge.status === 'awaiting_payment') {
+        this.#logger.warn('ConnectPSP does not know this charge any more; ending it so the payer can get a new code', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
+        await this.#expireCharge(charge, 'cancelled');
+        return;
       }
+      this.#logReconcileFailure(charge, err);
     }
-    return due.length;
+  }
+
+  /** Whether a second payment should be refunded without a person (AUTO_REFUND_DUPLICATES). */
+  get autoRefundDuplicates(): boolean {
+    return this.#autoRefundDuplicates;
   }
 
   #announce(result: TransitionResult, merchantEventPossible = false): void {
@@ -573,19 +659,21 @@ function merchantEvent(type: MerchantEventType, at: Date, data: unknown) {
   return { type, timestamp: at.toISOString(), data };
 }
 
+/** Cash-in statuses in the order money moves; a GET confirms a claim when it is at least as far. */
+const CASH_IN_PROGRESS: Record<CashInStatus, number> = { AWAITING_PAYMENT: 0, EXPIRED: 1, CANCELLED: 1, PAID: 2, REFUNDED: 3 };
+
 /**
- * One refund per charge (ConnectPSP refunds are full), so the key can be derived from the charge:
- * every retry, in any process, sends the same key without a table to remember it.
+ * Whether ConnectPSP's GET confirms what a webhook claims: a payment is confirmed by PAID or
+ * REFUNDED (it was paid first), a refund only by REFUNDED, an end only by the same end.
  */
-export function refundIdempotencyKey(transactionId: string): string {
-  const h = createHash('sha256').update(`connectpsp-checkout:refund:${transactionId}`).digest('hex');
-  // Shaped as a UUID v4 (version and variant bits set), the format ConnectPSP documents for keys.
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+export function confirms(truth: CashInStatus, claimed: CashInStatus): boolean {
+  if (claimed === 'EXPIRED' || claimed === 'CANCELLED') return truth === claimed;
+  return CASH_IN_PROGRESS[truth] >= CASH_IN_PROGRESS[claimed] && CASH_IN_PROGRESS[truth] >= 2;
 }
 
 function replay(previous: { status: number; body: unknown; requestHash: string }, requestHash: string) {
   if (previous.requestHash !== requestHash) {
-    throw new HttpError(409, 'This Idempotency-Key was already used with a different request body.', { field: 'Idempotency-Key', type: 'conflict' });
+    throw conflict('This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
   }
   return { status: previous.status, body: previous.body };
 }

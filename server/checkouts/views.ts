@@ -79,6 +79,8 @@ export function toChargeView(charge: ChargeRecord): ChargeView {
     endToEndId: charge.endToEndId,
     paidAt: charge.paidAt,
     refundEndToEndId: charge.refundEndToEndId,
+    refundStatus: charge.refundStatus ?? null,
+    refundFailure: charge.refundFailure ?? null,
   };
 }
 

@@ -116,8 +116,9 @@ const REQUIRED_STRING_OPTIONS = ['baseUrl', 'clientId', 'clientSecret', 'applica
  *
  * Retry policy (CONNECTPSP.md §5.3, §9.4): network errors, timeouts and 5xx are retried up to
  * `maxAttempts` times with capped exponential backoff and full jitter, reusing the caller's
- * idempotency key; other 4xx never are. A `401 TOKEN_EXPIRED` triggers one re-authentication and
- * one retry with the new token (and a recomputed `DigitalSignature`).
+ * idempotency key; other 4xx never are. Any `401` (TOKEN_EXPIRED, INVALID_TOKEN, …) drops the cached
+ * token and triggers one re-authentication and one retry with the new token (and a recomputed
+ * `DigitalSignature`).
  */
 export class ConnectPspClient {
   private readonly baseUrl: string;
@@ -316,8 +317,11 @@ export class ConnectPspClient {
       if (result.ok) return result.value;
       const { error } = result;
 
-      if (accessToken !== null && !reauthenticated && error.status === 401 && error.code === 'TOKEN_EXPIRED') {
-        // Once only: a second TOKEN_EXPIRED with a brand-new token is not an expiry problem.
+      if (accessToken !== null && !reauthenticated && error.status === 401) {
+        // Any 401, not only TOKEN_EXPIRED: a gateway that restarted, rotated its signing key or
+        // revoked the token answers with other codes (INVALID_TOKEN, or none), and keeping the
+        // cached JWT would fail every call for up to its 55 minutes. Once only: a 401 for a
+        // brand-new token is a credential problem, surfaced as ConnectPspAuthenticationError.
         reauthenticated = true;
         this.tokens.invalidate(accessToken);
         continue;

@@ -83,6 +83,13 @@ export const cashInSchema: z.ZodType<CashIn> = z
     paidAt: nullableString(),
     refundedAt: nullableString(),
     expiredAt: nullableString(),
+    refund: z
+      .object({
+        status: z.enum(['PROCESSING', 'COMPLETED', 'FAILED']),
+        failure: z.object({ code: z.string(), message: z.string() }).nullable().default(null),
+      })
+      .nullable()
+      .default(null),
   })
   .transform(({ openFinance, ...cashIn }) => ({
     ...cashIn,

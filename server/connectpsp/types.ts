@@ -84,6 +84,13 @@ export interface CashIn {
   paidAt: string | null;
   refundedAt: string | null;
   expiredAt: string | null;
+  /**
+   * The devolution in progress or failed. Not in the docs (they name no refund status and no
+   * failure event); the sandbox sends it and the server reads it when present, so a failed
+   * devolution can be recorded. Absent at the real gateway, a refund stays PROCESSING on our side
+   * until REFUNDED is seen (webhook or GET).
+   */
+  refund?: { status: 'PROCESSING' | 'COMPLETED' | 'FAILED'; failure: { code: string; message: string } | null } | null;
 }
 
 /**
@@ -247,7 +254,11 @@ export interface IdempotentCallOptions {
 
 /** Known webhook event types (CONNECTPSP.md §4.3). */
 export type CashInEventType = 'CASHIN_PAID' | 'CASHIN_REFUNDED';
-export type CashOutEventType = 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED';
+/**
+ * `CASHOUT_CANCELLED` is not named by the docs (only the CANCELLED status is); the sandbox sends it and
+ * the server forwards it if the real gateway ever does.
+ */
+export type CashOutEventType = 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED';
 
 interface EventBase {
   /** ISO 8601 UTC dispatch time (not the time of the business event; weak for ordering). */

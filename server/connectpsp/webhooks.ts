@@ -49,6 +49,7 @@ const CASH_OUT_EVENT_TYPES: ReadonlySet<string> = new Set<CashOutEventType>([
   'CASHOUT_COMPLETED',
   'CASHOUT_FAILED',
   'CASHOUT_REFUNDED',
+  'CASHOUT_CANCELLED',
 ]);
 
 const SIGNATURE_MESSAGES: Record<Exclude<ReturnType<typeof checkWebhookSignature>, 'valid'>, [WebhookSignatureProblem, string]> = {

@@ -6,8 +6,10 @@ export type MerchantEventType =
   | 'checkout.paid'
   /** Every code expired unpaid. A later payment still sends checkout.paid. */
   | 'checkout.expired'
-  /** The payment went back to the payer (the checkout's refund). */
+  /** The payment went back to the payer (the checkout's refund), once the devolution settled. */
   | 'checkout.refunded'
+  /** A refund ConnectPSP refused or could not settle; the checkout stays paid. A retry is a new refund. */
+  | 'checkout.refund_failed'
   /** Money arrived for a checkout that was already paid: refund it, or keep it deliberately. */
   | 'checkout.payment_duplicated'
   /** A duplicate payment was returned to the payer; the checkout stays paid. */
@@ -15,7 +17,8 @@ export type MerchantEventType =
   /** ConnectPSP cash-out events, passed on for merchants who use cash-out. */
   | 'cashout.completed'
   | 'cashout.failed'
-  | 'cashout.refunded';
+  | 'cashout.refunded'
+  | 'cashout.cancelled';
 
 /** The JSON body of every merchant notification. */
 export interface MerchantEvent<T = unknown> {
@@ -30,4 +33,8 @@ export interface CheckoutEventData {
   /** The charge concerned, for payment_duplicated and payment_refunded. */
   transactionId?: string;
   endToEndId?: string | null;
+  /** checkout.refund_failed: why (the gateway's code and detail). */
+  failure?: string;
+  /** checkout.refund_failed: when the refund that failed was requested (each request is its own operation). */
+  refundRequestedAt?: string | null;
 }

@@ -1,9 +1,10 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { toActiveChargeView, toSession } from '../checkouts/views.js';
-import type { Store } from '../store/store.js';
+import type { CheckoutRecord, Store } from '../store/store.js';
 import { HttpError } from '../http-error.js';
 import { chargeRequestSchema, openFinanceRequestSchema, parseBody } from '../validation.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 /**
  * The client secret from `Authorization: Bearer …`, or from `?client_secret=` where a header cannot
@@ -17,11 +18,20 @@ export function clientSecretOf(req: Request): string | undefined {
 }
 
 /** Routes the payer's browser calls, authorised by the checkout's client secret. */
-export function browserRoutes(deps: { service: CheckoutService; store: Store; merchantName: string; allowedOrigins: '*' | readonly string[]; now: () => Date }): Router {
+export function browserRoutes(deps: {
+  service: CheckoutService;
+  store: Store;
+  merchantName: string;
+  allowedOrigins: '*' | readonly string[];
+  now: () => Date;
+  /** Checks the client secret, then counts the request against the checkout's limit. */
+  authorize?: (req: Request, res: Response) => Promise<CheckoutRecord>;
+}): Router {
   const router = Router();
+  const authorize = deps.authorize ?? ((req: Request) => deps.service.authorizeClient(String(req.params.id), clientSecretOf(req)));
 
-  router.get('/v1/checkouts/:id/session', async (req, res) => {
-    let checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+  router.get(ROUTE_TABLE.session.path, async (req, res) => {
+    let checkout = await authorize(req, res);
     if (req.query.refresh === 'true') {
       // The payer is back from the bank: ask ConnectPSP now rather than wait for a webhook.
       checkout = await deps.service.refreshFromGateway(checkout);
@@ -30,16 +40,16 @@ export function browserRoutes(deps: { service: CheckoutService; store: Store; me
     res.json(toSession(checkout, await deps.store.listCharges(checkout.id), deps.merchantName, deps.now()));
   });
 
-  router.post('/v1/checkouts/:id/pix', async (req, res) => {
-    const checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+  router.post(ROUTE_TABLE.pix.path, async (req, res) => {
+    const checkout = await authorize(req, res);
     const { payer } = parseBody(chargeRequestSchema, req.body);
     const charge = await deps.service.ensurePixCharge(checkout, payer);
     res.set('Cache-Control', 'no-store');
     res.json(toActiveChargeView(charge));
   });
 
-  router.post('/v1/checkouts/:id/open-finance', async (req, res) => {
-    const checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+  router.post(ROUTE_TABLE.openFinance.path, async (req, res) => {
+    const checkout = await authorize(req, res);
     const { payer, returnUrl } = parseBody(openFinanceRequestSchema, req.body);
     const target = returnUrl ?? checkout.returnUrl;
     if (!target) throw new HttpError(400, 'returnUrl is required: the page the payer comes back to from the bank.', { field: 'returnUrl' });

@@ -1,12 +1,14 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { isTerminal } from 'connectpsp-checkout/contract';
 import type { EventBus } from '../bus/event-bus.js';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
 import { HttpError } from '../http-error.js';
 import { DRAIN_RETRY_MS, type Lifecycle } from '../lifecycle.js';
+import { DomainError } from '../checkouts/errors.js';
 import { formatSse, openSseStream } from '../sse.js';
-import type { CheckoutEvent, Store } from '../store/store.js';
+import type { CheckoutEvent, CheckoutRecord, Store } from '../store/store.js';
 import { clientSecretOf } from './browser-routes.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 export interface EventsRouteDeps {
   service: CheckoutService;
@@ -17,6 +19,10 @@ export interface EventsRouteDeps {
   retryMs?: number;
   /** Counts open streams for /metrics; called with +1 and -1. */
   onStreamCount?: (delta: number) => void;
+  /** Checks the client secret, then counts the request against the checkout's limit. */
+  authorize?: (req: Request, res: Response) => Promise<CheckoutRecord>;
+  /** Streams one checkout may hold open on this instance (each costs memory and a socket). Default 5. */
+  maxStreamsPerCheckout?: number;
   /** Ends open streams with a last `retry:` frame when the server drains. */
   lifecycle?: Lifecycle;
 }
@@ -34,9 +40,26 @@ export interface EventsRouteDeps {
  */
 export function eventsRoute(deps: EventsRouteDeps): Router {
   const router = Router();
+  const authorize = deps.authorize ?? ((req: Request) => deps.service.authorizeClient(String(req.params.id), clientSecretOf(req)));
+  const maxStreams = deps.maxStreamsPerCheckout ?? 5;
+  /** Open streams per checkout id; entries leave when their count drops to 0. */
+  const open = new Map<string, number>();
 
-  router.get('/v1/checkouts/:id/events', async (req, res) => {
-    const checkout = await deps.service.authorizeClient(req.params.id, clientSecretOf(req));
+  router.get(ROUTE_TABLE.events.path, async (req, res) => {
+    const checkout = await authorize(req, res);
+    // One payer needs one stream (two or three with tabs); thousands are an attack on memory.
+    if ((open.get(checkout.id) ?? 0) >= maxStreams) {
+      res.set('Retry-After', '10');
+      throw new HttpError(429, `This checkout already has ${maxStreams} open event streams; close one (another tab?) and try again.`);
+    }
+    // Counted from here, before any await, so concurrent requests cannot all slip under the cap;
+    // uncounted when the answer ends, however it ends (a stream, a 204, an error).
+    open.set(checkout.id, (open.get(checkout.id) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (open.get(checkout.id) ?? 1) - 1;
+      if (left > 0) open.set(checkout.id, left);
+      else open.delete(checkout.id);
+    });
     const lastEventId = parseLastEventId(req.get('last-event-id') ?? (req.query.lastEventId as string | undefined));
 
     let lastSent = lastEventId ?? 0;
@@ -44,20 +67,39 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
     let pulling: Promise<void> = Promise.resolve();
     let pullAgain = false;
 
+    /** Set once the stream is open: what else ending it takes. */
+    let endStream: (() => void) | undefined;
+    /**
+     * Ends the stream once, whenever it is called — also before the stream is open (a notice whose
+     * read failed while the backlog was still being read); later notices, pulls and heartbeats find
+     * it closed and write nothing.
+     */
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      endStream?.();
+    };
     const unsubscribe = deps.bus.subscribe(checkout.id, () => schedulePull());
 
     let backlog: CheckoutEvent[];
-    if (lastEventId === undefined) {
-      const latest = await deps.store.latestEvent(checkout.id);
-      backlog = latest ? [latest] : [];
-    } else {
-      backlog = await deps.store.eventsAfter(checkout.id, lastEventId);
-      // A reconnect that already saw the terminal status: 204 stops EventSource for good (WHATWG).
-      if (backlog.length === 0 && isTerminal(checkout.status)) {
-        unsubscribe();
-        res.status(204).end();
-        return;
+    try {
+      if (lastEventId === undefined) {
+        const latest = await deps.store.latestEvent(checkout.id);
+        backlog = latest ? [latest] : [];
+      } else {
+        backlog = await deps.store.eventsAfter(checkout.id, lastEventId);
       }
+    } catch (err) {
+      finish(); // the store failed: no stream, the error middleware answers (503)
+      throw err;
+    }
+    if (closed) throw new DomainError('store_unavailable', 'The event history could not be read right now.');
+    // A reconnect that already saw the terminal status: 204 stops EventSource for good (WHATWG).
+    if (lastEventId !== undefined && backlog.length === 0 && isTerminal(checkout.status)) {
+      finish();
+      res.status(204).end();
+      return;
     }
 
     openSseStream(res, deps.retryMs ?? 2000);
@@ -67,12 +109,8 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
     }, deps.heartbeatMs);
     heartbeat.unref();
 
-    /** Ends the stream once; later notices, pulls and heartbeats find it closed and write nothing. */
-    const finish = () => {
-      if (closed) return;
-      closed = true;
+    endStream = () => {
       clearInterval(heartbeat);
-      unsubscribe();
       res.end();
     };
     // A draining server asks the browser to come back in a second (to another instance, behind a
@@ -89,14 +127,17 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
       deps.onStreamCount?.(-1);
     });
 
-    const send = (events: CheckoutEvent[]) => {
+    // A declaration, not a const: a notice may be pulled before this line runs. Nothing is written
+    // before the stream is open; what such an early pull read is read again by the pull below.
+    function send(events: CheckoutEvent[]): void {
+      if (endStream === undefined) return;
       for (const event of events) {
         if (closed || event.id <= lastSent) continue;
         res.write(formatSse({ event: 'status', id: event.id, data: event.data }));
         lastSent = Math.max(lastSent, event.id);
         if (isTerminal(event.data.status)) return finish();
       }
-    };
+    }
 
     function schedulePull(): void {
       if (closed) return;

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { toCheckoutView } from '../checkouts/views.js';
 import type { CreatedCheckout } from 'connectpsp-checkout/contract';
 import { checkoutIdSchema, createCheckoutSchema, parseBody, refundRequestSchema } from '../validation.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 /** `Authorization: Bearer <CHECKOUT_API_KEY>`, compared in constant time. */
 export function requireApiKey(apiKey: string): RequestHandler {
@@ -23,7 +24,7 @@ export function merchantRoutes(deps: { service: CheckoutService; store: Store; a
   const router = Router();
   const auth = requireApiKey(deps.apiKey);
 
-  router.post('/v1/checkouts', auth, async (req, res) => {
+  router.post(ROUTE_TABLE.createCheckout.path, auth, async (req, res) => {
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && !/^[\w.:-]{1,255}$/.test(idempotencyKey)) {
       throw new HttpError(400, 'Idempotency-Key must be 1–255 characters of letters, digits, . _ : -', { field: 'Idempotency-Key' });
@@ -33,21 +34,23 @@ export function merchantRoutes(deps: { service: CheckoutService; store: Store; a
     res.status(status).json(input.createCharge ? await withPixCharge(deps, body as CreatedCheckout) : body);
   });
 
-  router.get('/v1/checkouts/:id', auth, async (req, res) => {
+  router.get(ROUTE_TABLE.getCheckout.path, auth, async (req, res) => {
     const id = String(req.params.id);
     const checkout = checkoutIdSchema.safeParse(id).success ? await deps.store.getCheckout(id) : undefined;
     if (!checkout) throw new HttpError(404, `No checkout with id "${id}".`, { field: 'id' });
     res.json(toCheckoutView(checkout, await deps.store.listCharges(checkout.id)));
   });
 
-  router.post('/v1/checkouts/:id/refund', auth, async (req, res) => {
+  router.post(ROUTE_TABLE.refund.path, auth, async (req, res) => {
     const id = String(req.params.id);
     const input = parseBody(refundRequestSchema, req.body);
     const checkout = checkoutIdSchema.safeParse(id).success ? await deps.store.getCheckout(id) : undefined;
     if (!checkout) throw new HttpError(404, `No checkout with id "${id}".`, { field: 'id' });
-    await deps.service.refund(checkout.id, input);
+    const outcome = await deps.service.refund(checkout.id, input);
     const refreshed = (await deps.store.getCheckout(checkout.id))!;
-    res.json(toCheckoutView(refreshed, await deps.store.listCharges(checkout.id)));
+    // 202 while the devolution is underway: the checkout becomes refunded (and checkout.refunded
+    // is sent) when it settles, or checkout.refund_failed is sent if it does not.
+    res.status(outcome === 'settled' ? 200 : 202).json(toCheckoutView(refreshed, await deps.store.listCharges(checkout.id)));
   });
 
   return router;

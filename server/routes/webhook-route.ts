@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import express, { Router } from 'express';
 import type { CheckoutService } from '../checkouts/checkout-service.js';
-import { constructConnectPspEvent, parseConnectPspEvent, WebhookPayloadError, WebhookSignatureError } from '../connectpsp/webhooks.js';
+import { constructConnectPspEvent, WebhookPayloadError, WebhookSignatureError } from '../connectpsp/webhooks.js';
 import type { ConnectPspEvent } from '../connectpsp/types.js';
 import { ConnectPspError } from '../connectpsp/errors.js';
 import type { SignatureFailureMonitor } from '../alerts.js';
 import { HttpError } from '../http-error.js';
 import type { Logger } from '../logger.js';
-import type { Store, WebhookReceipt } from '../store/store.js';
+import { DomainError } from '../checkouts/errors.js';
+import type { Store, WebhookReceipt, WebhookRecord } from '../store/store.js';
+import { ROUTE_TABLE } from './route-table.js';
 
 /**
  * The key that says "this is the same event again". `X-Event-Id` changes on every delivery
@@ -27,7 +29,12 @@ export function webhookDedupeKey(event: ConnectPspEvent, rawBody: Buffer): strin
  * process that dies before that commit has answered nothing, so ConnectPSP delivers again (and the
  * reconciler asks ConnectPSP about charges still awaiting payment). An event that cannot be
  * applied yet (ConnectPSP unreachable for the confirming GET) is written down unprocessed and
- * answered 503; the reconciler replays it (`replayUnprocessedWebhooks`).
+ * answered 503; the reconciler replays it (`Reconciler.replayWebhooks`).
+ *
+ * With `applyLater` (CONFIRM_PAYMENTS: every event is confirmed by a GET, which may be slow), a
+ * verified webhook is answered as soon as it is durably recorded, well inside ConnectPSP's 5 s;
+ * confirmation and application come after, and a crash in between loses nothing: the record is
+ * still unprocessed and the reconciler applies it.
  */
 export interface WebhookRouteDeps {
   service: CheckoutService;
@@ -38,12 +45,14 @@ export interface WebhookRouteDeps {
   signatureFailures?: SignatureFailureMonitor;
   /** Observes how long each webhook took to answer, by outcome. */
   observe?: (outcome: string, seconds: number) => void;
+  /** Applies a recorded webhook after it was answered. Without it, webhooks are applied before the answer. */
+  applyLater?: (record: WebhookRecord) => void;
 }
 
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = Router();
   router.post(
-    '/v1/webhooks/connectpsp',
+    ROUTE_TABLE.connectpspWebhook.path,
     express.raw({ type: () => true, limit: '256kb', inflate: false }),
     async (req, res) => {
       const started = process.hrtime.bigint();
@@ -83,6 +92,13 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
         res.status(200).json({ received: true, duplicate: true });
         return;
       }
+      if (deps.applyLater) {
+        await deps.store.recordWebhook(record, false);
+        outcome = 'recorded';
+        res.status(200).json({ received: true });
+        deps.applyLater(record);
+        return;
+      }
       const receipt: WebhookReceipt = { record, written: false };
       try {
         outcome = await deps.service.applyEvent(event, receipt);
@@ -90,9 +106,9 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
         // Not applied: written down unprocessed, for the reconciler to replay. ConnectPSP unreachable
         // for the confirming GET is expected now and then; the 503 makes ConnectPSP deliver it again.
         if (!receipt.written) await deps.store.recordWebhook(record, false).catch(() => undefined);
-        if (err instanceof ConnectPspError) {
+        if (err instanceof ConnectPspError || (err instanceof DomainError && err.kind === 'not_confirmed')) {
           outcome = 'deferred';
-          log.warn('webhook recorded, not yet applied', { code: err.code });
+          log.warn('webhook recorded, not yet applied', { code: err instanceof ConnectPspError ? err.code : err.kind });
           throw new HttpError(503, 'Recorded; could not confirm with ConnectPSP yet. Deliver again later.', { type: 'gateway_error' });
         }
         throw err;
@@ -104,21 +120,4 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     },
   );
   return router;
-}
-
-/** Applies webhooks that were written down but could not be applied when they came. */
-export async function replayUnprocessedWebhooks(deps: { service: CheckoutService; store: Store; logger: Logger }, receivedBefore?: string): Promise<number> {
-  // Those received in the last seconds may still be in the hands of their request: leave them be.
-  const pending = (await deps.store.unprocessedWebhooks()).filter((w) => receivedBefore === undefined || w.receivedAt < receivedBefore);
-  for (const record of pending) {
-    try {
-      // Verified on arrival, before it was written down.
-      const event = parseConnectPspEvent(record.rawBody);
-      await deps.service.applyEvent(event);
-      await deps.store.markWebhookProcessed(record.dedupeKey);
-    } catch (err) {
-      deps.logger.error('could not replay a stored webhook', { dedupeKey: record.dedupeKey, error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-  return pending.length;
 }

@@ -14,6 +14,14 @@ import { SandboxProblem } from './problem.js';
 import { hmacSha256, hmacSha256Hex, safeEqual } from './signing.js';
 import { parseBody } from './validation.js';
 
+/** What `POST /sandbox/faults` can do to tokens (the `Faults` object implements it). */
+export interface TokenFaults {
+  /** Bumped by a revocation: every token issued under an earlier generation is refused. */
+  readonly generation: number;
+  /** Every token is refused, fresh ones too (a credential revoked at the gateway). */
+  readonly refuseTokens: boolean;
+}
+
 /** The credentials the emulated API accepts. */
 export type SandboxCredentials = ConnectPspCredentials;
 
@@ -49,10 +57,15 @@ export interface Auth {
  * valid only for this sandbox instance, and a restart invalidates them (clients get a 401 and
  * re-authenticate, which they must handle against the real gateway anyway).
  */
-export function createAuth(credentials: SandboxCredentials, now: () => number): Auth {
-  const jwtSecret = randomBytes(32);
+export function createAuth(credentials: SandboxCredentials, now: () => number, tokenFaults: TokenFaults = { generation: 0, refuseTokens: false }): Auth {
+  let jwtSecret = randomBytes(32);
+  let generation = tokenFaults.generation;
 
   const issueToken: RequestHandler = function issueToken(req, res) {
+    if (generation !== tokenFaults.generation) {
+      generation = tokenFaults.generation;
+      jwtSecret = randomBytes(32);
+    }
     const { clientId, clientSecret } = parseBody(tokenRequestSchema, req.body);
     // Both compared, always, so the time taken does not tell which one was wrong.
     const idMatches = safeEqual(clientId, credentials.clientId);
@@ -74,8 +87,15 @@ export function createAuth(credentials: SandboxCredentials, now: () => number): 
   const requireToken: RequestHandler = function requireToken(req, _res, next) {
     const token = bearerToken(req.get('authorization'));
     if (!token) throw new SandboxProblem('INVALID_TOKEN', 'The Authorization header must be "Bearer <accessToken>".');
+    // A revocation (`POST /sandbox/faults { tokens: { revoke: true } }`) is a gateway restart that
+    // loses its tokens, or a signing-key rotation: every token issued before it stops working and
+    // the answer is the same 401 a forged token gets, not TOKEN_EXPIRED.
+    if (generation !== tokenFaults.generation) {
+      generation = tokenFaults.generation;
+      jwtSecret = randomBytes(32);
+    }
     const claims = verifyJwt(token, jwtSecret);
-    if (!claims || !safeEqual(claims.sub, credentials.clientId)) {
+    if (!claims || !safeEqual(claims.sub, credentials.clientId) || tokenFaults.refuseTokens) {
       throw new SandboxProblem('INVALID_TOKEN', 'The access token is not valid. Request a new one at POST /auth/token.');
     }
     if (now() / 1000 >= claims.exp) {

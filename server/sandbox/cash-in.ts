@@ -16,6 +16,7 @@ import { SandboxProblem } from './problem.js';
 import type { CashInRecord, SandboxStore } from './state.js';
 import type { CashInRequest, PayRequest, RefundRequest } from './validation.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
+import type { Faults } from './faults.js';
 
 /** The longest location a BR Code may carry (object 26-25, PROTOCOLS.md §1.3). */
 const MAX_LOCATION_LENGTH = 77;
@@ -30,6 +31,8 @@ export interface CashInsOptions {
   merchantName: string;
   merchantCity: string;
   defaultWebhookUrl: string | null;
+  /** Read lag and refund faults (faults.ts); none when absent. */
+  faults?: Faults;
 }
 
 /** `GET /cash-in/{id}` (CONNECTPSP.md §3.2); also the `data` of cash-in webhooks and the refund 202. */
@@ -48,10 +51,17 @@ export function cashInView(record: CashInRecord) {
     paidAt: time(record.paidAt),
     refundedAt: time(record.refundedAt),
     expiredAt: time(record.expiredAt),
+    // Sandbox's own field: the docs show no refund status and no failure event, so this is where
+    // an asynchronous devolution's progress and failure are told (only when one was asked for).
+    ...(record.refund?.status ? { refund: { status: record.refund.status, failure: record.refund.failure ?? null } } : {}),
   };
 }
 
 export class CashIns {
+  /** Views the read side still answers with, until `until` (the `reads.lagMs` fault). */
+  private readonly lagged = new Map<string, { view: ReturnType<typeof cashInView>; until: number }>();
+  private readonly refundTimers = new Map<string, NodeJS.Timeout>();
+
   /** `host[:port]/path` of the sandbox, the prefix of every BR Code location. */
   private readonly locationBase: string;
   /** The configured names made to fit fields 59 (25) and 60 (15): a long name is cut, not fatal. */
@@ -155,6 +165,24 @@ export class CashIns {
     return record;
   }
 
+  /**
+   * `GET /cash-in/{id}`: the view, or, within `reads.lagMs` of a change that sent a webhook, the
+   * view from before it — a gateway whose read replica lags its webhooks.
+   */
+  readView(id: string) {
+    const record = this.get(id);
+    const lagged = this.lagged.get(record.transactionId);
+    if (lagged && this.options.now() < lagged.until) return lagged.view;
+    this.lagged.delete(record.transactionId);
+    return cashInView(record);
+  }
+
+  /** Before a change that sends a webhook: remember what the read side will keep saying for a while. */
+  private lagReads(record: CashInRecord): void {
+    const lagMs = this.options.faults?.readLagMs ?? 0;
+    if (lagMs > 0) this.lagged.set(record.transactionId, { view: this.lagged.get(record.transactionId)?.view ?? cashInView(record), until: this.options.now() + lagMs });
+  }
+
   /** The cash-in a sandbox BR Code points at, from its location URL (`…/pix/v2/<id>`). */
   getByLocation(locationUrl: string): CashInRecord {
     const at = locationUrl.lastIndexOf(LOCATION_PATH);
@@ -182,6 +210,7 @@ export class CashIns {
       throw new SandboxProblem('VALIDATION_ERROR', `bankIspb: must be one of ${PAYER_BANKS.map((b) => b.ispb).join(', ')}`);
     }
     const paidAt = this.options.now();
+    this.lagReads(record);
     record.status = 'PAID';
     record.paidAt = paidAt;
     record.endToEndId = newEndToEndId('E', bank.ispb, paidAt);
@@ -216,16 +245,70 @@ export class CashIns {
       case 'CANCELLED':
         throw new SandboxProblem('CASH_IN_CANCELLED', `Cash-in ${record.transactionId} is cancelled.`);
     }
+    if (record.refund?.status === 'PROCESSING') {
+      throw new SandboxProblem('CASH_IN_REFUND_IN_PROGRESS', `Cash-in ${record.transactionId} has a refund in progress.`);
+    }
+    const faults = this.options.faults;
+    const refusal = faults?.takeRefundRefusal();
+    if (refusal === 'MISSING_END_TO_END_ID') {
+      throw new SandboxProblem('MISSING_END_TO_END_ID', `Cash-in ${record.transactionId} has no settlement end-to-end id yet; try again later.`);
+    }
+    if (refusal === 'INSUFFICIENT_FUNDS') {
+      throw new SandboxProblem('INSUFFICIENT_FUNDS', `The balance cannot cover the refund of cash-in ${record.transactionId}.`);
+    }
     debit(this.options.store.banks, record.amount);
+    if (faults?.refunds.async) {
+      // Accepted, not settled: the 202 shows the cash-in still PAID with its refund PROCESSING.
+      record.refund = { reason: request.reason, description: request.description ?? null, status: 'PROCESSING', failure: null, settleAt: this.options.now() + faults.refunds.settleAfterMs, fails: faults.refundFails() };
+      this.commit(record);
+      this.scheduleRefund(record);
+      return record;
+    }
+    this.settleRefund(record, { reason: request.reason, description: request.description ?? null });
+    return record;
+  }
+
+  /** The devolution reaches the payer: REFUNDED with a `D…` id from the bank the money landed in, and CASHIN_REFUNDED. */
+  private settleRefund(record: CashInRecord, refund: NonNullable<CashInRecord['refund']>): void {
     const refundedAt = this.options.now();
+    this.lagReads(record);
     record.status = 'REFUNDED';
     record.refundedAt = refundedAt;
     record.originalEndToEndId = record.endToEndId;
     record.endToEndId = newEndToEndId('D', record.settlementBankIspb ?? this.options.store.banks[0]!.ispb, refundedAt);
-    record.refund = { reason: request.reason, description: request.description ?? null };
+    record.refund = refund;
     this.commit(record);
     this.notify('CASHIN_REFUNDED', record);
-    return record;
+  }
+
+  private scheduleRefund(record: CashInRecord): void {
+    const delay = Math.max(0, (record.refund?.settleAt ?? 0) - this.options.now());
+    const timer = setTimeout(() => {
+      this.refundTimers.delete(record.transactionId);
+      const refund = record.refund;
+      if (record.status !== 'PAID' || refund?.status !== 'PROCESSING') return;
+      if (refund.fails) {
+        // The devolution bounced: the money is back in the account, the cash-in stays PAID. The
+        // docs name no event for this (CONNECTPSP.md §8), so none is sent: GET tells.
+        credit(this.options.store.banks, record.amount);
+        record.refund = { ...refund, status: 'FAILED', failure: { code: this.options.faults?.refunds.failureCode ?? 'REFUND_REJECTED', message: 'The payer\'s bank rejected the devolution.' } };
+        this.commit(record);
+        return;
+      }
+      this.settleRefund(record, { ...refund, status: 'COMPLETED' });
+    }, delay);
+    timer.unref();
+    this.refundTimers.set(record.transactionId, timer);
+  }
+
+  /** At start: settle the asynchronous refunds a restart interrupted. */
+  resume(): void {
+    for (const record of this.options.store.allCashIns()) if (record.status === 'PAID' && record.refund?.status === 'PROCESSING') this.scheduleRefund(record);
+  }
+
+  close(): void {
+    for (const timer of this.refundTimers.values()) clearTimeout(timer);
+    this.refundTimers.clear();
   }
 
   /** Expires an unpaid cash-in now (sandbox control). Already expired: unchanged. */

@@ -125,6 +125,36 @@ export class CashOuts {
     return record;
   }
 
+  /**
+   * The payee's bank returns a settled transfer (sandbox control): REFUNDED with a `D…` id, the
+   * original `E…` in `originalEndToEndId`, the money back, and `CASHOUT_REFUNDED` (CONNECTPSP.md §3.8).
+   */
+  returnToPayer(id: string): CashOutRecord {
+    const record = this.get(id);
+    if (record.status !== 'COMPLETED') {
+      throw new SandboxProblem('CASH_OUT_NOT_COMPLETED', `Cash-out ${record.transactionId} is ${record.status}; only a COMPLETED one can be returned.`);
+    }
+    record.status = 'REFUNDED';
+    record.originalEndToEndId = record.endToEndId;
+    record.endToEndId = newEndToEndId('D', record.sourceBankIspb, this.options.now());
+    creditBank(this.options.store.banks, record.sourceBankIspb, record.amount);
+    this.commit(record, 'CASHOUT_REFUNDED');
+    return record;
+  }
+
+  /**
+   * Cancels a transfer before it settles (sandbox control): CANCELLED, the reservation back, and
+   * `CASHOUT_CANCELLED` — a name of the sandbox's own; the docs have the status but no event.
+   */
+  cancel(id: string): CashOutRecord {
+    const record = this.processing(id);
+    this.unschedule(record);
+    record.status = 'CANCELLED';
+    creditBank(this.options.store.banks, record.sourceBankIspb, record.amount);
+    this.commit(record, 'CASHOUT_CANCELLED');
+    return record;
+  }
+
   /** At start: settle what a restart interrupted, at its original time or right away if overdue. */
   resume(): void {
     for (const record of this.options.store.allCashOuts()) if (record.status === 'PROCESSING') this.schedule(record);
@@ -158,7 +188,7 @@ export class CashOuts {
     this.timers.delete(record.transactionId);
   }
 
-  private commit(record: CashOutRecord, eventType: 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED'): void {
+  private commit(record: CashOutRecord, eventType: 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED'): void {
     this.options.store.reindexCashOut(record);
     this.options.store.save();
     this.options.webhooks.publish(eventType, cashOutView(record), record.webhookUrl ?? this.options.defaultWebhookUrl);

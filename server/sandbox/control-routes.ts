@@ -11,6 +11,8 @@
  * | `POST /cash-in/:id/expire` | expires an unpaid cash-in now (no webhook: see `onUnannouncedChange`) |
  * | `POST /cash-out/:id/complete` | settles a PROCESSING cash-out now |
  * | `POST /cash-out/:id/fail` | fails it now (`{ code?, message? }`, default PIX_KEY_NOT_FOUND) |
+ * | `POST /cash-out/:id/refund` | the payee's bank returns a COMPLETED cash-out: REFUNDED + CASHOUT_REFUNDED |
+ * | `POST /cash-out/:id/cancel` | cancels a PROCESSING cash-out: CANCELLED + CASHOUT_CANCELLED (sandbox's own event) |
  * | `GET /faults`, `POST /faults`, `DELETE /faults` | read, set, clear injected faults |
  * | `GET /webhooks` | delivery attempts, oldest first (last 1000) |
  * | `POST /webhooks/release` | delivers held webhooks (`{ order?: 'fifo' \| 'reverse' }`) |
@@ -61,6 +63,8 @@ export function controlRoutes(deps: {
         'POST cash-in/:id/expire',
         'POST cash-out/:id/complete',
         'POST cash-out/:id/fail',
+        'POST cash-out/:id/refund',
+        'POST cash-out/:id/cancel',
         'GET|POST|DELETE faults',
         'GET webhooks',
         'POST webhooks/release',
@@ -105,6 +109,14 @@ export function controlRoutes(deps: {
     const { code, message } = parseBody(failCashOutSchema, req.body);
     const failure = code ? { code, message: message ?? `Cash-out failed (${code}).` } : { ...PIX_KEY_NOT_FOUND, ...(message ? { message } : {}) };
     res.json(cashOutView(cashOuts.fail(req.params.id, failure)));
+  });
+
+  router.post('/cash-out/:id/refund', function returnCashOut(req, res) {
+    res.json(cashOutView(cashOuts.returnToPayer(req.params.id)));
+  });
+
+  router.post('/cash-out/:id/cancel', function cancelCashOut(req, res) {
+    res.json(cashOutView(cashOuts.cancel(req.params.id)));
   });
 
   router.get('/faults', function getFaults(_req, res) {

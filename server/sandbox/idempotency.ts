@@ -8,9 +8,11 @@
  *   something else or running the new request under a key the client thinks is spent.
  * - Keys are scoped to the application (one per sandbox), not per endpoint, so the same key on two
  *   endpoints is also a reuse.
- * - Only successful (2xx) answers are stored. A refused request (400, 404, 409, 422) created
- *   nothing, so a retry with the same key runs again and can succeed once its cause is fixed (for
- *   example after a top-up). An injected 5xx never reaches this far.
+ * - By default only successful (2xx) answers are stored. A refused request (400, 404, 409, 422)
+ *   created nothing, so a retry with the same key runs again and can succeed once its cause is
+ *   fixed (for example after a top-up). With the `idempotency.storeRefusals` fault a refusal is
+ *   stored and replayed too, which is what the docs' "the original response" reads as: a client
+ *   must use a new key for a new attempt after a refusal. An injected 5xx never reaches this far.
  * - A retry that arrives while the original is still running waits for it and gets its answer.
  * - Keys are kept 24 hours, persisted with the rest of the state.
  */
@@ -37,6 +39,7 @@ export class IdempotencyKeys {
   constructor(
     private readonly store: SandboxStore,
     private readonly now: () => number,
+    private readonly faults: { readonly storeRefusals: boolean } = { storeRefusals: false },
   ) {}
 
   /**
@@ -74,7 +77,7 @@ export class IdempotencyKeys {
     } finally {
       this.running.delete(key);
     }
-    if (result.status >= 200 && result.status < 300) {
+    if ((result.status >= 200 && result.status < 300) || (this.faults.storeRefusals && result.status >= 400 && result.status < 500)) {
       this.store.idempotency.set(key, { key, fingerprint, status: result.status, body: result.body, createdAt: this.now() });
       this.store.save();
     }

@@ -10,35 +10,45 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 /** `type` URIs follow the docs' examples (`https://connect-psp.redocly.app/errors/insufficient-funds`). */
 const TYPE_BASE = 'https://connect-psp.redocly.app/errors/';
 
-/** Every code the sandbox answers with, its HTTP status and its fixed title. */
+/**
+ * Every code the sandbox answers with, its HTTP status, its fixed title and where it comes from:
+ * `docs` — named by ConnectPSP's error-handling guide or an endpoint page, used as named;
+ * `sandbox` — the sandbox's own, where the docs give a status but no code (validation, unknown
+ * ids, malformed JSON, idempotency conflicts) or describe nothing at all (control routes). A
+ * client must never depend on a `sandbox` code: the real gateway may answer another, or none.
+ * README's "Error codes" table lists the same.
+ */
 export const PROBLEMS = {
-  // Documented (CONNECTPSP.md §5.3).
-  INVALID_CREDENTIALS: { status: 401, title: 'Invalid Credentials' },
-  TOKEN_EXPIRED: { status: 401, title: 'Token Expired' },
-  INVALID_APPLICATION_TOKEN: { status: 401, title: 'Invalid Application Token' },
-  INVALID_SIGNATURE: { status: 422, title: 'Invalid Signature' },
-  INSUFFICIENT_FUNDS: { status: 422, title: 'Insufficient Funds' },
-  CASH_IN_NOT_PAID: { status: 422, title: 'Cash-In Not Paid' },
-  CASH_IN_ALREADY_REFUNDED: { status: 422, title: 'Cash-In Already Refunded' },
-  CASH_IN_EXPIRED: { status: 422, title: 'Cash-In Expired' },
-  CASH_IN_CANCELLED: { status: 422, title: 'Cash-In Cancelled' },
-  DUPLICATE_EXTERNAL_REFERENCE: { status: 409, title: 'Duplicate External Reference' },
-  // Not documented: the docs give the status (400/401/404/413/500) but no code.
-  INVALID_TOKEN: { status: 401, title: 'Invalid Token' },
-  VALIDATION_ERROR: { status: 400, title: 'Validation Error' },
-  MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large' },
-  CASH_IN_NOT_FOUND: { status: 404, title: 'Cash-In Not Found' },
-  CASH_OUT_NOT_FOUND: { status: 404, title: 'Cash-Out Not Found' },
-  NOT_FOUND: { status: 404, title: 'Not Found' },
-  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency Key Reused' },
-  INTERNAL_SERVER_ERROR: { status: 500, title: 'Internal Server Error' },
-  BAD_GATEWAY: { status: 502, title: 'Bad Gateway' },
-  SERVICE_UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Invalid Credentials', source: 'docs' },
+  TOKEN_EXPIRED: { status: 401, title: 'Token Expired', source: 'docs' },
+  INVALID_APPLICATION_TOKEN: { status: 401, title: 'Invalid Application Token', source: 'docs' },
+  INVALID_SIGNATURE: { status: 422, title: 'Invalid Signature', source: 'docs' },
+  INSUFFICIENT_FUNDS: { status: 422, title: 'Insufficient Funds', source: 'docs' },
+  CASH_IN_NOT_PAID: { status: 422, title: 'Cash-In Not Paid', source: 'docs' },
+  CASH_IN_ALREADY_REFUNDED: { status: 422, title: 'Cash-In Already Refunded', source: 'docs' },
+  CASH_IN_EXPIRED: { status: 422, title: 'Cash-In Expired', source: 'docs' },
+  CASH_IN_CANCELLED: { status: 422, title: 'Cash-In Cancelled', source: 'docs' },
+  MISSING_END_TO_END_ID: { status: 422, title: 'Missing End-To-End Id', source: 'docs' },
+  // The docs give 409 for a duplicate on cash-out but name no code for it.
+  DUPLICATE_EXTERNAL_REFERENCE: { status: 409, title: 'Duplicate External Reference', source: 'sandbox' },
+  // The docs give the status (400/401/404/413/500) but no code.
+  INVALID_TOKEN: { status: 401, title: 'Invalid Token', source: 'sandbox' },
+  VALIDATION_ERROR: { status: 400, title: 'Validation Error', source: 'sandbox' },
+  MALFORMED_JSON: { status: 400, title: 'Malformed JSON', source: 'sandbox' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', source: 'sandbox' },
+  CASH_IN_NOT_FOUND: { status: 404, title: 'Cash-In Not Found', source: 'sandbox' },
+  CASH_OUT_NOT_FOUND: { status: 404, title: 'Cash-Out Not Found', source: 'sandbox' },
+  NOT_FOUND: { status: 404, title: 'Not Found', source: 'sandbox' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency Key Reused', source: 'sandbox' },
+  CASH_IN_REFUND_IN_PROGRESS: { status: 422, title: 'Cash-In Refund In Progress', source: 'sandbox' },
+  INTERNAL_SERVER_ERROR: { status: 500, title: 'Internal Server Error', source: 'sandbox' },
+  BAD_GATEWAY: { status: 502, title: 'Bad Gateway', source: 'sandbox' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'Service Unavailable', source: 'sandbox' },
   // Sandbox control routes only.
-  CASH_IN_ALREADY_PAID: { status: 409, title: 'Cash-In Already Paid' },
-  CASH_OUT_NOT_PROCESSING: { status: 409, title: 'Cash-Out Not Processing' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  CASH_IN_ALREADY_PAID: { status: 409, title: 'Cash-In Already Paid', source: 'sandbox' },
+  CASH_OUT_NOT_PROCESSING: { status: 409, title: 'Cash-Out Not Processing', source: 'sandbox' },
+  CASH_OUT_NOT_COMPLETED: { status: 409, title: 'Cash-Out Not Completed', source: 'sandbox' },
+} as const satisfies Record<string, { status: number; title: string; source: 'docs' | 'sandbox' }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
 

@@ -113,6 +113,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     merchantName: options.merchantName ?? DEFAULT_MERCHANT_NAME,
     merchantCity: options.merchantCity ?? DEFAULT_MERCHANT_CITY,
     defaultWebhookUrl,
+    faults,
   });
   const cashOuts = new CashOuts({
     store,
@@ -121,12 +122,13 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     defaultWebhookUrl,
     settleDelayMs: options.cashOutSettleDelayMs ?? DEFAULTS.cashOutSettleDelayMs,
   });
-  const auth = createAuth(options.credentials, now);
-  const idempotency = new IdempotencyKeys(store, now);
+  const auth = createAuth(options.credentials, now, faults);
+  const idempotency = new IdempotencyKeys(store, now, faults);
 
   // Cash-outs a restart interrupted settle as planned; pending webhook retries are not kept across a
   // restart (the receiver can always GET the transaction, which the docs recommend anyway).
   cashOuts.resume();
+  cashIns.resume();
   const expirySweep = setInterval(() => cashIns.expireDue(), DEFAULTS.expirySweepMs);
   expirySweep.unref();
 
@@ -166,6 +168,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     async close() {
       clearInterval(expirySweep);
       cashOuts.close();
+      cashIns.close();
       await webhooks.close();
     },
   };

@@ -45,7 +45,11 @@ export interface CashInRecord {
   openFinance: { redirectUrl: string; paymentUrl: string; consent?: OpenFinanceConsent } | null;
   /** The partner bank the payment landed in; a refund goes back out of it. */
   settlementBankIspb: string | null;
-  refund: { reason: string; description: string | null } | null;
+  /**
+   * The devolution asked for. `status` (sandbox's own, see `cashInView`): PROCESSING while an
+   * asynchronous refund settles (`settleAt`), FAILED when it did not; absent for one settled at once.
+   */
+  refund: { reason: string; description: string | null; status?: 'PROCESSING' | 'COMPLETED' | 'FAILED'; failure?: { code: string; message: string } | null; settleAt?: number; fails?: boolean } | null;
 }
 
 /**

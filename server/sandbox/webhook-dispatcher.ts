@@ -14,7 +14,8 @@ import type { Faults } from './faults.js';
 import { newEventId } from './ids.js';
 import { hmacSha256Hex } from './signing.js';
 
-export type WebhookEventType = 'CASHIN_PAID' | 'CASHIN_REFUNDED' | 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED';
+/** `CASHOUT_CANCELLED` is the sandbox's own name: the docs have the CANCELLED status but name no event for it. */
+export type WebhookEventType = 'CASHIN_PAID' | 'CASHIN_REFUNDED' | 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED';
 
 /** One delivery attempt, as `GET /sandbox/webhooks` lists it. */
 export interface WebhookAttempt {

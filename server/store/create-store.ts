@@ -12,7 +12,12 @@ import type { Store } from './store.js';
  */
 export async function createStore(database: Database, logger?: Logger): Promise<Store> {
   if (database.kind === 'sqlite') return new SqliteStore(database.filename);
-  return PgStore.open(database.url, { preparedStatements: database.preparedStatements, ...(logger ? { logger } : {}) });
+  return PgStore.open(database.url, {
+    preparedStatements: database.preparedStatements,
+    statementTimeoutMs: database.statementTimeoutMs,
+    connectTimeoutMs: database.connectTimeoutMs,
+    ...(logger ? { logger } : {}),
+  });
 }
 
 /**

@@ -94,6 +94,18 @@ const MIGRATIONS: string[] = [
      last_error text
    );
    CREATE INDEX merchant_outbox_due ON merchant_outbox (next_attempt_at, seq) WHERE delivered_at IS NULL;`,
+  `ALTER TABLE charges ADD COLUMN refund_status text;
+   ALTER TABLE charges ADD COLUMN refund_idempotency_key text;
+   ALTER TABLE charges ADD COLUMN refund_reason text;
+   ALTER TABLE charges ADD COLUMN refund_failure text;
+   ALTER TABLE charges ADD COLUMN refund_requested_at timestamptz;
+   ALTER TABLE charges ADD COLUMN reconcile_attempts integer NOT NULL DEFAULT 0;
+   ALTER TABLE charges ADD COLUMN next_reconcile_at timestamptz;
+   ALTER TABLE charges ADD COLUMN parked_at timestamptz;
+   CREATE INDEX charges_refunds_in_flight ON charges (refund_requested_at) WHERE refund_status IN ('requested', 'processing');
+   ALTER TABLE webhook_events ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+   ALTER TABLE webhook_events ADD COLUMN next_attempt_at timestamptz;
+   ALTER TABLE webhook_events ADD COLUMN last_error text;`,
 ];
 
 /**

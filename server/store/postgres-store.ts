@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg, { type ClientBase, type CustomTypesConfig, type DatabaseError } from 'pg';
-import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from 'connectpsp-checkout/contract';
-import { statusEventData } from '../checkouts/views.js';
+import type { CheckoutStatus, PaymentMethod, StatusEventData } from 'connectpsp-checkout/contract';
+import { planChargeSaved, planTransition, type TransitionPlan } from '../checkouts/plan-transition.js';
 import { newMerchantEventId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { migrate } from './postgres-migrations.js';
@@ -11,10 +11,10 @@ import {
   type ChargeRecord,
   type ChargeUpdate,
   type CheckoutEvent,
-  type CheckoutPatch,
   type CheckoutRecord,
   type OutboxInput,
   type OutboxMessage,
+  type RefundStateUpdate,
   type Store,
   type StoredResponse,
   type TransitionChange,
@@ -73,6 +73,10 @@ export interface PgStoreOptions {
   now?: () => Date;
   /** Prepare statements once per connection (default). Off behind a pooler in transaction mode that does not keep them. */
   preparedStatements?: boolean;
+  /** Bounds every statement, server side (`statement_timeout`) and client side (a frozen network). Default 5000 ms. */
+  statementTimeoutMs?: number;
+  /** Bounds the wait for a connection (and for a free one in the pool). Default 5000 ms. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -83,7 +87,8 @@ export interface PgStoreOptions {
 const CHECKOUT_COLUMNS = `id, client_secret_hash, amount, external_reference, description, payer_name, payer_document, methods,
   expires_in_minutes, return_url, metadata, status, end_to_end_id, paid_at, refund_end_to_end_id, refunded_at, created_at, updated_at`;
 const CHARGE_COLUMNS = `transaction_id, checkout_id, method, status, amount, internal_code, gateway_reference, copy_and_paste,
-  payment_url, expires_at, end_to_end_id, paid_at, refund_end_to_end_id, created_at, updated_at`;
+  payment_url, expires_at, end_to_end_id, paid_at, refund_end_to_end_id, created_at, updated_at, refund_status,
+  refund_idempotency_key, refund_reason, refund_failure, refund_requested_at, reconcile_attempts, next_reconcile_at, parked_at`;
 const OUTBOX_COLUMNS = 'id, type, data, created_at, attempts, next_attempt_at, delivered_at, last_error';
 /** `columns` with each prefixed by a table alias, for queries that join. */
 const qualified = (columns: string, alias: string) => columns.replace(/\w+/g, (column) => `${alias}.${column}`);
@@ -149,11 +154,21 @@ export class PgStore implements Store {
       types,
       application_name: 'connectpsp-checkout',
       keepAlive: true,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // Server side: a statement stuck behind a lock or a frozen disk is cancelled. Client side: a
+      // network that froze (no answer at all) still ends the wait, a little later.
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      query_timeout: (options.statementTimeoutMs ?? 5000) + 500,
     });
     // An idle connection that dies (database restart, network cut) is reported here; without a
     // listener it would crash the process. The pool replaces it on the next query.
     pool.on('error', (err) => options.logger?.warn('PostgreSQL connection lost; the pool will reconnect', { error: err.message }));
+    // A connection that dies while checked out (mid-query, mid-transaction) emits 'error' on the
+    // client itself, where the pool's listener is not attached: without this one the process ends.
+    // The query in flight rejects on its own (the request answers 503); the client is discarded.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => options.logger?.warn('PostgreSQL connection lost mid-query; it will be replaced', { error: err.message }));
+    });
     const store = new PgStore(pool, options.now ?? (() => new Date()));
     try {
       const applied = await store.#tx(migrate);
@@ -331,35 +346,54 @@ export class PgStore implements Store {
         ],
       );
       await client.query('DELETE FROM charge_attempts WHERE idempotency_key = $1', [idempotencyKey]);
-      const charges = await this.#listCharges(client, current.id);
-      if (current.status === 'awaiting_payment') {
-        const data = statusEventData(current, charges, current.status, this.#now().toISOString());
-        return { changed: false, checkout: current, event: await this.#appendEvent(client, data) };
-      }
-      return this.#transition(client, current, 'awaiting_payment', {}, charges);
+      return this.#persist(client, current, planChargeSaved(current, await this.#listCharges(client, current.id), this.#now().toISOString()));
     });
   }
 
-  async transition(checkoutId: string, to: CheckoutStatus, { patch = {}, charge, merchantEvent, receipt }: TransitionChange = {}): Promise<TransitionResult> {
+  async transition(checkoutId: string, to: CheckoutStatus, { receipt, ...change }: TransitionChange = {}): Promise<TransitionResult> {
     const webhook = receipt && !receipt.written ? receipt.record : undefined;
     const result = await this.#tx(async (client) => {
       const checkout = await this.#lockCheckout(client, checkoutId);
-      if (charge) await this.#updateCharge(client, charge);
-      // Read once, after the charge update: both the status event and the merchant rule see it.
-      const charges = merchantEvent || canTransition(checkout.status, to) ? await this.#listCharges(client, checkoutId) : [];
-      if (!canTransition(checkout.status, to)) {
-        const message = merchantEvent?.({ changed: false, checkout, charges });
-        if (message) await this.#enqueue(client, message);
-        if (webhook) await this.#recordWebhook(client, webhook, true);
-        return { changed: false, checkout, event: null };
-      }
-      const updated = this.#updated(checkout, to, patch);
-      // The merchant rule sees the checkout as it will be, so its message joins the same statement.
-      const message = merchantEvent?.({ changed: true, checkout: updated, charges });
-      return this.#writeTransition(client, checkout, updated, charges, message ?? undefined, webhook);
+      const plan = planTransition(checkout, await this.#listCharges(client, checkoutId), to, change, this.#now().toISOString());
+      return this.#persist(client, checkout, plan, webhook);
     });
     if (receipt) receipt.written = true;
     return result;
+  }
+
+  /**
+   * Writes what the plan says, nothing else; `current` is locked by this transaction. A status
+   * change, its event and, when given, the merchant message and the webhook record go in one
+   * statement: one round trip instead of four on the path every payment takes.
+   */
+  async #persist(client: ClientBase, current: CheckoutRecord, plan: TransitionPlan, webhook?: WebhookRecord): Promise<TransitionResult> {
+    if (plan.charge) await this.#updateCharge(client, plan.charge);
+    const result = { checkout: plan.checkout ?? current, chargeChanged: plan.charge !== null };
+    if (!plan.event) {
+      if (plan.outbox) await this.#enqueue(client, plan.outbox);
+      if (webhook) await this.#recordWebhook(client, webhook, true);
+      return { ...result, changed: false, event: null };
+    }
+    const { values, $ } = parameters();
+    // Added only when a part uses it: an unused parameter has no type PostgreSQL can infer.
+    let atParam: string | undefined;
+    const at = () => (atParam ??= $(plan.event!.at));
+    let sql = 'WITH ';
+    const parts: string[] = [];
+    if (plan.checkout) {
+      const updated = plan.checkout;
+      parts.push(`checkout AS (
+         UPDATE checkouts SET status = ${$(updated.status)}, end_to_end_id = ${$(updated.endToEndId)}, paid_at = ${$(updated.paidAt)},
+           refund_end_to_end_id = ${$(updated.refundEndToEndId)}, refunded_at = ${$(updated.refundedAt)}, updated_at = ${at()}
+         WHERE id = ${$(updated.id)}
+       )`);
+    }
+    if (plan.outbox) parts.push(`message AS (${enqueueSql(plan.outbox, at(), $)})`);
+    if (webhook) parts.push(`webhook AS (${this.#recordWebhookSql(webhook, true, $)})`);
+    sql = parts.length > 0 ? sql + parts.join(', ') : '';
+    sql += ` INSERT INTO checkout_events (checkout_id, data) VALUES (${$(plan.event.checkoutId)}, ${$(json(plan.event))}) RETURNING id`;
+    const { rows } = await client.query<{ id: number }>(sql, values);
+    return { ...result, changed: plan.checkout !== null, event: { id: rows[0]!.id, checkoutId: plan.event.checkoutId, data: plan.event } };
   }
 
   async #updateCharge(client: ClientBase, update: ChargeUpdate): Promise<void> {
@@ -368,47 +402,45 @@ export class PgStore implements Store {
          end_to_end_id = COALESCE($3, end_to_end_id),
          paid_at = COALESCE($4, paid_at),
          refund_end_to_end_id = COALESCE($5, refund_end_to_end_id),
+         refund_status = CASE WHEN $2 = 'refunded' THEN NULL ELSE refund_status END,
+         refund_failure = CASE WHEN $2 = 'refunded' THEN NULL ELSE refund_failure END,
          updated_at = $6
        WHERE transaction_id = $1`,
       [update.transactionId, update.status, update.endToEndId ?? null, update.paidAt ?? null, update.refundEndToEndId ?? null, this.#now().toISOString()],
     );
   }
 
-  /** `checkout` must be locked by this transaction; `charges` are its charges as of now. */
-  async #transition(client: ClientBase, checkout: CheckoutRecord, to: CheckoutStatus, patch: CheckoutPatch, charges: readonly ChargeRecord[]): Promise<TransitionResult> {
-    if (!canTransition(checkout.status, to)) return { changed: false, checkout, event: null };
-    return this.#writeTransition(client, checkout, this.#updated(checkout, to, patch), charges);
+  async setRefundState(update: RefundStateUpdate, message?: OutboxInput): Promise<boolean> {
+    return this.#tx(async (client) => {
+      const { rows } = await client.query<{ status: string; refund_status: string | null }>('SELECT status, refund_status FROM charges WHERE transaction_id = $1 FOR UPDATE', [update.transactionId]);
+      const row = rows[0];
+      if (!row || row.status === 'refunded') return false;
+      if (update.onlyFrom && !update.onlyFrom.includes(row.refund_status as never)) return false;
+      await client.query(
+        `UPDATE charges SET refund_status = $2,
+           refund_idempotency_key = CASE WHEN $3 THEN $4 ELSE refund_idempotency_key END,
+           refund_reason = COALESCE($5, refund_reason),
+           refund_failure = $6,
+           refund_requested_at = COALESCE($7, refund_requested_at),
+           updated_at = $8
+         WHERE transaction_id = $1`,
+        [update.transactionId, update.status, update.idempotencyKey !== undefined, update.idempotencyKey ?? null, update.reason ?? null, update.failure ?? null, update.requestedAt ?? null, this.#now().toISOString()],
+      );
+      if (message) await this.#enqueue(client, message);
+      return true;
+    });
   }
 
-  #updated(checkout: CheckoutRecord, to: CheckoutStatus, patch: CheckoutPatch): CheckoutRecord {
-    return { ...checkout, ...definedOnly(patch), status: to, updatedAt: this.#now().toISOString() };
+  async refundsInFlight(limit: number): Promise<ChargeRecord[]> {
+    const { rows } = await this.#pool.query<ChargeRow>(
+      `SELECT ${CHARGE_COLUMNS} FROM charges WHERE refund_status IN ('requested', 'processing') AND status = 'paid' ORDER BY refund_requested_at, seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toCharge);
   }
 
-  /**
-   * Writes a status change, its event and, when given, the merchant message and the webhook record
-   * in one statement: one round trip instead of four on the path every payment takes.
-   */
-  async #writeTransition(
-    client: ClientBase,
-    checkout: CheckoutRecord,
-    updated: CheckoutRecord,
-    charges: readonly ChargeRecord[],
-    message?: OutboxInput,
-    webhook?: WebhookRecord,
-  ): Promise<TransitionResult> {
-    const data = statusEventData(updated, charges, checkout.status, updated.updatedAt);
-    const { values, $ } = parameters();
-    const at = $(updated.updatedAt);
-    let sql = `WITH checkout AS (
-         UPDATE checkouts SET status = ${$(updated.status)}, end_to_end_id = ${$(updated.endToEndId)}, paid_at = ${$(updated.paidAt)},
-           refund_end_to_end_id = ${$(updated.refundEndToEndId)}, refunded_at = ${$(updated.refundedAt)}, updated_at = ${at}
-         WHERE id = ${$(updated.id)}
-       )`;
-    if (message) sql += `, message AS (${enqueueSql(message, at, $)})`;
-    if (webhook) sql += `, webhook AS (${this.#recordWebhookSql(webhook, true, $)})`;
-    sql += ` INSERT INTO checkout_events (checkout_id, data) VALUES (${$(data.checkoutId)}, ${$(json(data))}) RETURNING id`;
-    const { rows } = await client.query<{ id: number }>(sql, values);
-    return { changed: true, checkout: updated, event: { id: rows[0]!.id, checkoutId: data.checkoutId, data } };
+  async scheduleReconcile(transactionId: string, schedule: { attempts: number; nextAt: string | null; parkedAt: string | null }): Promise<void> {
+    await this.#pool.query('UPDATE charges SET reconcile_attempts = $2, next_reconcile_at = $3, parked_at = $4 WHERE transaction_id = $1', [transactionId, schedule.attempts, schedule.nextAt, schedule.parkedAt]);
   }
 
   /** The caller holds the checkout's row lock (or is creating the checkout): ids commit in order. */
@@ -452,9 +484,25 @@ export class PgStore implements Store {
     await this.#pool.query('UPDATE webhook_events SET processed_at = $2 WHERE dedupe_key = $1', [dedupeKey, this.#now().toISOString()]);
   }
 
-  async unprocessedWebhooks(): Promise<WebhookRecord[]> {
+  async deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number> {
+    return this.#tx(async (client) => {
+      const { rows } = await client.query<{ attempts: number }>(
+        'UPDATE webhook_events SET attempts = attempts + 1, last_error = $2 WHERE dedupe_key = $1 AND processed_at IS NULL RETURNING attempts',
+        [dedupeKey, error.slice(0, 500)],
+      );
+      const attempts = rows[0]?.attempts;
+      if (attempts === undefined) return 0;
+      await client.query('UPDATE webhook_events SET next_attempt_at = $2 WHERE dedupe_key = $1', [dedupeKey, nextAttemptAt(attempts)]);
+      return attempts;
+    });
+  }
+
+  async unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]> {
     const { rows } = await this.#pool.query<{ dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }>(
-      'SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events WHERE processed_at IS NULL ORDER BY received_at, dedupe_key',
+      `SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events
+       WHERE processed_at IS NULL AND ($1::timestamptz IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= $1::timestamptz)
+       ORDER BY received_at, dedupe_key`,
+      [dueAt ?? null],
     );
     return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
   }
@@ -516,7 +564,9 @@ export class PgStore implements Store {
 
   async chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]> {
     const { rows } = await this.#pool.query<ChargeRow>(
-      `SELECT ${CHARGE_COLUMNS} FROM charges WHERE status = 'awaiting_payment' AND expires_at < $1 ORDER BY expires_at, seq LIMIT $2`,
+      `SELECT ${CHARGE_COLUMNS} FROM charges WHERE status = 'awaiting_payment' AND expires_at < $1 AND parked_at IS NULL
+         AND (next_reconcile_at IS NULL OR next_reconcile_at <= $1)
+       ORDER BY COALESCE(next_reconcile_at, expires_at), seq LIMIT $2`,
       [before, limit],
     );
     return rows.map(toCharge);
@@ -530,11 +580,6 @@ export class PgStore implements Store {
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
   }
-}
-
-/** Drops `undefined` so a patch only overwrites the fields it names. */
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {

@@ -4,7 +4,8 @@
  * mapping itself lives in one place.
  */
 import type { CheckoutStatus, PaymentMethod } from 'connectpsp-checkout/contract';
-import type { ChargeRecord, CheckoutRecord, OutboxMessage } from './store.js';
+import type { RefundReason } from '../connectpsp/types.js';
+import type { ChargeRecord, CheckoutRecord, OutboxMessage, RefundState } from './store.js';
 
 export interface CheckoutRow {
   id: string;
@@ -43,6 +44,14 @@ export interface ChargeRow {
   refund_end_to_end_id: string | null;
   created_at: string;
   updated_at: string;
+  refund_status: RefundState | null;
+  refund_idempotency_key: string | null;
+  refund_reason: RefundReason | null;
+  refund_failure: string | null;
+  refund_requested_at: string | null;
+  reconcile_attempts: number;
+  next_reconcile_at: string | null;
+  parked_at: string | null;
 }
 
 export interface OutboxRow {
@@ -92,6 +101,14 @@ export const toCharge = (r: ChargeRow): ChargeRecord => ({
   refundEndToEndId: r.refund_end_to_end_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  refundStatus: r.refund_status,
+  refundIdempotencyKey: r.refund_idempotency_key,
+  refundReason: r.refund_reason,
+  refundFailure: r.refund_failure,
+  refundRequestedAt: r.refund_requested_at,
+  reconcileAttempts: r.reconcile_attempts,
+  nextReconcileAt: r.next_reconcile_at,
+  parkedAt: r.parked_at,
 });
 
 export const toOutbox = (r: OutboxRow): OutboxMessage => ({

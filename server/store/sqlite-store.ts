@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canTransition, type CheckoutStatus, type PaymentMethod, type StatusEventData } from 'connectpsp-checkout/contract';
-import { statusEventData } from '../checkouts/views.js';
+import type { CheckoutStatus, PaymentMethod, StatusEventData } from 'connectpsp-checkout/contract';
+import { planChargeSaved, planTransition, type TransitionPlan } from '../checkouts/plan-transition.js';
 import { newMerchantEventId } from '../ids.js';
 import {
   DuplicateExternalReferenceError,
-  type CheckoutPatch,
   type OutboxInput,
+  type RefundStateUpdate,
   type OutboxMessage,
   type ChargeAttempt,
   type ChargeRecord,
@@ -108,6 +108,18 @@ const MIGRATIONS: string[] = [
      last_error TEXT
    );
    CREATE INDEX merchant_outbox_due ON merchant_outbox (next_attempt_at) WHERE delivered_at IS NULL;`,
+  `ALTER TABLE charges ADD COLUMN refund_status TEXT;
+   ALTER TABLE charges ADD COLUMN refund_idempotency_key TEXT;
+   ALTER TABLE charges ADD COLUMN refund_reason TEXT;
+   ALTER TABLE charges ADD COLUMN refund_failure TEXT;
+   ALTER TABLE charges ADD COLUMN refund_requested_at TEXT;
+   ALTER TABLE charges ADD COLUMN reconcile_attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE charges ADD COLUMN next_reconcile_at TEXT;
+   ALTER TABLE charges ADD COLUMN parked_at TEXT;
+   CREATE INDEX charges_refunds_in_flight ON charges (refund_requested_at) WHERE refund_status IN ('requested', 'processing');
+   ALTER TABLE webhook_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE webhook_events ADD COLUMN next_attempt_at TEXT;
+   ALTER TABLE webhook_events ADD COLUMN last_error TEXT;`,
 ];
 
 /** SQLite's JSON columns are text: parse them, then map as every store does. */
@@ -332,25 +344,37 @@ export class SqliteStore implements Store {
         .run(charge);
       this.#stmt('DELETE FROM charge_attempts WHERE idempotency_key = ?').run(idempotencyKey);
       const current = this.#getCheckout(charge.checkoutId);
-      if (current?.status === 'awaiting_payment') {
-        const event = this.#appendEvent(statusEventData(current, this.#listCharges(current.id), current.status, this.#now().toISOString()));
-        return { changed: false, checkout: current, event };
-      }
-      return this.#transition(charge.checkoutId, 'awaiting_payment', {});
+      if (!current) throw new Error(`checkout ${charge.checkoutId} does not exist`);
+      return this.#persist(current, planChargeSaved(current, this.#listCharges(current.id), this.#now().toISOString()));
     });
   }
 
-  async transition(checkoutId: string, to: CheckoutStatus, { patch = {}, charge, merchantEvent, receipt }: TransitionChange = {}): Promise<TransitionResult> {
+  async transition(checkoutId: string, to: CheckoutStatus, { receipt, ...change }: TransitionChange = {}): Promise<TransitionResult> {
     const result = await this.#write(() => {
-      if (charge) this.#updateCharge(charge);
-      const result = this.#transition(checkoutId, to, patch);
-      const message = merchantEvent?.({ changed: result.changed, checkout: result.checkout, charges: this.#listCharges(checkoutId) });
-      if (message) this.#enqueue(message);
+      const checkout = this.#getCheckout(checkoutId);
+      if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
+      const result = this.#persist(checkout, planTransition(checkout, this.#listCharges(checkoutId), to, change, this.#now().toISOString()));
       if (receipt && !receipt.written) this.#recordWebhook(receipt.record, true);
       return result;
     });
     if (receipt) receipt.written = true;
     return result;
+  }
+
+  /** Writes what the plan says, nothing else. Must run inside a transaction. */
+  #persist(current: CheckoutRecord, plan: TransitionPlan): TransitionResult {
+    if (plan.charge) this.#updateCharge(plan.charge);
+    if (plan.checkout) {
+      this.#stmt(
+          `UPDATE checkouts SET status = @status, end_to_end_id = @endToEndId, paid_at = @paidAt,
+             refund_end_to_end_id = @refundEndToEndId, refunded_at = @refundedAt, updated_at = @updatedAt
+           WHERE id = @id`,
+        )
+        .run(plan.checkout);
+    }
+    const event = plan.event ? this.#appendEvent(plan.event) : null;
+    if (plan.outbox) this.#enqueue(plan.outbox);
+    return { changed: plan.checkout !== null, checkout: plan.checkout ?? current, event, chargeChanged: plan.charge !== null };
   }
 
   #updateCharge(update: ChargeUpdate): void {
@@ -359,27 +383,52 @@ export class SqliteStore implements Store {
            end_to_end_id = COALESCE(@endToEndId, end_to_end_id),
            paid_at = COALESCE(@paidAt, paid_at),
            refund_end_to_end_id = COALESCE(@refundEndToEndId, refund_end_to_end_id),
+           refund_status = CASE WHEN @status = 'refunded' THEN NULL ELSE refund_status END,
+           refund_failure = CASE WHEN @status = 'refunded' THEN NULL ELSE refund_failure END,
            updated_at = @now
          WHERE transaction_id = @transactionId`,
       )
       .run({ endToEndId: null, paidAt: null, refundEndToEndId: null, ...update, now: this.#now().toISOString() });
   }
 
-  /** Must run inside a transaction. */
-  #transition(checkoutId: string, to: CheckoutStatus, patch: CheckoutPatch): TransitionResult {
-    const checkout = this.#getCheckout(checkoutId);
-    if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
-    if (!canTransition(checkout.status, to)) return { changed: false, checkout, event: null };
-    const now = this.#now().toISOString();
-    const updated: CheckoutRecord = { ...checkout, ...definedOnly(patch), status: to, updatedAt: now };
-    this.#stmt(
-        `UPDATE checkouts SET status = @status, end_to_end_id = @endToEndId, paid_at = @paidAt,
-           refund_end_to_end_id = @refundEndToEndId, refunded_at = @refundedAt, updated_at = @updatedAt
-         WHERE id = @id`,
-      )
-      .run(updated);
-    const event = this.#appendEvent(statusEventData(updated, this.#listCharges(checkoutId), checkout.status, now));
-    return { changed: true, checkout: updated, event };
+  async setRefundState(update: RefundStateUpdate, message?: OutboxInput): Promise<boolean> {
+    return this.#write(() => {
+      const row = this.#stmt('SELECT status, refund_status FROM charges WHERE transaction_id = ?').get(update.transactionId) as { status: string; refund_status: string | null } | undefined;
+      if (!row || row.status === 'refunded') return false;
+      if (update.onlyFrom && !update.onlyFrom.includes(row.refund_status as never)) return false;
+      this.#stmt(
+          `UPDATE charges SET refund_status = @status,
+             refund_idempotency_key = CASE WHEN @keySet THEN @idempotencyKey ELSE refund_idempotency_key END,
+             refund_reason = COALESCE(@reason, refund_reason),
+             refund_failure = @failure,
+             refund_requested_at = COALESCE(@requestedAt, refund_requested_at),
+             updated_at = @now
+           WHERE transaction_id = @transactionId`,
+        )
+        .run({
+          transactionId: update.transactionId,
+          status: update.status,
+          keySet: update.idempotencyKey === undefined ? 0 : 1,
+          idempotencyKey: update.idempotencyKey ?? null,
+          reason: update.reason ?? null,
+          failure: update.failure ?? null,
+          requestedAt: update.requestedAt ?? null,
+          now: this.#now().toISOString(),
+        });
+      if (message) this.#enqueue(message);
+      return true;
+    });
+  }
+
+  async refundsInFlight(limit: number): Promise<ChargeRecord[]> {
+    const rows = this.#stmt("SELECT * FROM charges WHERE refund_status IN ('requested', 'processing') AND status = 'paid' ORDER BY refund_requested_at LIMIT ?").all(limit) as ChargeRow[];
+    return rows.map(toCharge);
+  }
+
+  async scheduleReconcile(transactionId: string, schedule: { attempts: number; nextAt: string | null; parkedAt: string | null }): Promise<void> {
+    await this.#write(() =>
+      this.#stmt('UPDATE charges SET reconcile_attempts = ?, next_reconcile_at = ?, parked_at = ? WHERE transaction_id = ?').run(schedule.attempts, schedule.nextAt, schedule.parkedAt, transactionId),
+    );
   }
 
   #enqueue(input: OutboxInput): void {
@@ -462,9 +511,22 @@ export class SqliteStore implements Store {
     await this.#write(() => this.#stmt('UPDATE webhook_events SET processed_at = ? WHERE dedupe_key = ?').run(this.#now().toISOString(), dedupeKey));
   }
 
-  async unprocessedWebhooks(): Promise<WebhookRecord[]> {
-    const rows = this.#stmt('SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events WHERE processed_at IS NULL ORDER BY received_at')
-      .all() as { dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }[];
+  async deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number> {
+    return this.#write(() => {
+      const row = this.#stmt('SELECT attempts FROM webhook_events WHERE dedupe_key = ? AND processed_at IS NULL').get(dedupeKey) as { attempts: number } | undefined;
+      if (!row) return 0;
+      const attempts = row.attempts + 1;
+      this.#stmt('UPDATE webhook_events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE dedupe_key = ?').run(attempts, nextAttemptAt(attempts), error.slice(0, 500), dedupeKey);
+      return attempts;
+    });
+  }
+
+  async unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]> {
+    const rows = this.#stmt(
+        `SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events
+         WHERE processed_at IS NULL AND (@dueAt IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= @dueAt) ORDER BY received_at`,
+      )
+      .all({ dueAt: dueAt ?? null }) as { dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }[];
     return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
   }
 
@@ -479,8 +541,12 @@ export class SqliteStore implements Store {
   }
 
   async chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]> {
-    const rows = this.#stmt("SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < ? ORDER BY expires_at LIMIT ?")
-      .all(before, limit) as ChargeRow[];
+    const rows = this.#stmt(
+        `SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < @before AND parked_at IS NULL
+           AND (next_reconcile_at IS NULL OR next_reconcile_at <= @before)
+         ORDER BY COALESCE(next_reconcile_at, expires_at) LIMIT @limit`,
+      )
+      .all({ before, limit }) as ChargeRow[];
     return rows.map(toCharge);
   }
 
@@ -492,11 +558,6 @@ export class SqliteStore implements Store {
     this.#flush(); // what is already waiting still gets written
     if (this.#db.open) this.#db.close();
   }
-}
-
-/** Drops `undefined` so a patch only overwrites the fields it names. */
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isUniqueViolation(err: unknown, column: string): boolean {

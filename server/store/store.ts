@@ -1,4 +1,5 @@
 import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from 'connectpsp-checkout/contract';
+import type { RefundReason } from '../connectpsp/types.js';
 
 /** A checkout as stored. Amounts are integer centavos; times are ISO 8601 UTC strings. */
 export interface CheckoutRecord {
@@ -40,6 +41,38 @@ export interface ChargeRecord {
   refundEndToEndId: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The refund operation in flight or failed; null when none (or once `status` is `refunded`). */
+  refundStatus?: RefundState | null;
+  /** The key of the refund operation in flight: every retry of THIS operation sends it, a new operation gets a new one. */
+  refundIdempotencyKey?: string | null;
+  refundReason?: RefundReason | null;
+  /** Why the last refund failed (the gateway's code and detail). */
+  refundFailure?: string | null;
+  refundRequestedAt?: string | null;
+  /** The reconciler's schedule for this charge: asked again after `nextReconcileAt`, with backoff. */
+  reconcileAttempts?: number;
+  nextReconcileAt?: string | null;
+  /** Set when the gateway does not know the charge: no longer asked, an operator was alerted. */
+  parkedAt?: string | null;
+}
+
+/**
+ * A refund operation's life: `requested` (key stored, gateway maybe not reached yet) → `processing`
+ * (ConnectPSP accepted it) → the charge becomes `refunded` (webhook or GET), or `failed` (refused or
+ * not settled; a new request is a new operation with a new key).
+ */
+export type RefundState = 'requested' | 'processing' | 'failed';
+
+/** A change to a charge's refund operation, with the merchant message it brings, in one transaction. */
+export interface RefundStateUpdate {
+  transactionId: string;
+  status: RefundState;
+  idempotencyKey?: string | null;
+  reason?: RefundReason | null;
+  failure?: string | null;
+  requestedAt?: string | null;
+  /** Only write when the charge's refund is currently in one of these states (null: none). */
+  onlyFrom?: readonly (RefundState | null)[];
 }
 
 /**
@@ -135,13 +168,15 @@ export interface OutboxMessage {
  * change produces; the store writes it in the same transaction, so a status change and its
  * notification are committed together or not at all.
  */
-export type MerchantEventRule = (result: { changed: boolean; checkout: CheckoutRecord; charges: readonly ChargeRecord[] }) => OutboxInput | null;
+export type MerchantEventRule = (result: { changed: boolean; chargeChanged: boolean; checkout: CheckoutRecord; charges: readonly ChargeRecord[] }) => OutboxInput | null;
 
 export interface TransitionResult {
   /** False when the move was not allowed (duplicate, late, out of order): nothing was written. */
   changed: boolean;
   checkout: CheckoutRecord;
   event: CheckoutEvent | null;
+  /** Whether the charge update was applied (its own one-way machine allowed it). */
+  chargeChanged?: boolean;
 }
 
 export interface StoredResponse {
@@ -205,8 +240,23 @@ export interface Store {
    */
   recordWebhook(record: WebhookRecord, processed: boolean): Promise<void>;
   markWebhookProcessed(dedupeKey: string): Promise<void>;
-  /** Webhooks recorded but not applied (ConnectPSP could not confirm them yet): replayed by the reconciler. */
-  unprocessedWebhooks(): Promise<WebhookRecord[]>;
+  /**
+   * Webhooks recorded but not applied (ConnectPSP could not confirm them yet): replayed by the
+   * reconciler. With `dueAt`, only those whose next attempt (see `deferWebhook`) is due by then.
+   */
+  unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]>;
+  /**
+   * Counts one more failed attempt at an unprocessed webhook and puts the next one off until
+   * `nextAttemptAt(attempts)`; answers how many attempts it has had.
+   */
+  deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number>;
+
+  /** Writes a refund operation's new state (and its merchant message) when `onlyFrom` allows; answers whether it wrote. */
+  setRefundState(update: RefundStateUpdate, message?: OutboxInput): Promise<boolean>;
+  /** Charges whose refund operation is requested or processing: the reconciler finishes them. */
+  refundsInFlight(limit: number): Promise<ChargeRecord[]>;
+  /** Records a reconciler attempt at a charge: when to ask again, or that it is parked. */
+  scheduleReconcile(transactionId: string, schedule: { attempts: number; nextAt: string | null; parkedAt: string | null }): Promise<void>;
 
   /** Writes a merchant notification that belongs to no checkout change (cash-out events). */
   enqueueMerchantEvent(input: OutboxInput): Promise<void>;
@@ -225,7 +275,10 @@ export interface Store {
   /** Paid charges that are not the payment that settled their checkout, and are not refunded. */
   unrefundedDuplicatePayments(limit: number): Promise<ChargeRecord[]>;
 
-  /** Charges still awaiting payment whose expiry is before `before`. */
+  /**
+   * Charges still awaiting payment whose expiry is before `before` and whose reconciler schedule is
+   * due by then, not parked; the longest-waiting first, so failing ones cannot starve the rest.
+   */
   chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]>;
 
   /** True when the store answers; for /readyz. */

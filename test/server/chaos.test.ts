@@ -46,7 +46,7 @@ function view(id: string, over: Partial<CheckoutView> = {}): CheckoutView {
     duplicatePayments: 0,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
-    charges: [{ transactionId: `tx-${id}`, method: 'pix', status: 'paid', amount: 1000, expiresAt: '', createdAt: '', endToEndId: 'E1', paidAt: '', refundEndToEndId: null }],
+    charges: [{ transactionId: `tx-${id}`, method: 'pix', status: 'paid', amount: 1000, expiresAt: '', createdAt: '', endToEndId: 'E1', paidAt: '', refundEndToEndId: null, refundStatus: null, refundFailure: null }],
     ...over,
   };
 }
@@ -68,7 +68,7 @@ function delivery(id: string, type: string, webhookId: string, over: Partial<Mer
   return { webhookId, timestamp: '0', receivedAt: 0, verified: true, answered: 200, type, checkoutId: id, ...over };
 }
 
-const NO_FAULTS: FaultCounts = { kills: 0, injected5xx: 0, delayed: 0, timeouts: 0, duplicateWebhookWindows: 0, holdWindows: 0, webhooksReleasedReversed: 0, total: 0, log: [] };
+const NO_FAULTS: FaultCounts = { kills: 0, injected5xx: 0, delayed: 0, timeouts: 0, duplicateWebhookWindows: 0, holdWindows: 0, webhooksReleasedReversed: 0, tokenRevocations: 0, readLagWindows: 0, slowGetWindows: 0, databaseConnectionsCut: 0, refundFailRate: 0, total: 0, log: [] };
 
 describe('chaos report', () => {
   it('counts each kind of failure, and nothing on a clean run', () => {
@@ -92,23 +92,30 @@ describe('chaos report', () => {
     const tally = new HttpTally();
     tally.record('GET', 'http://127.0.0.1/v1/checkouts/x', 500, 'boom');
 
-    const report = buildReport({ seed: 1, durationMs: 1000, outcomes, views, sandboxCashIns: cashIns, merchantAvailable: true, deliveries, faults: NO_FAULTS, tally, serverStarts: 1, serverStartMs: [1000], serverCrashes: [{ code: 1, signal: null }], sandboxCrashes: 0 });
+    // #0's charge seen paid, then expired: backwards. #1 shown refunded while its payment is only PAID at the sandbox.
+    const chargeHistory = new Map([[`tx-${ids[0]}`, ['awaiting_payment', 'paid', 'expired', 'paid']]]);
+    views.set(ids[1]!, view(ids[1]!, { status: 'refunded' }));
+    const report = buildReport({ seed: 1, durationMs: 1000, outcomes, views, sandboxCashIns: cashIns, merchantAvailable: true, deliveries, faults: NO_FAULTS, tally, serverStarts: 1, serverStartMs: [1000], serverCrashes: [{ code: 1, signal: null }], sandboxCrashes: 0, chargeHistory, database: 'sqlite' });
     assert.equal(report.ok, false);
     assert.deepEqual(report.counts, {
       paidNotAnnounced: 1,
       paidAnnouncedTwice: 1,
       chargesCreatedTwice: 1,
-      merchantEventsLost: 1, // #4's checkout.paid
+      merchantEventsLost: 2, // #4's checkout.paid, #1's checkout.refunded
       merchantEventsUnderTwoIds: 1,
       merchantDeliveriesUnverified: 1,
       paymentsLost: 2, // #6: its cash-in is PAID while its charge is not, and the checkout is not paid
       refundsNotApplied: 0,
       serverErrors500: 1,
       serverCrashes: 1,
+      chargesWentBackwards: 1,
+      refundsAnnouncedNotSettled: 1,
       scenariosUnfinished: 0,
     });
 
-    const clean = buildReport({ seed: 1, durationMs: 1000, outcomes: [outcomes[0]!], views: new Map([[ids[0]!, view(ids[0]!)]]), sandboxCashIns: [cashIns[0]!], merchantAvailable: true, deliveries: [deliveries[0]!], faults: NO_FAULTS, tally: new HttpTally(), serverStarts: 1, serverStartMs: [1000], serverCrashes: [], sandboxCrashes: 0 });
+    // Two refund requests of one charge that both failed: two events, each under its own id, not a duplicate.
+    const refundFailures = ['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:09.000Z'].map((at, i) => delivery(ids[0]!, 'checkout.refund_failed', `msg_rf_${i}`, { transactionId: `tx-${ids[0]}`, refundRequestedAt: at }));
+    const clean = buildReport({ seed: 1, durationMs: 1000, outcomes: [outcomes[0]!], views: new Map([[ids[0]!, view(ids[0]!)]]), sandboxCashIns: [cashIns[0]!], merchantAvailable: true, deliveries: [deliveries[0]!, ...refundFailures], faults: NO_FAULTS, tally: new HttpTally(), serverStarts: 1, serverStartMs: [1000], serverCrashes: [], sandboxCrashes: 0, chargeHistory: new Map([[`tx-${ids[0]}`, ['awaiting_payment', 'expired', 'paid']]]), database: 'sqlite' });
     assert.equal(clean.ok, true, clean.details.join('\n'));
   });
 });

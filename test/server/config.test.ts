@@ -19,9 +19,19 @@ describe('loadConfig', () => {
 
   it('prepares PostgreSQL statements unless told not to, and names a bad value', () => {
     const url = 'postgres://app@db.internal/checkout';
-    assert.deepEqual(loadConfig({ DATABASE_URL: url }).database, { kind: 'postgres', url, preparedStatements: true });
-    assert.deepEqual(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database, { kind: 'postgres', url, preparedStatements: false });
+    const timeouts = { statementTimeoutMs: 5000, connectTimeoutMs: 5000 };
+    assert.deepEqual(loadConfig({ DATABASE_URL: url }).database, { kind: 'postgres', url, preparedStatements: true, ...timeouts });
+    assert.deepEqual(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database, { kind: 'postgres', url, preparedStatements: false, ...timeouts });
     assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'sometimes' }), /DATABASE_PREPARED_STATEMENTS/);
+  });
+
+  it('bounds PostgreSQL statements and connection waits, configurably, and caps event streams per checkout', () => {
+    const url = 'postgres://app@db.internal/checkout';
+    const config = loadConfig({ DATABASE_URL: url, DATABASE_STATEMENT_TIMEOUT_MS: '750', DATABASE_CONNECT_TIMEOUT_MS: '400', SSE_MAX_STREAMS_PER_CHECKOUT: '3' });
+    assert.deepEqual(config.database, { kind: 'postgres', url, preparedStatements: true, statementTimeoutMs: 750, connectTimeoutMs: 400 });
+    assert.equal(config.sseMaxStreamsPerCheckout, 3);
+    assert.equal(loadConfig({}).sseMaxStreamsPerCheckout, 5);
+    assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_STATEMENT_TIMEOUT_MS: 'soon' }), /DATABASE_STATEMENT_TIMEOUT_MS/);
   });
 
   it('lists every problem at once against a real host', () => {

@@ -307,15 +307,31 @@ describe('ConnectPspClient: authentication', () => {
     assert.equal(gateway.calls('/auth/token').length, 2);
   });
 
-  it('does not retry INVALID_APPLICATION_TOKEN or INVALID_CREDENTIALS', async () => {
+  it('on any other 401 (a gateway that restarted or revoked the token) drops the token and re-authenticates once', async () => {
+    const gateway = await startGateway({
+      'POST /cash-in': (request) =>
+        request.headers.authorization === 'Bearer jwt-1' ? problem(401, 'INVALID_TOKEN', 'The access token is not valid.') : { status: 201, body: CASH_IN },
+    });
+    const client = makeClient(gateway);
+    await client.createCashIn(CREATE_CASH_IN, { idempotencyKey: 'k-401' });
+    assert.equal(gateway.calls('/auth/token').length, 2);
+    const attempts = gateway.calls('/cash-in');
+    assert.deepEqual(attempts.map((a) => a.headers.authorization), ['Bearer jwt-1', 'Bearer jwt-2']);
+    assert.deepEqual(attempts.map((a) => a.headers['x-idempotency-key']), ['k-401', 'k-401']);
+    // The fresh token is kept for the next call.
+    await client.createCashIn(CREATE_CASH_IN, { idempotencyKey: 'k-401b' });
+    assert.equal(gateway.calls('/auth/token').length, 2);
+  });
+
+  it('surfaces a 401 that a fresh token also meets (INVALID_APPLICATION_TOKEN), after one re-auth; never retries INVALID_CREDENTIALS', async () => {
     const gateway = await startGateway({
       'GET /account/balance': () => problem(401, 'INVALID_APPLICATION_TOKEN', 'Unknown application token.'),
     });
     const error = await rejection(makeClient(gateway).getBalance());
     assert.ok(error instanceof ConnectPspAuthenticationError);
     assert.equal(error.code, 'INVALID_APPLICATION_TOKEN');
-    assert.equal(gateway.calls('/account/balance').length, 1);
-    assert.equal(gateway.calls('/auth/token').length, 1);
+    assert.equal(gateway.calls('/account/balance').length, 2);
+    assert.equal(gateway.calls('/auth/token').length, 2);
 
     const badLogin = await startGateway({ 'POST /auth/token': () => problem(401, 'INVALID_CREDENTIALS', 'Bad credentials.') });
     const loginError = await rejection(makeClient(badLogin).getBalance());

@@ -116,12 +116,33 @@ describe('operator alerts', () => {
   });
 });
 
-describe('refund idempotency key', () => {
-  it('is the same for the same charge, different for another, and shaped as a UUID v4', async () => {
-    const { refundIdempotencyKey } = await import('../../server/checkouts/checkout-service.js');
-    const a = refundIdempotencyKey('kk6g232xel65a0daee4dd13kk2912714964');
-    assert.equal(a, refundIdempotencyKey('kk6g232xel65a0daee4dd13kk2912714964'));
-    assert.notEqual(a, refundIdempotencyKey('another'));
-    assert.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+describe('alerts for refused credentials', () => {
+  it('a 401 that survived a fresh login alerts and names the credentials to check, whatever its code', async () => {
+    const { alertIfNeeded } = await import('../../server/alerts.js');
+    const { ConnectPspAuthenticationError } = await import('../../server/connectpsp/errors.js');
+    const lines: string[] = [];
+    alertIfNeeded(createLogger('debug', {}, (l) => lines.push(l)), new ConnectPspAuthenticationError({ status: 401, code: 'INVALID_TOKEN' }));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /"alert":true/);
+    assert.match(lines[0]!, /CONNECTPSP_CLIENT_ID/);
+    assert.match(lines[0]!, /CONNECTPSP_APPLICATION_TOKEN/);
+  });
+});
+
+describe('confirms (what a confirming GET must say for a webhook to be applied)', () => {
+  it('a payment needs PAID or REFUNDED, a refund needs REFUNDED, an end needs the same end', async () => {
+    const { confirms } = await import('../../server/checkouts/checkout-service.js');
+    const table: [string, string, boolean][] = [
+      ['PAID', 'PAID', true],
+      ['REFUNDED', 'PAID', true],
+      ['AWAITING_PAYMENT', 'PAID', false],
+      ['EXPIRED', 'PAID', false],
+      ['PAID', 'REFUNDED', false],
+      ['AWAITING_PAYMENT', 'REFUNDED', false],
+      ['REFUNDED', 'REFUNDED', true],
+      ['PAID', 'EXPIRED', false],
+      ['EXPIRED', 'EXPIRED', true],
+    ];
+    for (const [truth, claimed, expected] of table) assert.equal(confirms(truth as never, claimed as never), expected, `${truth} confirms ${claimed}`);
   });
 });

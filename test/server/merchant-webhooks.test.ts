@@ -236,7 +236,7 @@ describe('confirming payments with ConnectPSP', () => {
     }
   });
 
-  it('ConnectPSP down for the confirming GET: 503, the webhook kept unprocessed, and its redelivery applies it', async () => {
+  it('ConnectPSP down for the confirming GET: the webhook is acknowledged once recorded, kept unprocessed, and applied once the GET answers', async () => {
     const server = await startTestServer({ CONFIRM_PAYMENTS: 'true' });
     try {
       const c = await server.createCheckout();
@@ -249,16 +249,16 @@ describe('confirming payments with ConnectPSP', () => {
       const body = JSON.stringify({ eventType: 'CASHIN_PAID', eventAt: new Date().toISOString(), data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId, status: 'PAID', amount: 10.5, payer: { name: 'Maria Silva', document: '12345678909', bankData: null } } });
       const send = () => fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
       const status = async () => ((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).status;
-
-      assert.equal((await send()).status, 503);
-      assert.equal(await status(), 'awaiting_payment');
       const dedupeKey = `CASHIN_PAID:${charge.transactionId}:PAID:${endToEndId}`;
+
+      assert.equal((await send()).status, 200, 'acknowledged once recorded, before any GET');
       assert.ok((await server.store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey), 'kept for the reconciler to replay');
+      assert.equal(await status(), 'awaiting_payment', 'the confirming GET fails in the background');
 
       await postJson(`${server.url}/sandbox/faults`, { failNext: { count: 0 } });
       assert.equal((await send()).status, 200);
-      assert.equal(await status(), 'paid');
-      assert.equal(await server.store.isWebhookProcessed(dedupeKey), true);
+      await eventually(async () => (await status()) === 'paid', 5000, 'paid after the redelivery');
+      await eventually(() => server.store.isWebhookProcessed(dedupeKey), 5000, 'the webhook noted as applied');
     } finally {
       await server.destroy();
     }

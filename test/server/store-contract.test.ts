@@ -207,6 +207,32 @@ for (const impl of implementations) {
         assert.ok(!duplicates.some((c) => c.transactionId === charge.transactionId));
       });
 
+      it('a charge never moves backwards either: a late expiry leaves it paid, a late payment leaves it refunded', async () => {
+        const { checkout, charge } = await checkoutAwaitingPayment(store);
+        await store.transition(checkout.id, 'paid', { patch: { endToEndId: 'E1', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
+        const late = await store.transition(checkout.id, 'expired', { charge: { transactionId: charge.transactionId, status: 'expired' } });
+        assert.equal(late.changed, false);
+        assert.equal(late.chargeChanged, false);
+        assert.equal((await store.getCharge(charge.transactionId))!.status, 'paid');
+        await store.transition(checkout.id, 'refunded', { patch: { refundEndToEndId: 'D1' }, charge: { transactionId: charge.transactionId, status: 'refunded', refundEndToEndId: 'D1' } });
+        const latePaid = await store.transition(checkout.id, 'paid', { charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
+        assert.equal(latePaid.chargeChanged, false);
+        assert.equal((await store.getCharge(charge.transactionId))!.status, 'refunded');
+      });
+
+      it('keeps a refund operation one-way: requested, processing, failed; settled clears it', async () => {
+        const { checkout, charge } = await checkoutAwaitingPayment(store);
+        await store.transition(checkout.id, 'paid', { patch: { endToEndId: 'E1', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
+        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'requested', idempotencyKey: 'k1', reason: 'CUSTOMER_REQUEST', requestedAt: new Date().toISOString(), onlyFrom: [null, 'failed'] }), true);
+        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'requested', idempotencyKey: 'k2', onlyFrom: [null, 'failed'] }), false, 'one operation at a time');
+        assert.deepEqual((await store.refundsInFlight(10_000)).filter((c) => c.transactionId === charge.transactionId).map((c) => c.refundIdempotencyKey), ['k1']);
+        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'processing', onlyFrom: ['requested'] }), true);
+        await store.transition(checkout.id, 'refunded', { charge: { transactionId: charge.transactionId, status: 'refunded', refundEndToEndId: 'D1' } });
+        const settled = (await store.getCharge(charge.transactionId))!;
+        assert.equal(settled.refundStatus, null);
+        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'failed', failure: 'late' }), false, 'a settled refund cannot fail');
+      });
+
       it('throws for an unknown checkout', async () => {
         await assert.rejects(store.transition('chk_missing', 'paid'), /does not exist/);
       });

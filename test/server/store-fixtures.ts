@@ -52,6 +52,14 @@ export function chargeRecord(checkoutId: string, overrides: Partial<ChargeRecord
     refundEndToEndId: null,
     createdAt: now,
     updatedAt: now,
+    refundStatus: null,
+    refundIdempotencyKey: null,
+    refundReason: null,
+    refundFailure: null,
+    refundRequestedAt: null,
+    reconcileAttempts: 0,
+    nextReconcileAt: null,
+    parkedAt: null,
     ...overrides,
   };
 }

@@ -16,7 +16,12 @@ export const CheckoutStatus = {
   Paid: 'paid',
   /** Every charge expired unpaid; the payer may ask for a new code. */
   Expired: 'expired',
-  /** The payment was returned to the payer (PIX devolution). */
+  /**
+   * The payment was returned to the payer (PIX devolution), once ConnectPSP's devolution settled —
+   * not when the refund was requested. While it is processing the checkout stays `paid` and the
+   * charge says `refundStatus: 'processing'`; one that fails leaves it `paid` with
+   * `refundStatus: 'failed'` (merchant event `checkout.refund_failed`).
+   */
   Refunded: 'refunded',
   /** Closed by the merchant before payment. */
   Cancelled: 'cancelled',
@@ -59,7 +64,11 @@ export function isFinalForPayer(status: CheckoutStatus): boolean {
 export type PaymentMethod = 'pix' | 'open_finance';
 export const PAYMENT_METHODS: readonly PaymentMethod[] = ['pix', 'open_finance'];
 
-/** Status of one gateway charge (a ConnectPSP cash-in), in our lower-case wire form. */
+/**
+ * Status of one gateway charge (a ConnectPSP cash-in), in our lower-case wire form. One-way, like
+ * the checkout's: `awaiting_payment` → `expired` | `cancelled` → `paid` → `refunded`; a late or
+ * out-of-order report never moves it back.
+ */
 export type ChargeStatus = 'awaiting_payment' | 'paid' | 'expired' | 'refunded' | 'cancelled';
 
 export interface Payer {
@@ -81,6 +90,14 @@ export interface ChargeView {
   paidAt: string | null;
   /** The `D…` end-to-end id of the devolution when this charge was refunded. */
   refundEndToEndId: string | null;
+  /**
+   * A refund of this charge on its way: `requested` (sent, no answer yet), `processing` (ConnectPSP
+   * accepted it; `status` becomes `refunded` when it settles) or `failed` (see `refundFailure`; a
+   * new refund request is a new operation). Null when none.
+   */
+  refundStatus: 'requested' | 'processing' | 'failed' | null;
+  /** Why the last refund failed: ConnectPSP's code and detail. */
+  refundFailure: string | null;
 }
 
 /** `GET /v1/checkouts/:id`, and the body of `POST /v1/checkouts` (plus `clientSecret`). */
@@ -193,6 +210,8 @@ export type ErrorType =
   | 'payload_too_large'
   | 'rate_limited'
   | 'gateway_error'
+  /** The server cannot reach its database right now: try again after `Retry-After` seconds. */
+  | 'unavailable'
   | 'internal_error';
 
 /** Route paths, in one place for server, widget, demo and tests. */
