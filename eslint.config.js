@@ -23,6 +23,11 @@ export default tseslint.config(
     },
   },
   {
+    // Chai's property assertions (`expect(x).to.be.true`) are expressions by design.
+    files: ['test/widget/**/*.ts'],
+    rules: { '@typescript-eslint/no-unused-expressions': 'off' },
+  },
+  {
     // The demo store's plain browser script.
     files: ['demo/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', customElements: 'readonly', localStorage: 'readonly' } },
