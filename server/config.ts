@@ -58,6 +58,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   METRICS_TOKEN: optionalString,
+  /** The embedded sandbox: how long a cash-out stays PROCESSING before it settles by itself. */
+  SANDBOX_CASHOUT_SETTLE_MS: z.coerce.number().int().min(0).max(86_400_000).optional(),
 });
 
 export type Database =
@@ -91,6 +93,8 @@ export interface Config {
   /** Open event streams one checkout may have on one instance; more are answered 429. */
   sseMaxStreamsPerCheckout: number;
   reconcileIntervalMs: number;
+  /** The embedded sandbox's cash-out settle delay; undefined: its default (2 s). */
+  sandboxCashOutSettleMs?: number | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where merchant notifications go; undefined: they are kept in the outbox, not sent. */
   merchantWebhookUrl: string | undefined;
@@ -225,5 +229,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoRefundDuplicates: e.AUTO_REFUND_DUPLICATES,
     rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
     metricsToken: e.METRICS_TOKEN,
+    sandboxCashOutSettleMs: e.SANDBOX_CASHOUT_SETTLE_MS,
   };
 }

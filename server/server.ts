@@ -15,6 +15,9 @@ import { ROUTES } from './contract.js';
 import { SignatureFailureMonitor } from './alerts.js';
 import { MerchantWebhookWorker } from './merchant-webhooks/outbox-worker.js';
 import { Metrics } from './metrics.js';
+import { PayoutService } from './payouts/payout-service.js';
+import { PayoutReconciler } from './payouts/payout-reconciler.js';
+import { BalanceService } from './balance/balance-service.js';
 
 export interface RunningServer {
   /** Base URL the server answers on, e.g. http://127.0.0.1:3000. */
@@ -72,6 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       publicUrl: `${publicUrl}/sandbox`,
       defaultWebhookUrl: `${url}${ROUTES.connectpspWebhook}`,
       merchantName: config.merchantName,
+      ...(config.sandboxCashOutSettleMs !== undefined ? { cashOutSettleDelayMs: config.sandboxCashOutSettleMs } : {}),
     });
   }
   const metrics = new Metrics(store);
@@ -94,6 +98,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         onAttempt: (outcome) => metrics.merchantDeliveries.inc({ outcome }),
       })
     : undefined;
+  const webhookUrl = `${config.embeddedSandbox ? url : publicUrl}${ROUTES.connectpspWebhook}`;
+  const payouts = new PayoutService({ store, gateway, logger, webhookUrl, confirmPayments: config.confirmPayments, onMerchantEvent: () => outbox?.nudge() });
+  const payoutReconciler = new PayoutReconciler({ service: payouts, store, logger, intervalMs: config.reconcileIntervalMs });
+  const balances = new BalanceService(gateway, logger);
   const service = new CheckoutService({
     store,
     bus,
@@ -105,6 +113,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     confirmPayments: config.confirmPayments,
     autoRefundDuplicates: config.autoRefundDuplicates,
     onMerchantEvent: () => outbox?.nudge(),
+    cashOuts: payouts,
   });
 
   const reconciler = new Reconciler({ service, store, logger, intervalMs: config.reconcileIntervalMs });
@@ -126,6 +135,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     reconciler,
     acknowledgeWebhooksFirst: config.confirmPayments,
     sseMaxStreamsPerCheckout: config.sseMaxStreamsPerCheckout,
+    payouts,
+    balances,
+    onMerchantEvent: () => outbox?.nudge(),
     mount: (a) => {
       if (sandbox) a.use('/sandbox', sandbox.router);
       options.mount?.(a);
@@ -135,6 +147,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // The reconciler (checkouts/reconciler.ts): charges at expiry, webhooks not yet applied, refunds in flight.
   await reconciler.start();
+  payoutReconciler.start();
   outbox?.start();
 
   const sockets = new Set<import('node:net').Socket>();
@@ -153,6 +166,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     async close() {
       await reconciler.stop();
+      await payoutReconciler.stop();
       await outbox?.stop();
       // The sandbox first: its webhook deliveries still have a server to finish talking to.
       await sandbox?.close();

@@ -49,6 +49,9 @@ interface EventRow {
 }
 
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
+import { DuplicatePayoutReferenceError } from './store.js';
+import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
 
 const toEvent = (r: EventRow): CheckoutEvent => ({ id: r.id, checkoutId: r.checkout_id, data: r.data });
 
@@ -570,6 +573,74 @@ export class PgStore implements Store {
       [before, limit],
     );
     return rows.map(toCharge);
+  }
+
+  // ---- Payouts ------------------------------------------------------------------------------------
+
+  async insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }> {
+    const placeholders = PAYOUT_INSERT_COLUMNS.split(',').map((_, i) => `$${i + 1}`).join(', ');
+    try {
+      // A racing insert under the same merchant key loses quietly and reads the winner's payout.
+      const { rows } = await this.#pool.query<PayoutRow>(
+        `INSERT INTO payouts (${PAYOUT_INSERT_COLUMNS}) VALUES (${placeholders}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+        payoutInsertValues(payout),
+      );
+      if (rows[0]) return { payout: toPayout(rows[0]), created: true };
+    } catch (err) {
+      if (isUniqueViolation(err, 'payouts_external_reference_key')) throw new DuplicatePayoutReferenceError(payout.externalReference);
+      throw err;
+    }
+    const existing = await this.findPayout({ idempotencyKey: payout.idempotencyKey });
+    if (!existing) throw new Error(`payout under key ${payout.idempotencyKey} vanished`);
+    return { payout: existing, created: false };
+  }
+
+  async #findPayout(db: ClientBase | pg.Pool, column: 'id' | 'idempotency_key' | 'transaction_id' | 'gateway_reference', value: string, lock = false): Promise<PayoutRecord | undefined> {
+    const { rows } = await db.query<PayoutRow>(`SELECT * FROM payouts WHERE ${column} = $1${lock ? ' FOR UPDATE' : ''}`, [value]);
+    return rows[0] && toPayout(rows[0]);
+  }
+
+  async getPayout(id: string): Promise<PayoutRecord | undefined> {
+    return this.#findPayout(this.#pool, 'id', id);
+  }
+
+  async findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined> {
+    if ('idempotencyKey' in by) return this.#findPayout(this.#pool, 'idempotency_key', by.idempotencyKey);
+    if ('transactionId' in by) return this.#findPayout(this.#pool, 'transaction_id', by.transactionId);
+    return this.#findPayout(this.#pool, 'gateway_reference', by.gatewayReference);
+  }
+
+  async listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]> {
+    const { rows } = await this.#pool.query<PayoutRow>(
+      'SELECT * FROM payouts WHERE ($1::bigint IS NULL OR seq < $1) AND ($2::text IS NULL OR status = $2) ORDER BY seq DESC LIMIT $3',
+      [query.beforeSeq ?? null, query.status ?? null, query.limit],
+    );
+    return rows.map(toPayout);
+  }
+
+  async changePayout(id: string, plan: (current: PayoutRecord) => PayoutChange | null): Promise<PayoutRecord | undefined> {
+    return this.#tx(async (client) => {
+      const current = await this.#findPayout(client, 'id', id, true);
+      if (!current) return undefined;
+      const change = plan(current);
+      if (!change) return undefined;
+      const { rows } = await client.query<PayoutRow>(`UPDATE payouts SET ${PAYOUT_UPDATE_SET} WHERE id = $1 RETURNING *`, payoutUpdateValues(change.payout));
+      if (change.outbox) await this.#enqueue(client, change.outbox);
+      return toPayout(rows[0]!);
+    });
+  }
+
+  async discardPayout(id: string): Promise<void> {
+    await this.#pool.query('DELETE FROM payouts WHERE id = $1 AND transaction_id IS NULL', [id]);
+  }
+
+  async payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]> {
+    const { rows } = await this.#pool.query<PayoutRow>(
+      `SELECT * FROM payouts WHERE status = 'processing' AND (next_reconcile_at IS NULL OR next_reconcile_at <= $1)
+       ORDER BY COALESCE(next_reconcile_at, created_at), seq LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(toPayout);
   }
 
   async ping(): Promise<boolean> {

@@ -21,6 +21,9 @@ import {
   type WebhookRecord,
 } from './store.js';
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
+import { DuplicatePayoutReferenceError } from './store.js';
+import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` remembers how many ran. Append only:
@@ -120,6 +123,30 @@ const MIGRATIONS: string[] = [
    ALTER TABLE webhook_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE webhook_events ADD COLUMN next_attempt_at TEXT;
    ALTER TABLE webhook_events ADD COLUMN last_error TEXT;`,
+  // Payouts (server/payouts/).
+  `CREATE TABLE payouts (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     amount INTEGER NOT NULL CHECK (amount > 0),
+     external_reference TEXT NOT NULL UNIQUE,
+     description TEXT,
+     payee TEXT NOT NULL,
+     status TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL UNIQUE,
+     request_hash TEXT NOT NULL,
+     gateway_idempotency_key TEXT NOT NULL UNIQUE,
+     gateway_reference TEXT NOT NULL UNIQUE,
+     transaction_id TEXT UNIQUE,
+     end_to_end_id TEXT,
+     original_end_to_end_id TEXT,
+     failure_code TEXT,
+     failure_message TEXT,
+     reconcile_attempts INTEGER NOT NULL DEFAULT 0,
+     next_reconcile_at TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX payouts_processing ON payouts (next_reconcile_at) WHERE status = 'processing';`,
 ];
 
 /** SQLite's JSON columns are text: parse them, then map as every store does. */
@@ -548,6 +575,68 @@ export class SqliteStore implements Store {
       )
       .all({ before, limit }) as ChargeRow[];
     return rows.map(toCharge);
+  }
+
+  // ---- Payouts ------------------------------------------------------------------------------------
+
+  async insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }> {
+    return this.#write(() => {
+      const existing = this.#findPayout('idempotency_key', payout.idempotencyKey);
+      if (existing) return { payout: existing, created: false };
+      try {
+        this.#stmt(`INSERT INTO payouts (${PAYOUT_INSERT_COLUMNS}) VALUES (${PAYOUT_INSERT_COLUMNS.split(',').map(() => '?').join(', ')})`).run(...payoutInsertValues(payout));
+      } catch (err) {
+        if (isUniqueViolation(err, 'payouts.external_reference')) throw new DuplicatePayoutReferenceError(payout.externalReference);
+        throw err;
+      }
+      return { payout: this.#findPayout('id', payout.id)!, created: true };
+    });
+  }
+
+  #findPayout(column: 'id' | 'idempotency_key' | 'transaction_id' | 'gateway_reference', value: string): PayoutRecord | undefined {
+    const row = this.#stmt(`SELECT * FROM payouts WHERE ${column} = ?`).get(value) as PayoutRow | undefined;
+    return row && toPayout(row);
+  }
+
+  async getPayout(id: string): Promise<PayoutRecord | undefined> {
+    return this.#findPayout('id', id);
+  }
+
+  async findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined> {
+    if ('idempotencyKey' in by) return this.#findPayout('idempotency_key', by.idempotencyKey);
+    if ('transactionId' in by) return this.#findPayout('transaction_id', by.transactionId);
+    return this.#findPayout('gateway_reference', by.gatewayReference);
+  }
+
+  async listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]> {
+    const rows = this.#stmt('SELECT * FROM payouts WHERE (@before IS NULL OR seq < @before) AND (@status IS NULL OR status = @status) ORDER BY seq DESC LIMIT @limit')
+      .all({ before: query.beforeSeq ?? null, status: query.status ?? null, limit: query.limit }) as PayoutRow[];
+    return rows.map(toPayout);
+  }
+
+  async changePayout(id: string, plan: (current: PayoutRecord) => PayoutChange | null): Promise<PayoutRecord | undefined> {
+    return this.#write(() => {
+      const current = this.#findPayout('id', id);
+      if (!current) return undefined;
+      const change = plan(current);
+      if (!change) return undefined;
+      const [pid, ...values] = payoutUpdateValues(change.payout);
+      this.#stmt(`UPDATE payouts SET ${PAYOUT_UPDATE_SET.replace(/\$\d+/g, '?')} WHERE id = ?`).run(...values, pid);
+      if (change.outbox) this.#enqueue(change.outbox);
+      return this.#findPayout('id', id);
+    });
+  }
+
+  async discardPayout(id: string): Promise<void> {
+    await this.#write(() => this.#stmt('DELETE FROM payouts WHERE id = ? AND transaction_id IS NULL').run(id));
+  }
+
+  async payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM payouts WHERE status = 'processing' AND (next_reconcile_at IS NULL OR next_reconcile_at <= ?)
+       ORDER BY COALESCE(next_reconcile_at, created_at), seq LIMIT ?`,
+    ).all(now, limit) as PayoutRow[];
+    return rows.map(toPayout);
   }
 
   async ping(): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from '../contract.js';
 import type { RefundReason } from '../connectpsp/types.js';
+import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
 
 /** A checkout as stored. Amounts are integer centavos; times are ISO 8601 UTC strings. */
 export interface CheckoutRecord {
@@ -192,6 +193,13 @@ export class DuplicateExternalReferenceError extends Error {
   }
 }
 
+export class DuplicatePayoutReferenceError extends Error {
+  constructor(readonly externalReference: string) {
+    super(`a payout with externalReference "${externalReference}" already exists`);
+    this.name = 'DuplicatePayoutReferenceError';
+  }
+}
+
 /**
  * Everything the server keeps. Each method is one atomic unit: an implementation runs it in one
  * transaction, so a crash leaves either all of it or none. SQLite is the embedded default; a
@@ -280,6 +288,29 @@ export interface Store {
    * due by then, not parked; the longest-waiting first, so failing ones cannot starve the rest.
    */
   chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]>;
+
+  // ---- Payouts (ConnectPSP Cash-Out; server/payouts/) ------------------------------------------
+
+  /**
+   * Writes a new payout before ConnectPSP is asked, so every retry sends its stored gateway key.
+   * A payout already written under the same merchant `idempotencyKey` is answered instead
+   * (`created: false`); another payout with the same `externalReference` is a
+   * `DuplicatePayoutReferenceError`.
+   */
+  insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }>;
+  getPayout(id: string): Promise<PayoutRecord | undefined>;
+  findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined>;
+  /** Newest first; `beforeSeq` continues after a page's last payout. */
+  listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]>;
+  /**
+   * Re-reads the payout under a lock, asks `plan` what changes, and writes it with its merchant
+   * message in one transaction. Answers the payout as written, or undefined when nothing changed.
+   */
+  changePayout(id: string, plan: (current: PayoutRecord) => PayoutChange | null): Promise<PayoutRecord | undefined>;
+  /** Forgets a payout ConnectPSP refused before accepting it: nothing was sent, nothing is kept. */
+  discardPayout(id: string): Promise<void>;
+  /** Payouts still processing whose next check is due by `now`, longest-waiting first. */
+  payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]>;
 
   /** True when the store answers; for /readyz. */
   ping(): Promise<boolean>;
