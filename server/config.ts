@@ -58,6 +58,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   CHECKOUT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   METRICS_TOKEN: optionalString,
+  /** Turns the operator console on at /console; at least 12 characters. Off when unset. */
+  CONSOLE_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
   /** The embedded sandbox: how long a cash-out stays PROCESSING before it settles by itself. */
   SANDBOX_CASHOUT_SETTLE_MS: z.coerce.number().int().min(0).max(86_400_000).optional(),
 });
@@ -93,6 +95,8 @@ export interface Config {
   /** Open event streams one checkout may have on one instance; more are answered 429. */
   sseMaxStreamsPerCheckout: number;
   reconcileIntervalMs: number;
+  /** The operator console's password; undefined: no console. */
+  consolePassword?: string | undefined;
   /** The embedded sandbox's cash-out settle delay; undefined: its default (2 s). */
   sandboxCashOutSettleMs?: number | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -230,5 +234,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
     metricsToken: e.METRICS_TOKEN,
     sandboxCashOutSettleMs: e.SANDBOX_CASHOUT_SETTLE_MS,
+    consolePassword: e.CONSOLE_PASSWORD,
   };
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app.js';
@@ -18,6 +19,11 @@ import { Metrics } from './metrics.js';
 import { PayoutService } from './payouts/payout-service.js';
 import { PayoutReconciler } from './payouts/payout-reconciler.js';
 import { BalanceService } from './balance/balance-service.js';
+import { recordingAlerts } from './console/alert-log.js';
+import { consoleRouter } from './console/console-router.js';
+
+/** Where `npm run build` writes the console's browser code (vite.console.config.ts). */
+const CONSOLE_ASSETS_DIR = fileURLToPath(new URL('../dist/console', import.meta.url));
 
 export interface RunningServer {
   /** Base URL the server answers on, e.g. http://127.0.0.1:3000. */
@@ -44,8 +50,10 @@ export interface StartOptions {
  * need it, are built.
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await createStore(config.database, logger);
+  const baseLogger = options.logger ?? createLogger(config.logLevel);
+  const store = await createStore(config.database, baseLogger);
+  // From here on every `alert: true` error line is also kept in the store (console/alert-log.ts).
+  const logger = recordingAlerts(baseLogger, (alert) => store.recordAlert(alert));
   const bus = await createBus(config.database, logger);
 
   const server = createServer();
@@ -96,6 +104,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         secret: config.merchantWebhookSecret,
         logger,
         onAttempt: (outcome) => metrics.merchantDeliveries.inc({ outcome }),
+        onDelivery: (attempt) => void store.recordDeliveryAttempt(attempt).catch(() => undefined),
       })
     : undefined;
   const webhookUrl = `${config.embeddedSandbox ? url : publicUrl}${ROUTES.connectpspWebhook}`;
@@ -140,6 +149,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onMerchantEvent: () => outbox?.nudge(),
     mount: (a) => {
       if (sandbox) a.use('/sandbox', sandbox.router);
+      if (config.consolePassword) {
+        a.use(
+          '/console',
+          consoleRouter({ password: config.consolePassword, store, bus, service, payouts, balances, logger, assetsDir: CONSOLE_ASSETS_DIR, secureCookie: (publicUrl ?? '').startsWith('https:'), onMerchantEvent: () => outbox?.nudge() }),
+        );
+      }
       options.mount?.(a);
     },
   });

@@ -23,6 +23,8 @@ import {
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
 import { DuplicatePayoutReferenceError } from './store.js';
 import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
+import { toAlert, toWebhookVerdict, type AlertRow, type WebhookVerdictRow } from '../console/console-rows.js';
 import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
 
 /**
@@ -147,6 +149,30 @@ const MIGRATIONS: string[] = [
      updated_at TEXT NOT NULL
    );
    CREATE INDEX payouts_processing ON payouts (next_reconcile_at) WHERE status = 'processing';`,
+  // The operator console (server/console/).
+  `CREATE TABLE alerts (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     code TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     message TEXT NOT NULL,
+     action TEXT NOT NULL,
+     context TEXT NOT NULL,
+     count INTEGER NOT NULL DEFAULT 1,
+     first_at TEXT NOT NULL,
+     last_at TEXT NOT NULL,
+     resolved_at TEXT
+   );
+   CREATE UNIQUE INDEX alerts_open ON alerts (code, subject) WHERE resolved_at IS NULL;
+   CREATE TABLE merchant_delivery_attempts (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     message_id TEXT NOT NULL,
+     at TEXT NOT NULL,
+     delivered INTEGER NOT NULL,
+     answer TEXT NOT NULL
+   );
+   CREATE INDEX merchant_delivery_attempts_by_message ON merchant_delivery_attempts (message_id, seq);
+   CREATE INDEX charges_by_end_to_end_id ON charges (end_to_end_id);
+   CREATE INDEX webhook_events_by_transaction ON webhook_events (transaction_id);`,
 ];
 
 /** SQLite's JSON columns are text: parse them, then map as every store does. */
@@ -637,6 +663,75 @@ export class SqliteStore implements Store {
        ORDER BY COALESCE(next_reconcile_at, created_at), seq LIMIT ?`,
     ).all(now, limit) as PayoutRow[];
     return rows.map(toPayout);
+  }
+
+  // ---- Operator console ---------------------------------------------------------------------------
+
+  async searchCheckouts(query: { q?: string | undefined; status?: CheckoutStatus | undefined; limit: number }): Promise<CheckoutRecord[]> {
+    const q = query.q?.trim() || null;
+    const rows = this.#stmt(
+      `SELECT * FROM checkouts c WHERE (@status IS NULL OR c.status = @status)
+         AND (@q IS NULL OR c.id = @q OR c.end_to_end_id = @q OR c.refund_end_to_end_id = @q
+              OR substr(c.external_reference, 1, length(@q)) = @q
+              OR EXISTS (SELECT 1 FROM charges ch WHERE ch.checkout_id = c.id AND (ch.end_to_end_id = @q OR ch.refund_end_to_end_id = @q OR ch.transaction_id = @q)))
+       ORDER BY c.created_at DESC, c.id LIMIT @limit`,
+    ).all({ q, status: query.status ?? null, limit: query.limit }) as SqliteCheckoutRow[];
+    return rows.map(checkoutFrom);
+  }
+
+  async webhooksFor(transactionIds: readonly string[]): Promise<WebhookVerdict[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = this.#db
+      .prepare(`SELECT dedupe_key, event_type, transaction_id, received_at, processed_at, attempts, last_error FROM webhook_events WHERE transaction_id IN (${transactionIds.map(() => '?').join(', ')}) ORDER BY received_at, dedupe_key`)
+      .all(...transactionIds) as WebhookVerdictRow[];
+    return rows.map(toWebhookVerdict);
+  }
+
+  async merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]> {
+    const rows = this.#stmt("SELECT * FROM merchant_outbox WHERE instr(data, ?) > 0 ORDER BY seq LIMIT ?").all(needle, limit) as SqliteOutboxRow[];
+    return rows.map(outboxFrom);
+  }
+
+  async undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]> {
+    const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?').all(limit) as SqliteOutboxRow[];
+    return rows.map(outboxFrom);
+  }
+
+  async redeliverMerchantEventNow(id: string, now: string): Promise<boolean> {
+    return this.#write(() => this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(now, id).changes > 0);
+  }
+
+  async recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void> {
+    await this.#write(() =>
+      this.#stmt('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES (?, ?, ?, ?)').run(attempt.messageId, attempt.at, attempt.delivered ? 1 : 0, attempt.answer.slice(0, 300)),
+    );
+  }
+
+  async deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]> {
+    if (messageIds.length === 0) return [];
+    const rows = this.#db
+      .prepare(`SELECT message_id, at, delivered, answer FROM merchant_delivery_attempts WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) ORDER BY seq`)
+      .all(...messageIds) as { message_id: string; at: string; delivered: number; answer: string }[];
+    return rows.map((r) => ({ messageId: r.message_id, at: r.at, delivered: r.delivered === 1, answer: r.answer }));
+  }
+
+  async recordAlert(alert: NewAlert): Promise<void> {
+    await this.#write(() =>
+      this.#stmt(
+        `INSERT INTO alerts (code, subject, message, action, context, count, first_at, last_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (code, subject) WHERE resolved_at IS NULL
+         DO UPDATE SET count = count + 1, last_at = excluded.last_at, message = excluded.message, action = excluded.action, context = excluded.context`,
+      ).run(alert.code, alert.subject, alert.message, alert.action, JSON.stringify(alert.context), alert.at, alert.at),
+    );
+  }
+
+  async listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]> {
+    const rows = this.#stmt(`SELECT * FROM alerts WHERE (? = 1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT ?`).all(query.includeResolved ? 1 : 0, query.limit) as AlertRow[];
+    return rows.map(toAlert);
+  }
+
+  async resolveAlert(id: number, at: string): Promise<boolean> {
+    return this.#write(() => this.#stmt('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL').run(at, id).changes > 0);
   }
 
   async ping(): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from '../contract.js';
 import type { RefundReason } from '../connectpsp/types.js';
 import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
 
 /** A checkout as stored. Amounts are integer centavos; times are ISO 8601 UTC strings. */
 export interface CheckoutRecord {
@@ -311,6 +312,26 @@ export interface Store {
   discardPayout(id: string): Promise<void>;
   /** Payouts still processing whose next check is due by `now`, longest-waiting first. */
   payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]>;
+
+  // ---- Operator console (server/console/) ---------------------------------------------------------
+
+  /** Checkouts whose id, E2E id (theirs or a charge's) equals `q` or whose externalReference starts with it; newest first. */
+  searchCheckouts(query: { q?: string | undefined; status?: CheckoutStatus | undefined; limit: number }): Promise<CheckoutRecord[]>;
+  /** Webhooks received about these transactions, oldest first, with their verdicts. */
+  webhooksFor(transactionIds: readonly string[]): Promise<WebhookVerdict[]>;
+  /** Merchant notifications whose body mentions `needle` (a checkout or payout id), oldest first. */
+  merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]>;
+  /** Merchant notifications not delivered yet, oldest first. */
+  undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]>;
+  /** Makes an undelivered notification due now (also one given up on); answers whether there was one. */
+  redeliverMerchantEventNow(id: string, now: string): Promise<boolean>;
+  recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void>;
+  deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]>;
+  /** Opens an alert, or counts one more occurrence of the open alert with the same code and subject. */
+  recordAlert(alert: NewAlert): Promise<void>;
+  listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]>;
+  /** Marks an open alert resolved; answers whether it was open. */
+  resolveAlert(id: number, at: string): Promise<boolean>;
 
   /** True when the store answers; for /readyz. */
   ping(): Promise<boolean>;

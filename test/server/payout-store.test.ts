@@ -71,7 +71,7 @@ for (const impl of implementations) {
     });
 
     it('lists newest first by cursor and status; only a payout never accepted can be discarded', async () => {
-      const made = [];
+      const made: PayoutRecord[] = [];
       for (let i = 0; i < 3; i++) made.push((await store.insertPayout(record())).payout);
       const page = await store.listPayouts({ limit: 2 });
       assert.deepEqual(page.map((p) => p.id), [made[2]!.id, made[1]!.id]);
