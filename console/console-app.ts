@@ -157,7 +157,7 @@ export class CpcConsole extends LitElement {
           <ul>${link('checkouts', this.t.checkouts)}${link('alerts', this.t.alerts)}${link('outbox', this.t.outbox)}${link('payouts', this.t.payouts)}${link('balances', this.t.balances)}</ul>
         </nav>
         <span class="spacer"></span>
-        <button class="secondary" lang=${this.locale === 'pt-BR' ? 'en' : 'pt-BR'} aria-label=${this.t.languageLabel} @click=${() => this.#setLocale()}>${this.t.language}</button>
+        <button class="secondary" lang=${this.locale === 'pt-BR' ? 'en' : 'pt-BR'} @click=${() => this.#setLocale()}>${this.t.language}</button>
         <button class="secondary" @click=${() => this.#signOut()}>${this.t.signOut}</button>
       </header>
       <main>
@@ -204,7 +204,7 @@ export class CpcConsole extends LitElement {
           <form @submit=${submit}>
             <label>${this.t.password}<input name="password" type="password" autocomplete="current-password" required /></label>
             <div class="actions"><button type="submit">${this.t.signIn}</button>
-            <button type="button" class="secondary" lang=${this.locale === 'pt-BR' ? 'en' : 'pt-BR'} aria-label=${this.t.languageLabel} @click=${() => this.#setLocale()}>${this.t.language}</button></div>
+            <button type="button" class="secondary" lang=${this.locale === 'pt-BR' ? 'en' : 'pt-BR'} @click=${() => this.#setLocale()}>${this.t.language}</button></div>
           </form>
         </section>
       </main>
