@@ -2,7 +2,7 @@
  * The merchant's ConnectPSP account: balances (consolidated and per banking partner, each with a
  * transactional account that backs payouts and refunds and a proprietary reserve) and rebalance,
  * which moves money between the two so the transactional total matches a target
- * (docs/connectpsp.md, "Account"). Amounts are integer centavos; ConnectPSP's reais are converted
+ * (https://docs.connectpsp.com/apis/account.md). Amounts are integer centavos; ConnectPSP's reais are converted
  * by the client.
  */
 import { alertIfNeeded } from '../alerts.js';

@@ -1,6 +1,6 @@
 /**
  * Cancelling a checkout that was not paid. ConnectPSP has no endpoint to cancel a cash-in
- * (docs/connectpsp.md lists none), so its charges cannot be retired at the gateway: they stay
+ * (the endpoint list at https://docs.connectpsp.com/apis/index has none), so its charges cannot be retired at the gateway: they stay
  * `awaiting_payment` in our records and the reconciler keeps asking about them until they expire.
  * That is the safe side: a payer who pays an old code anyway has moved real money, and it is
  * recorded (the charge becomes paid, the checkout stays cancelled), surfaced to the merchant as

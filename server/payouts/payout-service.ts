@@ -1,7 +1,8 @@
 /**
  * Payouts: PIX sent from the merchant's ConnectPSP account to a key or a bank account. ConnectPSP
  * answers `202` (accepted, not settled) and settles by webhook (`CASHOUT_*`); the reconciler asks
- * `GET /cash-out/{id}` about payouts still processing (docs/connectpsp.md, "Cash-Out").
+ * `GET /cash-out/{id}` about payouts still processing
+ * (https://docs.connectpsp.com/apis/cash-out.md, https://docs.connectpsp.com/apis/cash-out/createcashout.md).
  *
  * Money rules: one merchant `Idempotency-Key` is one payout, and the payout is written, with our
  * own key towards ConnectPSP, before the first attempt, so every retry (the merchant's, ours, after
