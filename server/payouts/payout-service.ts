@@ -99,8 +99,10 @@ export class PayoutService {
           updatedAt: now,
         }));
       } catch (err) {
-        if (err instanceof DuplicatePayoutReferenceError) throw conflict(`A payout with externalReference "${input.externalReference}" already exists.`, 'externalReference');
-        throw err;
+        if (!(err instanceof DuplicatePayoutReferenceError)) throw err;
+        // The same request racing itself (same key, same reference) lands here too: the winner's payout is the answer.
+        payout = await this.#store.findPayout({ idempotencyKey });
+        if (!payout) throw conflict(`A payout with externalReference "${input.externalReference}" already exists.`, 'externalReference');
       }
     }
     if (payout.requestHash !== requestHash) throw conflict('This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
