@@ -97,10 +97,7 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
 
   api.post('/session', (req, res) => {
     const wait = Math.max(perClient.hit(req.ip ?? 'unknown'), overall.hit('all'));
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
-      throw new HttpError(429, 'Too many sign-in attempts. Wait a minute and try again.', { field: 'password' });
-    }
+    if (wait > 0) throw new HttpError(429, 'Too many sign-in attempts. Wait a minute and try again.', { field: 'password', retryAfterSeconds: wait });
     const { password } = parseBody(z.strictObject({ password: z.string().min(1, 'is required').max(200) }), req.body);
     if (!sessions.checkPassword(password)) {
       o.logger.warn('console sign-in refused', { ip: req.ip });

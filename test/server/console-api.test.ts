@@ -73,6 +73,10 @@ describe('operator console', () => {
     const statuses = [];
     for (let i = 0; i < 7; i++) statuses.push((await wrong()).status);
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
+    assert.match((await wrong()).headers.get('retry-after') ?? '', /^\d+$/);
+    // The right password from that address is refused too until the window passes: no guessing around the limit.
+    const blocked = await fetch(`${server.url}/console/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.0.0.2' }, body: JSON.stringify({ password: PASSWORD }) });
+    assert.equal(blocked.status, 429);
     assert.equal((await postJson(`${server.url}/console/api/session`, {})).status, 400);
   });
 
