@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 
 import { defineConfig } from '@playwright/test';
 
-import { E2E_API_KEY, E2E_PORT as port } from './test/e2e/env.js';
+import { E2E_API_KEY, E2E_CONSOLE_PASSWORD, E2E_PORT as port } from './test/e2e/env.js';
 
 const executablePath = process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
@@ -36,6 +36,7 @@ export default defineConfig({
       DATABASE_URL: 'sqlite::memory:',
       CONNECTPSP_ENV: 'sandbox',
       CHECKOUT_API_KEY: E2E_API_KEY,
+      CONSOLE_PASSWORD: E2E_CONSOLE_PASSWORD,
       LOG_LEVEL: 'warn',
     },
     reuseExistingServer: false,

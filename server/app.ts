@@ -16,7 +16,12 @@ import type { Logger } from './logger.js';
 import { browserRoutes } from './routes/browser-routes.js';
 import { eventsRoute } from './routes/events-route.js';
 import { healthRoutes } from './routes/health-routes.js';
-import { merchantRoutes } from './routes/merchant-routes.js';
+import { merchantRoutes, requireApiKey } from './routes/merchant-routes.js';
+import { cancelRoute } from './routes/cancel-route.js';
+import { payoutRoutes } from './payouts/payout-routes.js';
+import type { PayoutService } from './payouts/payout-service.js';
+import { balanceRoutes } from './balance/balance-routes.js';
+import type { BalanceService } from './balance/balance-service.js';
 import { webhookRoute } from './routes/webhook-route.js';
 import type { Store } from './store/store.js';
 import type { ErrorBody } from 'connectpsp-checkout/contract';
@@ -44,6 +49,12 @@ export interface AppDeps {
   acknowledgeWebhooksFirst?: boolean;
   /** Open event streams per checkout on this instance; default 5. */
   sseMaxStreamsPerCheckout?: number;
+  /** Payouts (POST/GET /v1/payouts); the routes exist only with it. */
+  payouts?: PayoutService;
+  /** Balance and rebalance (/v1/balance); the routes exist only with it. */
+  balances?: BalanceService;
+  /** Wakes the merchant outbox worker after a change that wrote a notification (cancel). */
+  onMerchantEvent?: () => void;
   now?: () => Date;
   /** Readiness, open streams and in-flight requests, for a graceful stop. */
   lifecycle?: Lifecycle;
@@ -100,6 +111,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes({ store: deps.store, ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}) }));
   if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
   app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
+  const merchantAuth = requireApiKey(deps.checkoutApiKey);
+  app.use(cancelRoute({ store: deps.store, bus: deps.bus, auth: merchantAuth, now, ...(deps.onMerchantEvent ? { onMerchantEvent: deps.onMerchantEvent } : {}) }));
+  if (deps.payouts) app.use(payoutRoutes({ payouts: deps.payouts, auth: merchantAuth }));
+  if (deps.balances) app.use(balanceRoutes({ balances: deps.balances, auth: merchantAuth }));
   app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, allowedOrigins: deps.allowedOrigins, now, authorize }));
   app.use(
     eventsRoute({
@@ -155,6 +170,7 @@ const DOMAIN_STATUS: Record<DomainErrorKind, { status: number; type?: ErrorBody[
   not_found: { status: 404 },
   conflict: { status: 409 },
   invalid_input: { status: 400 },
+  unprocessable: { status: 422 },
   unauthorized: { status: 401 },
   gateway_unavailable: { status: 502, type: 'gateway_error' },
   gateway_auth: { status: 502, type: 'gateway_error' },

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 import { ROUTES } from 'connectpsp-checkout/contract';
 import type { Express } from 'express';
@@ -15,9 +17,22 @@ import { Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { MerchantWebhookWorker } from './merchant-webhooks/outbox-worker.js';
 import { Metrics } from './metrics.js';
+import { PayoutService } from './payouts/payout-service.js';
+import { PayoutReconciler } from './payouts/payout-reconciler.js';
+import { BalanceService } from './balance/balance-service.js';
+import { recordingAlerts } from './console/alert-log.js';
+import { consoleRouter } from './console/console-router.js';
 import { createSandbox, type Sandbox } from './sandbox/sandbox.js';
 import { createBus, createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
+
+/**
+ * The operator console's browser code (vite.console.config.ts): `console-assets/` beside the
+ * compiled server in the package, `server/dist/console-assets/` when running from source.
+ */
+const CONSOLE_ASSETS_DIR = [new URL('./console-assets', import.meta.url), new URL('./dist/console-assets', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('./dist/console-assets', import.meta.url));
 
 export interface CheckoutServerOptions {
   logger?: Logger;
@@ -73,14 +88,16 @@ export interface CheckoutServer {
  * their own.
  */
 export async function createCheckoutServer(config: Config, options: CheckoutServerOptions = {}): Promise<CheckoutServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const baseLogger = options.logger ?? createLogger(config.logLevel);
   const selfUrl = (options.selfUrl ?? config.publicUrl ?? (config.port !== 0 ? `http://127.0.0.1:${config.port}` : undefined))?.replace(/\/$/, '');
   if (selfUrl === undefined && config.embeddedSandbox) {
     throw new TypeError('createCheckoutServer: with the embedded sandbox, give options.selfUrl (or PUBLIC_URL, or a PORT other than 0)');
   }
   const publicUrl = config.publicUrl ?? (selfUrl ?? '').replace('//127.0.0.1', '//localhost');
 
-  const store = await createStore(config.database, logger);
+  const store = await createStore(config.database, baseLogger);
+  // From here on every `alert: true` error line is also kept in the store (console/alert-log.ts).
+  const logger = recordingAlerts(baseLogger, (alert) => store.recordAlert(alert));
   const bus = await createBus(config.database, logger);
   const lifecycle = new Lifecycle();
 
@@ -97,6 +114,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
       ...(config.sandboxStateFile ? { stateFile: config.sandboxStateFile } : {}),
       // ConnectPSP sends no webhook on expiry, so the expire control tells us directly (sandbox.ts).
       onUnannouncedChange: (transactionId) => reconcileTransaction?.(transactionId),
+      ...(config.sandboxCashOutSettleMs !== undefined ? { cashOutSettleDelayMs: config.sandboxCashOutSettleMs } : {}),
     });
   }
   const metrics = new Metrics(store);
@@ -117,19 +135,25 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
         secret: config.merchantWebhookSecret,
         logger,
         onAttempt: (outcome) => metrics.merchantDeliveries.inc({ outcome }),
+        onDelivery: (attempt) => void store.recordDeliveryAttempt(attempt).catch(() => undefined),
       })
     : undefined;
+  // The embedded sandbox calls back over loopback; a real gateway calls PUBLIC_URL.
+  const webhookUrl = `${config.embeddedSandbox ? selfUrl : publicUrl}${ROUTES.connectpspWebhook}`;
+  const payouts = new PayoutService({ store, gateway, logger, webhookUrl, confirmPayments: config.confirmPayments, onMerchantEvent: () => outbox?.nudge() });
+  const payoutReconciler = new PayoutReconciler({ service: payouts, store, logger, intervalMs: config.reconcileIntervalMs });
+  const balances = new BalanceService(gateway, logger);
   const service = new CheckoutService({
     store,
     bus,
     gateway,
     logger,
-    // The embedded sandbox calls back over loopback; a real gateway calls PUBLIC_URL.
-    webhookUrl: `${config.embeddedSandbox ? selfUrl : publicUrl}${ROUTES.connectpspWebhook}`,
+    webhookUrl,
     defaultExpiresInMinutes: config.defaultExpiresInMinutes,
     confirmPayments: config.confirmPayments,
     autoRefundDuplicates: config.autoRefundDuplicates,
     onMerchantEvent: () => outbox?.nudge(),
+    cashOuts: payouts,
   });
   reconcileTransaction = (transactionId) => service.reconcileTransaction(transactionId);
   // The reconciler (checkouts/reconciler.ts): charges at expiry, webhooks not yet applied, refunds in flight.
@@ -153,8 +177,28 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
     reconciler,
     acknowledgeWebhooksFirst: config.confirmPayments,
     sseMaxStreamsPerCheckout: config.sseMaxStreamsPerCheckout,
+    payouts,
+    balances,
+    onMerchantEvent: () => outbox?.nudge(),
     mount: (a) => {
       if (sandbox) a.use('/sandbox', sandbox.router);
+      if (config.consolePassword) {
+        a.use(
+          '/console',
+          consoleRouter({
+            password: config.consolePassword,
+            store,
+            bus,
+            service,
+            payouts,
+            balances,
+            logger,
+            assetsDir: CONSOLE_ASSETS_DIR,
+            secureCookie: publicUrl.startsWith('https:'),
+            onMerchantEvent: () => outbox?.nudge(),
+          }),
+        );
+      }
       options.mount?.(a);
     },
   });
@@ -181,6 +225,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
       if (started) return;
       started = true;
       await reconciler.start();
+      payoutReconciler.start();
       // The embedded sandbox may have come back without the charges the database still shows open
       // (its state file removed, or none kept with PostgreSQL): ask about each once, so a code it no
       // longer knows ends and the widget offers a new one instead of waiting. Loopback calls only; in
@@ -205,6 +250,7 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
         if (!drained) logger.warn('shutdown: requests still in flight after the drain; cutting them', { inFlight: lifecycle.inFlight, drainMs });
         // The workers finish their current item.
         await reconciler.stop();
+        await payoutReconciler.stop();
         await startupReconcile;
         await outbox?.stop();
         // The sandbox before the sockets: its webhook deliveries still have a server to finish talking to.

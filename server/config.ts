@@ -66,6 +66,10 @@ const envSchema = z.object({
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(10),
   /** Built-in sandbox only: where it keeps its charges; see `sandboxStateBeside`. */
   SANDBOX_STATE_FILE: optionalString,
+  /** Turns the operator console on at /console; at least 12 characters. Off when unset. */
+  CONSOLE_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+  /** The embedded sandbox: how long a cash-out stays PROCESSING before it settles by itself. */
+  SANDBOX_CASHOUT_SETTLE_MS: z.coerce.number().int().min(0).max(86_400_000).optional(),
 });
 
 export type Database =
@@ -99,6 +103,10 @@ export interface Config {
   /** Open event streams one checkout may have on one instance; more are answered 429. */
   sseMaxStreamsPerCheckout: number;
   reconcileIntervalMs: number;
+  /** The operator console's password; undefined: no console. */
+  consolePassword?: string | undefined;
+  /** The embedded sandbox's cash-out settle delay; undefined: its default (2 s). */
+  sandboxCashOutSettleMs?: number | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where merchant notifications go; undefined: they are kept in the outbox, not sent. */
   merchantWebhookUrl: string | undefined;
@@ -242,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_SECONDS * 1000,
     sandboxStateFile: !embeddedSandbox || e.SANDBOX_STATE_FILE === ':memory:' ? undefined : (e.SANDBOX_STATE_FILE ?? sandboxStateBeside(database)),
+    sandboxCashOutSettleMs: e.SANDBOX_CASHOUT_SETTLE_MS,
+    consolePassword: e.CONSOLE_PASSWORD,
   };
 }
 

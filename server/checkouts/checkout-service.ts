@@ -4,7 +4,7 @@ import { isFinalForPayer, type PaymentMethod } from 'connectpsp-checkout/contrac
 import type { EventBus } from '../bus/event-bus.js';
 import type { ConnectPspClient } from '../connectpsp/client.js';
 import { ConnectPspAuthenticationError, ConnectPspError, ConnectPspInvalidRequestError } from '../connectpsp/errors.js';
-import type { CashIn, CashInStatus, ConnectPspEvent, RefundReason } from '../connectpsp/types.js';
+import type { CashIn, CashInStatus, CashOut, ConnectPspEvent, RefundReason } from '../connectpsp/types.js';
 import type { MerchantEventType } from '../merchant-webhooks/events.js';
 import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEqual, sha256Hex } from '../ids.js';
 import { conflict, DomainError, notFound } from './errors.js';
@@ -30,6 +30,8 @@ export interface CheckoutServiceOptions {
   autoRefundDuplicates?: boolean;
   /** Called after a change that may have written a merchant notification (wakes the outbox worker). */
   onMerchantEvent?: () => void;
+  /** Applies `CASHOUT_*` events to the payouts they belong to (payouts/payout-service.ts). */
+  cashOuts?: { applyCashOut(cashOut: CashOut): Promise<ApplyOutcome> };
   now?: () => Date;
 }
 
@@ -66,6 +68,7 @@ export class CheckoutService {
   readonly #confirmPayments: boolean;
   readonly #autoRefundDuplicates: boolean;
   readonly #onMerchantEvent: () => void;
+  readonly #cashOuts: CheckoutServiceOptions['cashOuts'];
   /** Concurrent requests for the same checkout's charge share one gateway call. */
   readonly #inFlight = new Map<string, Promise<ChargeRecord>>();
 
@@ -80,6 +83,7 @@ export class CheckoutService {
     this.#confirmPayments = options.confirmPayments ?? false;
     this.#autoRefundDuplicates = options.autoRefundDuplicates ?? false;
     this.#onMerchantEvent = options.onMerchantEvent ?? (() => {});
+    this.#cashOuts = options.cashOuts;
   }
 
   /**
@@ -310,16 +314,10 @@ export class CheckoutService {
       case 'CASHOUT_COMPLETED':
       case 'CASHOUT_FAILED':
       case 'CASHOUT_REFUNDED':
-      case 'CASHOUT_CANCELLED': {
-        const type = `cashout.${event.eventType.slice('CASHOUT_'.length).toLowerCase()}` as MerchantEventType;
-        await this.#store.enqueueMerchantEvent({
-          dedupeKey: `${event.eventType}:${event.data.transactionId}:${event.data.status}:${event.data.endToEndId ?? ''}`,
-          type,
-          data: merchantEvent(type, this.#now(), { cashOut: event.data }),
-        });
-        this.#onMerchantEvent();
-        return 'forwarded';
-      }
+      case 'CASHOUT_CANCELLED':
+        // Applied to the payout it settles (payout.* is sent from there); a cash-out this product
+        // did not make is nobody's business here, so nothing is relayed blind.
+        return this.#cashOuts ? this.#cashOuts.applyCashOut(event.data) : 'ignored';
       case 'UNKNOWN':
         return 'ignored';
     }
@@ -402,11 +400,21 @@ export class CheckoutService {
     const paidAt = cashIn.paidAt ? new Date(cashIn.paidAt).toISOString() : this.#now().toISOString();
     const endToEndId = cashIn.endToEndId;
     let duplicate = false;
+    let afterCancel = false;
     const result = await this.#store.transition(charge.checkoutId, 'paid', {
       patch: { endToEndId, paidAt },
       charge: { transactionId: charge.transactionId, status: 'paid', endToEndId, paidAt },
-      merchantEvent: ({ changed, checkout, charges }) => {
+      merchantEvent: ({ changed, chargeChanged, checkout, charges }) => {
         if (changed) return { dedupeKey: `${checkout.id}:checkout.paid`, type: 'checkout.paid', data: merchantEvent('checkout.paid', this.#now(), { checkout: toCheckoutView(checkout, charges) }) };
+        // Money for a cancelled checkout (cancel-checkout.ts): recorded on its charge, the checkout stays cancelled.
+        if (checkout.status === 'cancelled' && chargeChanged) {
+          afterCancel = true;
+          return {
+            dedupeKey: `${charge.transactionId}:checkout.payment_after_cancel`,
+            type: 'checkout.payment_after_cancel',
+            data: merchantEvent('checkout.payment_after_cancel', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, endToEndId }),
+          };
+        }
         // Money for a checkout another payment already settled: record it, tell the merchant.
         if ((checkout.status === 'paid' || checkout.status === 'refunded') && endToEndId !== null && checkout.endToEndId !== endToEndId && charge.status !== 'refunded') {
           duplicate = true;
@@ -421,6 +429,15 @@ export class CheckoutService {
       receipt,
     });
     this.#announce(result, true);
+    if (afterCancel) {
+      this.#logger.error('ALERT payment received for a cancelled checkout', {
+        alert: true,
+        code: 'PAYMENT_AFTER_CANCEL',
+        checkoutId: charge.checkoutId,
+        transactionId: charge.transactionId,
+        action: 'The payer paid a cancelled checkout. Refund the payment (POST /v1/checkouts/:id/refund with its transactionId) or honour the order.',
+      });
+    }
     if (duplicate) {
       this.#logger.warn('second payment received for a paid checkout', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
       if (this.#autoRefundDuplicates) {
@@ -497,7 +514,9 @@ export class CheckoutService {
     const charges = await this.#store.listCharges(checkoutId);
     const target = input.transactionId
       ? charges.find((c) => c.transactionId === input.transactionId)
-      : charges.find((c) => c.endToEndId !== null && c.endToEndId === checkout.endToEndId);
+      : (charges.find((c) => c.endToEndId !== null && c.endToEndId === checkout.endToEndId) ??
+        // A cancelled checkout has no settling payment; a payment that came after the cancel is the one to return.
+        (checkout.status === 'cancelled' ? charges.find((c) => c.status === 'paid' || c.status === 'refunded') : undefined));
     if (!target) {
       throw input.transactionId
         ? notFound(`This checkout has no charge "${input.transactionId}".`, 'transactionId')
@@ -507,7 +526,7 @@ export class CheckoutService {
     if (target.status !== 'paid') throw conflict(`Charge ${target.transactionId} is ${target.status}, not paid.`, 'transactionId');
     if (target.refundStatus === 'processing') return 'processing';
 
-    const reason = input.reason ?? (target.endToEndId === checkout.endToEndId ? 'CUSTOMER_REQUEST' : 'DUPLICATED_PAYMENT');
+    const reason = input.reason ?? (target.endToEndId === checkout.endToEndId || checkout.status === 'cancelled' ? 'CUSTOMER_REQUEST' : 'DUPLICATED_PAYMENT');
     if (target.refundStatus !== 'requested') {
       // A new operation (first try, or after a failure): a new key, stored before the first attempt.
       await this.#store.setRefundState({ transactionId: target.transactionId, status: 'requested', idempotencyKey: randomUUID(), reason, failure: null, requestedAt: this.#now().toISOString(), onlyFrom: [null, 'failed'] });

@@ -10,6 +10,8 @@ export type DomainErrorKind =
   | 'conflict'
   /** The request carries something the rules refuse (a missing payer). */
   | 'invalid_input'
+  /** Well-formed, but ConnectPSP's business rules refuse it (insufficient funds): nothing was done. */
+  | 'unprocessable'
   /** The client secret does not open this checkout. */
   | 'unauthorized'
   /** ConnectPSP did not answer, or answered something unusable: try again later. */

@@ -14,11 +14,15 @@ export type MerchantEventType =
   | 'checkout.payment_duplicated'
   /** A duplicate payment was returned to the payer; the checkout stays paid. */
   | 'checkout.payment_refunded'
-  /** ConnectPSP cash-out events, passed on for merchants who use cash-out. */
-  | 'cashout.completed'
-  | 'cashout.failed'
-  | 'cashout.refunded'
-  | 'cashout.cancelled';
+  /** The merchant cancelled the checkout before it was paid (POST /v1/checkouts/:id/cancel). */
+  | 'checkout.cancelled'
+  /** Money arrived for a cancelled checkout (an old code paid anyway): refund it by its transactionId. */
+  | 'checkout.payment_after_cancel'
+  /** A payout (POST /v1/payouts) settled: `data.payout`. `failed` carries `failure`; `refunded` came back from the payee's bank. */
+  | 'payout.completed'
+  | 'payout.failed'
+  | 'payout.refunded'
+  | 'payout.cancelled';
 
 /** The JSON body of every merchant notification. */
 export interface MerchantEvent<T = unknown> {

@@ -31,6 +31,8 @@ export interface MerchantWebhookWorkerOptions {
   leaseMs?: number;
   /** Counts deliveries by outcome for /metrics. */
   onAttempt?: (outcome: 'delivered' | 'failed' | 'gave_up') => void;
+  /** Each attempt with the endpoint's answer, for the operator console's delivery history. */
+  onDelivery?: (attempt: { messageId: string; at: string; delivered: boolean; answer: string }) => void;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface MerchantWebhookWorkerOptions {
  * message is taken again when its lease runs out, under the same `webhook-id`.
  */
 export class MerchantWebhookWorker {
-  readonly #o: Required<Omit<MerchantWebhookWorkerOptions, 'onAttempt'>> & Pick<MerchantWebhookWorkerOptions, 'onAttempt'>;
+  readonly #o: Required<Omit<MerchantWebhookWorkerOptions, 'onAttempt' | 'onDelivery'>> & Pick<MerchantWebhookWorkerOptions, 'onAttempt' | 'onDelivery'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -118,12 +120,14 @@ export class MerchantWebhookWorker {
       if (res.status >= 200 && res.status < 300) {
         await this.#o.store.markMerchantEventDelivered(message.id, this.#o.now().toISOString());
         this.#o.onAttempt?.('delivered');
+        this.#o.onDelivery?.({ messageId: message.id, at: this.#o.now().toISOString(), delivered: true, answer: `HTTP ${res.status}` });
         return;
       }
       error = `HTTP ${res.status}`;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
+    this.#o.onDelivery?.({ messageId: message.id, at: this.#o.now().toISOString(), delivered: false, answer: error });
     const age = this.#o.now().getTime() - Date.parse(message.createdAt);
     if (age > GIVE_UP_AFTER_MS) {
       await this.#o.store.rescheduleMerchantEvent(message.id, NEVER, `gave up after ${message.attempts} attempts: ${error}`);

@@ -106,6 +106,54 @@ const MIGRATIONS: string[] = [
    ALTER TABLE webhook_events ADD COLUMN attempts integer NOT NULL DEFAULT 0;
    ALTER TABLE webhook_events ADD COLUMN next_attempt_at timestamptz;
    ALTER TABLE webhook_events ADD COLUMN last_error text;`,
+  // Payouts (server/payouts/).
+  `CREATE TABLE payouts (
+     seq bigserial PRIMARY KEY,
+     id text NOT NULL UNIQUE,
+     amount integer NOT NULL CHECK (amount > 0),
+     external_reference text NOT NULL UNIQUE,
+     description text,
+     payee jsonb NOT NULL,
+     status text NOT NULL,
+     idempotency_key text NOT NULL UNIQUE,
+     request_hash text NOT NULL,
+     gateway_idempotency_key text NOT NULL UNIQUE,
+     gateway_reference text NOT NULL UNIQUE,
+     transaction_id text UNIQUE,
+     end_to_end_id text,
+     original_end_to_end_id text,
+     failure_code text,
+     failure_message text,
+     reconcile_attempts integer NOT NULL DEFAULT 0,
+     next_reconcile_at timestamptz,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL
+   );
+   CREATE INDEX payouts_processing ON payouts (next_reconcile_at) WHERE status = 'processing';`,
+  // The operator console (server/console/).
+  `CREATE TABLE alerts (
+     id bigserial PRIMARY KEY,
+     code text NOT NULL,
+     subject text NOT NULL,
+     message text NOT NULL,
+     action text NOT NULL,
+     context jsonb NOT NULL,
+     count integer NOT NULL DEFAULT 1,
+     first_at timestamptz NOT NULL,
+     last_at timestamptz NOT NULL,
+     resolved_at timestamptz
+   );
+   CREATE UNIQUE INDEX alerts_open ON alerts (code, subject) WHERE resolved_at IS NULL;
+   CREATE TABLE merchant_delivery_attempts (
+     seq bigserial PRIMARY KEY,
+     message_id text NOT NULL,
+     at timestamptz NOT NULL,
+     delivered boolean NOT NULL,
+     answer text NOT NULL
+   );
+   CREATE INDEX merchant_delivery_attempts_by_message ON merchant_delivery_attempts (message_id, seq);
+   CREATE INDEX charges_by_end_to_end_id ON charges (end_to_end_id);
+   CREATE INDEX webhook_events_by_transaction ON webhook_events (transaction_id);`,
 ];
 
 /**

@@ -49,6 +49,11 @@ interface EventRow {
 }
 
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
+import { DuplicatePayoutReferenceError } from './store.js';
+import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
+import { toAlert, toWebhookVerdict, type AlertRow, type WebhookVerdictRow } from '../console/console-rows.js';
+import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
 
 const toEvent = (r: EventRow): CheckoutEvent => ({ id: r.id, checkoutId: r.checkout_id, data: r.data });
 
@@ -570,6 +575,145 @@ export class PgStore implements Store {
       [before, limit],
     );
     return rows.map(toCharge);
+  }
+
+  // ---- Payouts ------------------------------------------------------------------------------------
+
+  async insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }> {
+    const placeholders = PAYOUT_INSERT_COLUMNS.split(',').map((_, i) => `$${i + 1}`).join(', ');
+    try {
+      // A racing insert under the same merchant key loses quietly and reads the winner's payout.
+      const { rows } = await this.#pool.query<PayoutRow>(
+        `INSERT INTO payouts (${PAYOUT_INSERT_COLUMNS}) VALUES (${placeholders}) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+        payoutInsertValues(payout),
+      );
+      if (rows[0]) return { payout: toPayout(rows[0]), created: true };
+    } catch (err) {
+      if (isUniqueViolation(err, 'payouts_external_reference_key')) throw new DuplicatePayoutReferenceError(payout.externalReference);
+      throw err;
+    }
+    const existing = await this.findPayout({ idempotencyKey: payout.idempotencyKey });
+    if (!existing) throw new Error(`payout under key ${payout.idempotencyKey} vanished`);
+    return { payout: existing, created: false };
+  }
+
+  async #findPayout(db: ClientBase | pg.Pool, column: 'id' | 'idempotency_key' | 'transaction_id' | 'gateway_reference', value: string, lock = false): Promise<PayoutRecord | undefined> {
+    const { rows } = await db.query<PayoutRow>(`SELECT * FROM payouts WHERE ${column} = $1${lock ? ' FOR UPDATE' : ''}`, [value]);
+    return rows[0] && toPayout(rows[0]);
+  }
+
+  async getPayout(id: string): Promise<PayoutRecord | undefined> {
+    return this.#findPayout(this.#pool, 'id', id);
+  }
+
+  async findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined> {
+    if ('idempotencyKey' in by) return this.#findPayout(this.#pool, 'idempotency_key', by.idempotencyKey);
+    if ('transactionId' in by) return this.#findPayout(this.#pool, 'transaction_id', by.transactionId);
+    return this.#findPayout(this.#pool, 'gateway_reference', by.gatewayReference);
+  }
+
+  async listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]> {
+    const { rows } = await this.#pool.query<PayoutRow>(
+      'SELECT * FROM payouts WHERE ($1::bigint IS NULL OR seq < $1) AND ($2::text IS NULL OR status = $2) ORDER BY seq DESC LIMIT $3',
+      [query.beforeSeq ?? null, query.status ?? null, query.limit],
+    );
+    return rows.map(toPayout);
+  }
+
+  async changePayout(id: string, plan: (current: PayoutRecord) => PayoutChange | null): Promise<PayoutRecord | undefined> {
+    return this.#tx(async (client) => {
+      const current = await this.#findPayout(client, 'id', id, true);
+      if (!current) return undefined;
+      const change = plan(current);
+      if (!change) return undefined;
+      const { rows } = await client.query<PayoutRow>(`UPDATE payouts SET ${PAYOUT_UPDATE_SET} WHERE id = $1 RETURNING *`, payoutUpdateValues(change.payout));
+      if (change.outbox) await this.#enqueue(client, change.outbox);
+      return toPayout(rows[0]!);
+    });
+  }
+
+  async discardPayout(id: string): Promise<void> {
+    await this.#pool.query('DELETE FROM payouts WHERE id = $1 AND transaction_id IS NULL', [id]);
+  }
+
+  async payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]> {
+    const { rows } = await this.#pool.query<PayoutRow>(
+      `SELECT * FROM payouts WHERE status = 'processing' AND (next_reconcile_at IS NULL OR next_reconcile_at <= $1)
+       ORDER BY COALESCE(next_reconcile_at, created_at), seq LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(toPayout);
+  }
+
+  // ---- Operator console ---------------------------------------------------------------------------
+
+  async searchCheckouts(query: { q?: string | undefined; status?: CheckoutStatus | undefined; limit: number }): Promise<CheckoutRecord[]> {
+    const q = query.q?.trim() || null;
+    const { rows } = await this.#pool.query<CheckoutRow>(
+      `SELECT ${qualified(CHECKOUT_COLUMNS, 'c')} FROM checkouts c WHERE ($2::text IS NULL OR c.status = $2)
+         AND ($1::text IS NULL OR c.id = $1 OR c.end_to_end_id = $1 OR c.refund_end_to_end_id = $1
+              OR left(c.external_reference, length($1)) = $1
+              OR EXISTS (SELECT 1 FROM charges ch WHERE ch.checkout_id = c.id AND (ch.end_to_end_id = $1 OR ch.refund_end_to_end_id = $1 OR ch.transaction_id = $1)))
+       ORDER BY c.created_at DESC, c.id LIMIT $3`,
+      [q, query.status ?? null, query.limit],
+    );
+    return rows.map(toCheckout);
+  }
+
+  async webhooksFor(transactionIds: readonly string[]): Promise<WebhookVerdict[]> {
+    if (transactionIds.length === 0) return [];
+    const { rows } = await this.#pool.query<WebhookVerdictRow>(
+      'SELECT dedupe_key, event_type, transaction_id, received_at, processed_at, attempts, last_error FROM webhook_events WHERE transaction_id = ANY($1::text[]) ORDER BY received_at, dedupe_key',
+      [[...transactionIds]],
+    );
+    return rows.map(toWebhookVerdict);
+  }
+
+  async merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]> {
+    const { rows } = await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM merchant_outbox WHERE strpos(data::text, $1) > 0 ORDER BY seq LIMIT $2`, [needle, limit]);
+    return rows.map(toOutbox);
+  }
+
+  async undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]> {
+    const { rows } = await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
+    return rows.map(toOutbox);
+  }
+
+  async redeliverMerchantEventNow(id: string, now: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('UPDATE merchant_outbox SET next_attempt_at = $2 WHERE id = $1 AND delivered_at IS NULL', [id, now]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void> {
+    await this.#pool.query('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES ($1, $2, $3, $4)', [attempt.messageId, attempt.at, attempt.delivered, attempt.answer.slice(0, 300)]);
+  }
+
+  async deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]> {
+    if (messageIds.length === 0) return [];
+    const { rows } = await this.#pool.query<{ message_id: string; at: string; delivered: boolean; answer: string }>(
+      'SELECT message_id, at, delivered, answer FROM merchant_delivery_attempts WHERE message_id = ANY($1::text[]) ORDER BY seq',
+      [[...messageIds]],
+    );
+    return rows.map((r) => ({ messageId: r.message_id, at: r.at, delivered: r.delivered, answer: r.answer }));
+  }
+
+  async recordAlert(alert: NewAlert): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO alerts (code, subject, message, action, context, count, first_at, last_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)
+       ON CONFLICT (code, subject) WHERE resolved_at IS NULL
+       DO UPDATE SET count = alerts.count + 1, last_at = excluded.last_at, message = excluded.message, action = excluded.action, context = excluded.context`,
+      [alert.code, alert.subject, alert.message, alert.action, JSON.stringify(alert.context), alert.at],
+    );
+  }
+
+  async listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]> {
+    const { rows } = await this.#pool.query<AlertRow>('SELECT * FROM alerts WHERE ($1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT $2', [query.includeResolved, query.limit]);
+    return rows.map(toAlert);
+  }
+
+  async resolveAlert(id: number, at: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query('UPDATE alerts SET resolved_at = $2 WHERE id = $1 AND resolved_at IS NULL', [id, at]);
+    return (rowCount ?? 0) > 0;
   }
 
   async ping(): Promise<boolean> {

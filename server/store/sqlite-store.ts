@@ -21,6 +21,11 @@ import {
   type WebhookRecord,
 } from './store.js';
 import { toCharge, toCheckout, toOutbox, type ChargeRow, type CheckoutRow, type OutboxRow } from './rows.js';
+import { DuplicatePayoutReferenceError } from './store.js';
+import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
+import { toAlert, toWebhookVerdict, type AlertRow, type WebhookVerdictRow } from '../console/console-rows.js';
+import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` remembers how many ran. Append only:
@@ -120,6 +125,54 @@ const MIGRATIONS: string[] = [
    ALTER TABLE webhook_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE webhook_events ADD COLUMN next_attempt_at TEXT;
    ALTER TABLE webhook_events ADD COLUMN last_error TEXT;`,
+  // Payouts (server/payouts/).
+  `CREATE TABLE payouts (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     amount INTEGER NOT NULL CHECK (amount > 0),
+     external_reference TEXT NOT NULL UNIQUE,
+     description TEXT,
+     payee TEXT NOT NULL,
+     status TEXT NOT NULL,
+     idempotency_key TEXT NOT NULL UNIQUE,
+     request_hash TEXT NOT NULL,
+     gateway_idempotency_key TEXT NOT NULL UNIQUE,
+     gateway_reference TEXT NOT NULL UNIQUE,
+     transaction_id TEXT UNIQUE,
+     end_to_end_id TEXT,
+     original_end_to_end_id TEXT,
+     failure_code TEXT,
+     failure_message TEXT,
+     reconcile_attempts INTEGER NOT NULL DEFAULT 0,
+     next_reconcile_at TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX payouts_processing ON payouts (next_reconcile_at) WHERE status = 'processing';`,
+  // The operator console (server/console/).
+  `CREATE TABLE alerts (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     code TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     message TEXT NOT NULL,
+     action TEXT NOT NULL,
+     context TEXT NOT NULL,
+     count INTEGER NOT NULL DEFAULT 1,
+     first_at TEXT NOT NULL,
+     last_at TEXT NOT NULL,
+     resolved_at TEXT
+   );
+   CREATE UNIQUE INDEX alerts_open ON alerts (code, subject) WHERE resolved_at IS NULL;
+   CREATE TABLE merchant_delivery_attempts (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     message_id TEXT NOT NULL,
+     at TEXT NOT NULL,
+     delivered INTEGER NOT NULL,
+     answer TEXT NOT NULL
+   );
+   CREATE INDEX merchant_delivery_attempts_by_message ON merchant_delivery_attempts (message_id, seq);
+   CREATE INDEX charges_by_end_to_end_id ON charges (end_to_end_id);
+   CREATE INDEX webhook_events_by_transaction ON webhook_events (transaction_id);`,
 ];
 
 /** SQLite's JSON columns are text: parse them, then map as every store does. */
@@ -548,6 +601,137 @@ export class SqliteStore implements Store {
       )
       .all({ before, limit }) as ChargeRow[];
     return rows.map(toCharge);
+  }
+
+  // ---- Payouts ------------------------------------------------------------------------------------
+
+  async insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }> {
+    return this.#write(() => {
+      const existing = this.#findPayout('idempotency_key', payout.idempotencyKey);
+      if (existing) return { payout: existing, created: false };
+      try {
+        this.#stmt(`INSERT INTO payouts (${PAYOUT_INSERT_COLUMNS}) VALUES (${PAYOUT_INSERT_COLUMNS.split(',').map(() => '?').join(', ')})`).run(...payoutInsertValues(payout));
+      } catch (err) {
+        if (isUniqueViolation(err, 'payouts.external_reference')) throw new DuplicatePayoutReferenceError(payout.externalReference);
+        throw err;
+      }
+      return { payout: this.#findPayout('id', payout.id)!, created: true };
+    });
+  }
+
+  #findPayout(column: 'id' | 'idempotency_key' | 'transaction_id' | 'gateway_reference', value: string): PayoutRecord | undefined {
+    const row = this.#stmt(`SELECT * FROM payouts WHERE ${column} = ?`).get(value) as PayoutRow | undefined;
+    return row && toPayout(row);
+  }
+
+  async getPayout(id: string): Promise<PayoutRecord | undefined> {
+    return this.#findPayout('id', id);
+  }
+
+  async findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined> {
+    if ('idempotencyKey' in by) return this.#findPayout('idempotency_key', by.idempotencyKey);
+    if ('transactionId' in by) return this.#findPayout('transaction_id', by.transactionId);
+    return this.#findPayout('gateway_reference', by.gatewayReference);
+  }
+
+  async listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]> {
+    const rows = this.#stmt('SELECT * FROM payouts WHERE (@before IS NULL OR seq < @before) AND (@status IS NULL OR status = @status) ORDER BY seq DESC LIMIT @limit')
+      .all({ before: query.beforeSeq ?? null, status: query.status ?? null, limit: query.limit }) as PayoutRow[];
+    return rows.map(toPayout);
+  }
+
+  async changePayout(id: string, plan: (current: PayoutRecord) => PayoutChange | null): Promise<PayoutRecord | undefined> {
+    return this.#write(() => {
+      const current = this.#findPayout('id', id);
+      if (!current) return undefined;
+      const change = plan(current);
+      if (!change) return undefined;
+      const [pid, ...values] = payoutUpdateValues(change.payout);
+      this.#stmt(`UPDATE payouts SET ${PAYOUT_UPDATE_SET.replace(/\$\d+/g, '?')} WHERE id = ?`).run(...values, pid);
+      if (change.outbox) this.#enqueue(change.outbox);
+      return this.#findPayout('id', id);
+    });
+  }
+
+  async discardPayout(id: string): Promise<void> {
+    await this.#write(() => this.#stmt('DELETE FROM payouts WHERE id = ? AND transaction_id IS NULL').run(id));
+  }
+
+  async payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]> {
+    const rows = this.#stmt(
+      `SELECT * FROM payouts WHERE status = 'processing' AND (next_reconcile_at IS NULL OR next_reconcile_at <= ?)
+       ORDER BY COALESCE(next_reconcile_at, created_at), seq LIMIT ?`,
+    ).all(now, limit) as PayoutRow[];
+    return rows.map(toPayout);
+  }
+
+  // ---- Operator console ---------------------------------------------------------------------------
+
+  async searchCheckouts(query: { q?: string | undefined; status?: CheckoutStatus | undefined; limit: number }): Promise<CheckoutRecord[]> {
+    const q = query.q?.trim() || null;
+    const rows = this.#stmt(
+      `SELECT * FROM checkouts c WHERE (@status IS NULL OR c.status = @status)
+         AND (@q IS NULL OR c.id = @q OR c.end_to_end_id = @q OR c.refund_end_to_end_id = @q
+              OR substr(c.external_reference, 1, length(@q)) = @q
+              OR EXISTS (SELECT 1 FROM charges ch WHERE ch.checkout_id = c.id AND (ch.end_to_end_id = @q OR ch.refund_end_to_end_id = @q OR ch.transaction_id = @q)))
+       ORDER BY c.created_at DESC, c.id LIMIT @limit`,
+    ).all({ q, status: query.status ?? null, limit: query.limit }) as SqliteCheckoutRow[];
+    return rows.map(checkoutFrom);
+  }
+
+  async webhooksFor(transactionIds: readonly string[]): Promise<WebhookVerdict[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = this.#db
+      .prepare(`SELECT dedupe_key, event_type, transaction_id, received_at, processed_at, attempts, last_error FROM webhook_events WHERE transaction_id IN (${transactionIds.map(() => '?').join(', ')}) ORDER BY received_at, dedupe_key`)
+      .all(...transactionIds) as WebhookVerdictRow[];
+    return rows.map(toWebhookVerdict);
+  }
+
+  async merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]> {
+    const rows = this.#stmt("SELECT * FROM merchant_outbox WHERE instr(data, ?) > 0 ORDER BY seq LIMIT ?").all(needle, limit) as SqliteOutboxRow[];
+    return rows.map(outboxFrom);
+  }
+
+  async undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]> {
+    const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?').all(limit) as SqliteOutboxRow[];
+    return rows.map(outboxFrom);
+  }
+
+  async redeliverMerchantEventNow(id: string, now: string): Promise<boolean> {
+    return this.#write(() => this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(now, id).changes > 0);
+  }
+
+  async recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void> {
+    await this.#write(() =>
+      this.#stmt('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES (?, ?, ?, ?)').run(attempt.messageId, attempt.at, attempt.delivered ? 1 : 0, attempt.answer.slice(0, 300)),
+    );
+  }
+
+  async deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]> {
+    if (messageIds.length === 0) return [];
+    const rows = this.#db
+      .prepare(`SELECT message_id, at, delivered, answer FROM merchant_delivery_attempts WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) ORDER BY seq`)
+      .all(...messageIds) as { message_id: string; at: string; delivered: number; answer: string }[];
+    return rows.map((r) => ({ messageId: r.message_id, at: r.at, delivered: r.delivered === 1, answer: r.answer }));
+  }
+
+  async recordAlert(alert: NewAlert): Promise<void> {
+    await this.#write(() =>
+      this.#stmt(
+        `INSERT INTO alerts (code, subject, message, action, context, count, first_at, last_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (code, subject) WHERE resolved_at IS NULL
+         DO UPDATE SET count = count + 1, last_at = excluded.last_at, message = excluded.message, action = excluded.action, context = excluded.context`,
+      ).run(alert.code, alert.subject, alert.message, alert.action, JSON.stringify(alert.context), alert.at, alert.at),
+    );
+  }
+
+  async listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]> {
+    const rows = this.#stmt(`SELECT * FROM alerts WHERE (? = 1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT ?`).all(query.includeResolved ? 1 : 0, query.limit) as AlertRow[];
+    return rows.map(toAlert);
+  }
+
+  async resolveAlert(id: number, at: string): Promise<boolean> {
+    return this.#write(() => this.#stmt('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL').run(at, id).changes > 0);
   }
 
   async ping(): Promise<boolean> {

@@ -1,5 +1,7 @@
 import type { ChargeStatus, CheckoutStatus, PaymentMethod, StatusEventData } from 'connectpsp-checkout/contract';
 import type { RefundReason } from '../connectpsp/types.js';
+import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
+import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
 
 /** A checkout as stored. Amounts are integer centavos; times are ISO 8601 UTC strings. */
 export interface CheckoutRecord {
@@ -192,6 +194,13 @@ export class DuplicateExternalReferenceError extends Error {
   }
 }
 
+export class DuplicatePayoutReferenceError extends Error {
+  constructor(readonly externalReference: string) {
+    super(`a payout with externalReference "${externalReference}" already exists`);
+    this.name = 'DuplicatePayoutReferenceError';
+  }
+}
+
 /**
  * Everything the server keeps. Each method is one atomic unit: an implementation runs it in one
  * transaction, so a crash leaves either all of it or none. SQLite is the embedded default; a
@@ -280,6 +289,49 @@ export interface Store {
    * due by then, not parked; the longest-waiting first, so failing ones cannot starve the rest.
    */
   chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]>;
+
+  // ---- Payouts (ConnectPSP Cash-Out; server/payouts/) ------------------------------------------
+
+  /**
+   * Writes a new payout before ConnectPSP is asked, so every retry sends its stored gateway key.
+   * A payout already written under the same merchant `idempotencyKey` is answered instead
+   * (`created: false`); another payout with the same `externalReference` is a
+   * `DuplicatePayoutReferenceError`.
+   */
+  insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }>;
+  getPayout(id: string): Promise<PayoutRecord | undefined>;
+  findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined>;
+  /** Newest first; `beforeSeq` continues after a page's last payout. */
+  listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]>;
+  /**
+   * Re-reads the payout under a lock, asks `plan` what changes, and writes it with its merchant
+   * message in one transaction. Answers the payout as written, or undefined when nothing changed.
+   */
+  changePayout(id: string, plan: (current: PayoutRecord) => PayoutChange | null): Promise<PayoutRecord | undefined>;
+  /** Forgets a payout ConnectPSP refused before accepting it: nothing was sent, nothing is kept. */
+  discardPayout(id: string): Promise<void>;
+  /** Payouts still processing whose next check is due by `now`, longest-waiting first. */
+  payoutsToReconcile(now: string, limit: number): Promise<PayoutRecord[]>;
+
+  // ---- Operator console (server/console/) ---------------------------------------------------------
+
+  /** Checkouts whose id, E2E id (theirs or a charge's) equals `q` or whose externalReference starts with it; newest first. */
+  searchCheckouts(query: { q?: string | undefined; status?: CheckoutStatus | undefined; limit: number }): Promise<CheckoutRecord[]>;
+  /** Webhooks received about these transactions, oldest first, with their verdicts. */
+  webhooksFor(transactionIds: readonly string[]): Promise<WebhookVerdict[]>;
+  /** Merchant notifications whose body mentions `needle` (a checkout or payout id), oldest first. */
+  merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]>;
+  /** Merchant notifications not delivered yet, oldest first. */
+  undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]>;
+  /** Makes an undelivered notification due now (also one given up on); answers whether there was one. */
+  redeliverMerchantEventNow(id: string, now: string): Promise<boolean>;
+  recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void>;
+  deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]>;
+  /** Opens an alert, or counts one more occurrence of the open alert with the same code and subject. */
+  recordAlert(alert: NewAlert): Promise<void>;
+  listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]>;
+  /** Marks an open alert resolved; answers whether it was open. */
+  resolveAlert(id: number, at: string): Promise<boolean>;
 
   /** True when the store answers; for /readyz. */
   ping(): Promise<boolean>;

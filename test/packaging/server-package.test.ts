@@ -24,7 +24,7 @@ describe('the connectpsp-checkout-server tarball', () => {
     for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/demo-site/index.html', 'dist/demo-site/assets/store.js']) {
       assert.ok(files.includes(required), `${required} is in the tarball`);
     }
-    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts|js\.map)|dist\/demo-site\/.+\.(html|css|js))$/.test(f));
+    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|d\.ts|js\.map)|dist\/(demo-site|console-assets)\/.+\.(html|css|js|js\.map))$/.test(f));
     assert.deepEqual(unexpected, [], 'only built files');
     assert.deepEqual(files.filter((f) => /(^|\/)test\//.test(f) || /\.test\./.test(f)), [], 'no tests');
   });

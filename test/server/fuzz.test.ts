@@ -616,22 +616,27 @@ interface Snapshot {
   events: Record<string, unknown>;
   tables: Record<string, unknown[]>;
   webhookLog: Map<string, string>;
+  alertCodes: string[];
 }
 
-function tableDump(dbFile: string): { tables: Record<string, unknown[]>; webhookLog: Map<string, string> } {
+function tableDump(dbFile: string): { tables: Record<string, unknown[]>; webhookLog: Map<string, string>; alertCodes: string[] } {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
     const tables: Record<string, unknown[]> = {};
     const webhookLog = new Map<string, string>();
+    let alertCodes: string[] = [];
     for (const name of names) {
       const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all();
       // The webhook log records every verified delivery, hostile ones included ("acknowledged and
       // logged"): rows may be added, existing ones must not change.
       if (name === 'webhook_events') for (const row of rows as { dedupe_key: string }[]) webhookLog.set(row.dedupe_key, JSON.stringify(row));
+      // Hostile traffic is meant to raise alerts (forged signatures): those are checked by code below.
+      else if (name === 'alerts') alertCodes = (rows as { code: string }[]).map((r) => r.code);
+      else if (name === 'sqlite_sequence') tables[name] = (rows as { name: string }[]).filter((r) => r.name !== 'alerts');
       else tables[name] = rows;
     }
-    return { tables, webhookLog };
+    return { tables, webhookLog, alertCodes };
   } finally {
     db.close();
   }
@@ -789,6 +794,7 @@ describe(`fuzz: hostile requests to every route (seed ${SEED})`, () => {
     for (const name of Object.keys(before_.tables)) assert.deepEqual(after_.tables[name], before_.tables[name], `table ${name} changed (seed ${SEED})`);
     assert.deepEqual(Object.keys(after_.tables).sort(), Object.keys(before_.tables).sort());
     for (const [key, row] of before_.webhookLog) assert.equal(after_.webhookLog.get(key), row, `webhook log row ${key} changed (seed ${SEED})`);
+    assert.deepEqual([...new Set(after_.alertCodes)].filter((c) => c !== 'WEBHOOK_SIGNATURE_FAILURES'), [...new Set(before_.alertCodes)], `alerts other than forged signatures (seed ${SEED})`);
   });
 
   it('a browser resuming with an old Last-Event-ID on a refunded checkout gets its history, and the server lives', async () => {
