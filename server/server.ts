@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { Express } from 'express';
@@ -38,6 +38,15 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const server = createHttpServer();
+  // Bound before the store is open (PostgreSQL migrations can take seconds when instances start
+  // together): a request that arrives meanwhile gets a plain 503, not silence, and its client
+  // (a load balancer's /readyz probe) asks again.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    if (server.listeners('request').length > 1) return; // the app is attached: it answers
+    const body = JSON.stringify({ error: { type: 'unavailable', message: 'The server is starting; try again in a moment.' } });
+    res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1', Connection: 'close' }).end(body);
+  };
+  server.on('request', starting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -50,6 +59,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       { ...config, publicUrl: config.publicUrl ?? `http://localhost:${port}` },
       { logger, selfUrl: url, server, ...(options.mount ? { mount: options.mount } : {}) },
     );
+    server.off('request', starting);
     await checkoutServer.start();
   } catch (err) {
     server.close();
