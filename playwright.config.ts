@@ -3,7 +3,7 @@
  * store, the built script-tag bundle, the embedded ConnectPSP sandbox, in headless Chromium.
  *
  * Chromium: CHROMIUM_PATH, else the system one (/usr/bin/chromium), else Playwright's own. Never
- * `npx playwright install` here: its CDN is unreachable (STACK.md §5).
+ * `npx playwright install` here: its CDN is unreachable (docs/stack.md §5).
  */
 import { existsSync } from 'node:fs';
 

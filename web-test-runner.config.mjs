@@ -1,7 +1,7 @@
-// Component tests in real headless Chromium (STACK.md §4A). Run: `npm run test:widget`.
+// Component tests in real headless Chromium (docs/stack.md §4A). Run: `npm run test:widget`.
 import { existsSync } from 'node:fs';
 
-import rollupCommonjs from '@rollup/plugin-commonjs'; // pinned 26.0.3: 29 breaks under WTR (STACK.md G3)
+import rollupCommonjs from '@rollup/plugin-commonjs'; // pinned 26.0.3: 29 breaks under WTR (docs/stack.md G3)
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fromRollup } from '@web/dev-server-rollup';
 import { playwrightLauncher } from '@web/test-runner-playwright';

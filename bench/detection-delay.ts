@@ -1,6 +1,6 @@
 /**
  * Benchmark 6: how long after a payment the payer's screen shows it — this product's SSE stream
- * against polling at the anchors' cadence (ANCHORS.md §1.2, Adyen's status polling: a call at
+ * against polling at the anchors' cadence (docs/anchors.md §1.2, Adyen's status polling: a call at
  * mount, then one call 2 s after the previous answer, 10 s once a minute has passed).
  *
  * One run: `--payments` payments at seeded random times over the first `--window` seconds after

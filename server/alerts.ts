@@ -2,7 +2,7 @@ import type { ConnectPspError } from './connectpsp/errors.js';
 import type { Logger } from './logger.js';
 
 /**
- * ConnectPSP errors a person has to act on, with the action (CONNECTPSP.md §5.3). They are logged
+ * ConnectPSP errors a person has to act on, with the action (docs/connectpsp.md §5.3). They are logged
  * at error level with `alert: true`, so a log-based alert rule needs one filter.
  */
 export const OPERATOR_ACTIONS: Readonly<Record<string, string>> = {

@@ -25,7 +25,7 @@ function singleLine(field: string, value: string): string {
 
 /**
  * Starts an event stream. `no-transform` keeps `compression()` and proxies from buffering the
- * stream; `X-Accel-Buffering: no` does the same for nginx (STACK.md §6).
+ * stream; `X-Accel-Buffering: no` does the same for nginx (docs/stack.md §6).
  */
 export function openSseStream(res: Response, retryMs: number): void {
   res.status(200).set({

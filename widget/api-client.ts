@@ -1,5 +1,5 @@
 /**
- * The widget's side of the companion server's browser routes (DESIGN.md "Companion server HTTP
+ * The widget's side of the companion server's browser routes (docs/design.md "Companion server HTTP
  * contract": `GET …/session`, `POST …/pix`, `GET …/events`). Every method resolves to a result union
  * and never rejects: a network failure, a timeout, an HTTP error and a malformed body all come back
  * as a typed {@link ConnectpspError}, so no failure can escape into the merchant's page as an
@@ -76,7 +76,7 @@ export class ApiClient {
 
   /**
    * The SSE URL. `EventSource` cannot send headers, so the secret rides in the query string; the
-   * server never logs it (DESIGN.md).
+   * server never logs it (docs/design.md).
    */
   _eventsUrl(): string {
     return `${this._url('events')}?client_secret=${encodeURIComponent(this._secret)}`;

@@ -1,5 +1,5 @@
 /**
- * The Pix code's self-check before it becomes a QR (ANCHORS.md (b)11): the TLV structure, 00 first,
+ * The Pix code's self-check before it becomes a QR (docs/anchors.md (b)11): the TLV structure, 00 first,
  * 63 last with a correct CRC16 (server/pix/brcode-core.ts, shared with the server), and — when the
  * code states an amount — that it is the amount the payer is shown. A code that fails is an error,
  * never a QR someone could pay.

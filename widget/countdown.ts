@@ -1,7 +1,7 @@
 /**
  * The expiry countdown, driven by the server's `expiresAt` and corrected for the device clock.
  *
- * Why not "N minutes from mount" (what Adyen does, ANCHORS.md §1.2): that restarts at every reload and
+ * Why not "N minutes from mount" (what Adyen does, docs/anchors.md §1.2): that restarts at every reload and
  * drifts in a throttled background tab. Here the remaining time is always *computed* — server expiry
  * minus the device clock plus the measured skew — and the timer only decides when to repaint, so a
  * late or skipped tick can never make the display wrong, only late.

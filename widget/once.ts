@@ -1,5 +1,5 @@
 /**
- * "Fire once per checkout, whatever reconnects, polls, reloads and tabs happen" (ANCHORS.md (b)9).
+ * "Fire once per checkout, whatever reconnects, polls, reloads and tabs happen" (docs/anchors.md (b)9).
  *
  * A claim is remembered in memory (same page) and in `localStorage` (other tabs and reloads of the
  * same origin). Storage can be refused — Safari private mode, sandboxed iframes, a full quota — and

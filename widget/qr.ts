@@ -3,7 +3,7 @@
  *
  * Why not `QRCode.toString({type:'svg'})` + `unsafeSVG`, or a `data:` image: the code comes from the
  * network, and turning network text into markup is exactly what a strict CSP and Trusted Types are
- * there to stop (ANCHORS.md §10.5). Here `qrcode` only computes the module matrix; the markup is one
+ * there to stop (docs/anchors.md §10.5). Here `qrcode` only computes the module matrix; the markup is one
  * `<path>` whose `d` is a number-only string we build, bound as an attribute by Lit.
  */
 import { html, type TemplateResult } from 'lit';

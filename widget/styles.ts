@@ -1,6 +1,6 @@
 /**
  * Styles of `<connectpsp-checkout>`. Adopted as a constructable stylesheet by Lit, which a strict
- * `style-src` CSP does not block; the element sets no `style` attribute anywhere (PROTOCOLS.md §5.2).
+ * `style-src` CSP does not block; the element sets no `style` attribute anywhere (docs/protocols.md §5.2).
  *
  * Theming surface, public and semver-stable: the `--connectpsp-*` custom properties below and the
  * `part`s in the templates. Public tokens are copied once onto private `--_*` names, which is all the

@@ -4,7 +4,7 @@ import { ROUTES } from '../../widget/contract/wire-contract.js';
 import { webhookSignature } from '../../server/connectpsp/signing.js';
 import { SANDBOX_CREDENTIALS } from '../../server/sandbox/defaults.js';
 
-/** A CASHIN_PAID webhook exactly as ConnectPSP sends it (CONNECTPSP.md §4), amount in reais. */
+/** A CASHIN_PAID webhook exactly as ConnectPSP sends it (docs/connectpsp.md §4), amount in reais. */
 export function cashInPaidBody(transactionId: string, amountCentavos: number): string {
   const now = new Date().toISOString();
   return JSON.stringify({

@@ -16,7 +16,7 @@ export interface PgEventBusOptions {
 }
 
 /**
- * The event bus across server instances, on PostgreSQL LISTEN/NOTIFY (PROTOCOLS.md §4.3).
+ * The event bus across server instances, on PostgreSQL LISTEN/NOTIFY (docs/protocols.md §4.3).
  *
  * A notification carries only a checkout id; streams read the events themselves from the store.
  * NOTIFY has no replay, so a notice missed while the connection was down is made up for by waking

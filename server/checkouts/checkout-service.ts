@@ -245,7 +245,7 @@ export class CheckoutService {
       throw new DomainError('gateway_unavailable', 'The payment provider answered without a PIX code.');
     }
     if (method === 'open_finance' && !cashIn.paymentUrl) {
-      // The docs show only `paymentUrl` for this flow (CONNECTPSP.md §3.1); without it there is nowhere to send the payer.
+      // The docs show only `paymentUrl` for this flow (docs/connectpsp.md §3.1); without it there is nowhere to send the payer.
       throw new DomainError('gateway_unavailable', 'The payment provider answered without a bank link.');
     }
     const now = this.#now().toISOString();
@@ -698,7 +698,7 @@ function replay(previous: { status: number; body: unknown; requestHash: string }
 }
 
 /**
- * ConnectPSP's create answer has no expiry field (CONNECTPSP.md §3.1), so it is derived: from the
+ * ConnectPSP's create answer has no expiry field (docs/connectpsp.md §3.1), so it is derived: from the
  * gateway's own `requestedAt` when given (a replayed answer keeps its original clock), else from
  * when we sent the request — never later than the gateway's real expiry.
  */

@@ -1,5 +1,5 @@
 /**
- * Typed client of the ConnectPSP v2 API: the eight endpoints of CONNECTPSP.md §3, with the token
+ * Typed client of the ConnectPSP v2 API: the eight endpoints of docs/connectpsp.md §3, with the token
  * cache, `DigitalSignature`, idempotency keys, retries and typed errors around them.
  *
  * Amounts cross this boundary as integer centavos; the client sends reais and parses reais back.
@@ -37,7 +37,7 @@ import type {
   RefundCashInInput,
 } from './types.js';
 
-/** The two real gateways (CONNECTPSP.md §1). Paths have no version prefix. */
+/** The two real gateways (docs/connectpsp.md §1). Paths have no version prefix. */
 export const CONNECTPSP_HOSTS = {
   staging: 'https://api.homologacao.connectpsp.com',
   production: 'https://api.connectpsp.com',
@@ -114,7 +114,7 @@ const REQUIRED_STRING_OPTIONS = ['baseUrl', 'clientId', 'clientSecret', 'applica
  * Client of the ConnectPSP v2 API. One instance per set of credentials; it is safe to share across
  * concurrent requests (the token cache is single-flight).
  *
- * Retry policy (CONNECTPSP.md §5.3, §9.4): network errors, timeouts and 5xx are retried up to
+ * Retry policy (docs/connectpsp.md §5.3, §9.4): network errors, timeouts and 5xx are retried up to
  * `maxAttempts` times with capped exponential backoff and full jitter, reusing the caller's
  * idempotency key; other 4xx never are. Any `401` (TOKEN_EXPIRED, INVALID_TOKEN, …) drops the cached
  * token and triggers one re-authentication and one retry with the new token (and a recomputed
@@ -227,7 +227,7 @@ export class ConnectPspClient {
       body: { reason: input.reason, description: input.description },
       authenticated: true,
       // The guides list only cash-out and rebalance as signed, but the refund page itself lists
-      // DigitalSignature as a required header (CONNECTPSP.md §2.4, §7.1). An extra header costs
+      // DigitalSignature as a required header (docs/connectpsp.md §2.4, §7.1). An extra header costs
       // nothing; a missing one costs a 422 INVALID_SIGNATURE on a refund.
       signed: true,
       idempotencyKey: requireIdempotencyKey(options),

@@ -1,8 +1,8 @@
 /**
- * Typed errors of the ConnectPSP client, built from RFC 7807 problem details (CONNECTPSP.md §5).
+ * Typed errors of the ConnectPSP client, built from RFC 7807 problem details (docs/connectpsp.md §5).
  *
  * Branch on `code` (the docs say so, §5.1) or on the class; never on `detail`, which is free text.
- * The hierarchy follows STYLE.md convention 14 (stripe-node `StripeError`/`generateV1Error`).
+ * The hierarchy follows docs/design.md convention 14 (stripe-node `StripeError`/`generateV1Error`).
  */
 import { problemDetailsSchema } from './schemas.js';
 

@@ -1,7 +1,7 @@
 /**
  * zod schemas of every ConnectPSP v2 response body and of the webhook envelope.
  *
- * Three rules, all from CONNECTPSP.md:
+ * Three rules, all from docs/connectpsp.md:
  * - Tolerant of extra fields: `z.object` strips unknown keys, so a gateway that adds fields does
  *   not break us (§0: we only saw part of each schema).
  * - Fields the docs show as possibly absent or null become `null` in the output (see `types.ts`).

@@ -1,5 +1,5 @@
 /**
- * The two HMAC-SHA256 uses of the CryptoToken (CONNECTPSP.md §2.4, §4.2). Pure functions, no I/O.
+ * The two HMAC-SHA256 uses of the CryptoToken (docs/connectpsp.md §2.4, §4.2). Pure functions, no I/O.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * Holds the ConnectPSP JWT and refreshes it before it expires (CONNECTPSP.md §2.2, §9.1).
+ * Holds the ConnectPSP JWT and refreshes it before it expires (docs/connectpsp.md §2.2, §9.1).
  *
  * There is no refresh token: a refresh is another `POST /auth/token`. Refreshes are single-flight —
  * however many calls are waiting, at most one token request is in the air — so a burst of traffic

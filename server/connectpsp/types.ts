@@ -6,10 +6,10 @@
  * code outside `server/connectpsp/` ever handles a reais amount.
  *
  * Optional gateway fields are normalised to `null` rather than left `undefined`, so a consumer
- * checks one "absent" value. Field meanings: CONNECTPSP.md §3.
+ * checks one "absent" value. Field meanings: docs/connectpsp.md §3.
  */
 
-/** `POST /auth/token` 200 body (CONNECTPSP.md §2.2). */
+/** `POST /auth/token` 200 body (docs/connectpsp.md §2.2). */
 export interface AccessToken {
   /** The JWT, sent as `Authorization: Bearer <accessToken>` and signed into `DigitalSignature`. */
   accessToken: string;
@@ -21,16 +21,16 @@ export interface AccessToken {
   issuedAt: string | null;
 }
 
-/** Cash-in (PIX charge) status enum of `GET /cash-in/{id}` (CONNECTPSP.md §3.2, §3.8). */
+/** Cash-in (PIX charge) status enum of `GET /cash-in/{id}` (docs/connectpsp.md §3.2, §3.8). */
 export type CashInStatus = 'AWAITING_PAYMENT' | 'PAID' | 'EXPIRED' | 'REFUNDED' | 'CANCELLED';
 
-/** Cash-out (PIX transfer) status enum of `GET /cash-out/{id}` (CONNECTPSP.md §3.5, §3.8). */
+/** Cash-out (PIX transfer) status enum of `GET /cash-out/{id}` (docs/connectpsp.md §3.5, §3.8). */
 export type CashOutStatus = 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'REFUNDED' | 'CANCELLED';
 
-/** Reasons accepted by `POST /cash-in/{id}/refund` (CONNECTPSP.md §3.3). */
+/** Reasons accepted by `POST /cash-in/{id}/refund` (docs/connectpsp.md §3.3). */
 export type RefundReason = 'FRAUD' | 'DUPLICATED_PAYMENT' | 'CUSTOMER_REQUEST' | 'MERCHANT_ERROR';
 
-/** PIX key kinds for a cash-out to a key (CONNECTPSP.md §3.4). */
+/** PIX key kinds for a cash-out to a key (docs/connectpsp.md §3.4). */
 export type PixKeyType = 'CPF' | 'CNPJ' | 'EMAIL' | 'PHONE' | 'EVP';
 
 /** The payer's bank, filled by the gateway after settlement. */
@@ -95,7 +95,7 @@ export interface CashIn {
 
 /**
  * `POST /cash-in/{id}/refund` 202 body. The docs show only its first four fields before being cut
- * off (CONNECTPSP.md §3.3), so only the devolution id is required; the rest is read when present.
+ * off (docs/connectpsp.md §3.3), so only the devolution id is required; the rest is read when present.
  */
 export interface CashInRefund {
   transactionId: string;
@@ -146,7 +146,7 @@ export interface CashOutFailure {
 
 /**
  * A cash-out: the body of `GET /cash-out/{id}`, of `POST /cash-out` (202; assumed to be the same
- * object in `PROCESSING`, CONNECTPSP.md §3.4) and the `data` of `CASHOUT_*` webhooks.
+ * object in `PROCESSING`, docs/connectpsp.md §3.4) and the `data` of `CASHOUT_*` webhooks.
  */
 export interface CashOut {
   /** A UUID in the examples; still treat it as opaque. */
@@ -180,7 +180,7 @@ export interface BankBalance {
   };
 }
 
-/** `GET /account/balance` 200 body (CONNECTPSP.md §3.6). All amounts are integer centavos. */
+/** `GET /account/balance` 200 body (docs/connectpsp.md §3.6). All amounts are integer centavos. */
 export interface Balance {
   currency: string;
   referenceDate: string | null;
@@ -252,7 +252,7 @@ export interface IdempotentCallOptions {
   idempotencyKey: string;
 }
 
-/** Known webhook event types (CONNECTPSP.md §4.3). */
+/** Known webhook event types (docs/connectpsp.md §4.3). */
 export type CashInEventType = 'CASHIN_PAID' | 'CASHIN_REFUNDED';
 /**
  * `CASHOUT_CANCELLED` is not named by the docs (only the CANCELLED status is); the sandbox sends it and
@@ -265,7 +265,7 @@ interface EventBase {
   eventAt: string;
   /**
    * `X-Event-Id`: unique per DELIVERY ATTEMPT, so useful in logs but useless for deduplication
-   * (CONNECTPSP.md §4.5). Null when the header was absent.
+   * (docs/connectpsp.md §4.5). Null when the header was absent.
    */
   eventId: string | null;
 }

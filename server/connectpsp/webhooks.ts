@@ -1,6 +1,6 @@
 /**
  * Turns a ConnectPSP webhook delivery (raw body + headers) into a verified, typed event
- * (CONNECTPSP.md §4). Pure: no I/O, no clock. The route answers 401 on `WebhookSignatureError`,
+ * (docs/connectpsp.md §4). Pure: no I/O, no clock. The route answers 401 on `WebhookSignatureError`,
  * 400 on `WebhookPayloadError`, and 200 for everything else, including unknown event types.
  */
 import type { z } from 'zod';

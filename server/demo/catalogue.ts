@@ -1,7 +1,7 @@
 /**
  * The demo store's products and its pricing rule. Prices live here, on the server: the browser sends
- * only SKUs and quantities, and never states an amount (DESIGN.md, "the browser never states the
- * amount"; ANCHORS.md §10.7).
+ * only SKUs and quantities, and never states an amount (docs/design.md, "the browser never states the
+ * amount"; docs/anchors.md §10.7).
  */
 export interface Product {
   sku: string;

@@ -9,7 +9,7 @@
  *   the amount; it answers `{ checkoutId, clientSecret }` for the widget.
  *
  * Every page is served under a strict Content-Security-Policy — no inline script or style, no
- * `data:` — to show that the widget needs nothing more (ANCHORS.md (b)8).
+ * `data:` — to show that the widget needs nothing more (docs/anchors.md (b)8).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * PIX BR Code ("Pix Copia e Cola"): build and check the EMV QRCPS-MPM payload that a PIX QR code
- * carries. See PROTOCOLS.md §1 for the field table, the CRC and the static/dynamic split.
+ * carries. See docs/protocols.md §1 for the field table, the CRC and the static/dynamic split.
  *
  * Pure and dependency-free: nothing here may pull in zod, Node built-ins or server code. The frame —
  * the TLV walk, 00 first, 63 last with its CRC — lives in `brcode-core.ts`, which the widget imports
@@ -18,7 +18,7 @@ export { crc16 };
 /** The GUI that marks a merchant-account template as Pix (object 26, sub-field 00). */
 export const PIX_GUI = 'br.gov.bcb.pix';
 
-/** Limits from the BCB manual and the EMV encoding (PROTOCOLS.md §1.2–§1.4). */
+/** Limits from the BCB manual and the EMV encoding (docs/protocols.md §1.2–§1.4). */
 const MAX_VALUE_LENGTH = 99;
 const MAX_MERCHANT_NAME = 25;
 const MAX_MERCHANT_CITY = 15;
@@ -168,7 +168,7 @@ function tlv(id: string, value: string, what = `field ${id}`): string {
   return id + String(value.length).padStart(2, '0') + value;
 }
 
-/** NFD + drop combining marks + upper-case (PROTOCOLS.md §1.5), then check what is left. */
+/** NFD + drop combining marks + upper-case (docs/protocols.md §1.5), then check what is left. */
 function normaliseText(text: string, field: string, max: number): string {
   const normalised = stripAccents(text).trim();
   if (normalised.length === 0) throw new RangeError(`${field} must not be empty`);

@@ -13,7 +13,7 @@ import { ROUTE_TABLE } from './route-table.js';
 
 /**
  * The key that says "this is the same event again". `X-Event-Id` changes on every delivery
- * attempt (CONNECTPSP.md §4.5), so it cannot be the key; the transaction, its new status and its
+ * attempt (docs/connectpsp.md §4.5), so it cannot be the key; the transaction, its new status and its
  * end-to-end id are the same on every redelivery of one change.
  */
 export function webhookDedupeKey(event: ConnectPspEvent, rawBody: Buffer): string {

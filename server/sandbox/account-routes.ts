@@ -1,5 +1,5 @@
 /**
- * The emulated account endpoints (CONNECTPSP.md §3.6–§3.7), mounted under `/connectpsp` after the
+ * The emulated account endpoints (docs/connectpsp.md §3.6–§3.7), mounted under `/connectpsp` after the
  * token check. Rebalance needs `DigitalSignature`.
  */
 import { Router } from 'express';
@@ -20,7 +20,7 @@ export function accountRoutes(deps: { store: SandboxStore; now: () => number; id
     res.json(balanceView(store.banks, now()));
   });
 
-  // No idempotency header is documented for rebalance (CONNECTPSP.md §2.5), but the auth guide asks
+  // No idempotency header is documented for rebalance (docs/connectpsp.md §2.5), but the auth guide asks
   // for one on every mutation, so it is honoured when sent. The target is absolute anyway.
   router.post('/account/rebalance', auth.requireSignature, function rebalanceAccount(req, res) {
     return idempotency.run(req, res, () => {

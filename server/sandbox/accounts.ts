@@ -1,6 +1,6 @@
 /**
  * The gateway's money, split across three partner banks, each with a Transactional account (backs
- * cash-outs) and a Proprietary one (reserve), as `GET /account/balance` shows it (CONNECTPSP.md
+ * cash-outs) and a Proprietary one (reserve), as `GET /account/balance` shows it (docs/connectpsp.md
  * §3.6). How ConnectPSP spreads money across partners is not documented (§8); the sandbox keeps
  * it simple and predictable, as each function says.
  */
@@ -61,11 +61,11 @@ export function debit(banks: BankLedger[], centavos: number): string {
 }
 
 /**
- * Sets the consolidated transactional balance to `targetCentavos` (CONNECTPSP.md §3.7): a top-up
+ * Sets the consolidated transactional balance to `targetCentavos` (docs/connectpsp.md §3.7): a top-up
  * pulls the difference from the proprietary accounts, a sweep pushes the excess back, bank by bank
  * in partner order, each bank moving money only between its own two accounts. A top-up larger than
  * the proprietary total is refused with 422 `INSUFFICIENT_FUNDS` (the most likely real answer,
- * CONNECTPSP.md §3.7) and moves nothing.
+ * docs/connectpsp.md §3.7) and moves nothing.
  */
 export function rebalance(banks: BankLedger[], targetCentavos: number): void {
   let difference = targetCentavos - totalTransactional(banks);

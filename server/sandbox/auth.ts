@@ -1,5 +1,5 @@
 /**
- * Authentication of the emulated API (CONNECTPSP.md §2): `POST /auth/token` trades clientId +
+ * Authentication of the emulated API (docs/connectpsp.md §2): `POST /auth/token` trades clientId +
  * clientSecret for a one-hour HS256 JWT; every other call needs `Authorization: Bearer <jwt>` and
  * `ApplicationToken`; cash-out, rebalance and refund also need `DigitalSignature`.
  */
@@ -25,7 +25,7 @@ export interface TokenFaults {
 /** The credentials the emulated API accepts. */
 export type SandboxCredentials = ConnectPspCredentials;
 
-/** CONNECTPSP.md §2.2: tokens live one hour and there is no refresh token. */
+/** docs/connectpsp.md §2.2: tokens live one hour and there is no refresh token. */
 export const TOKEN_LIFETIME_SECONDS = 3600;
 
 const tokenRequestSchema = z.object({

@@ -1,7 +1,7 @@
 /**
  * The sandbox's participant directory: the institutions its bank journey offers, each with a
  * friendly name and a logo, like the authorisation servers of the Open Finance Brasil directory
- * (`CustomerFriendlyName`, `CustomerFriendlyLogoUri`; PROTOCOLS.md §2.4).
+ * (`CustomerFriendlyName`, `CustomerFriendlyLogoUri`; docs/protocols.md §2.4).
  *
  * The logos are simple letter marks in each bank's colour, drawn here and served by the sandbox
  * itself (`/sandbox/open-finance/logos/:id.svg`): no external image, nothing hot-linked, and no

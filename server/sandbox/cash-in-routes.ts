@@ -1,5 +1,5 @@
 /**
- * The emulated cash-in endpoints (CONNECTPSP.md §3.1–§3.3), mounted under `/connectpsp` after the
+ * The emulated cash-in endpoints (docs/connectpsp.md §3.1–§3.3), mounted under `/connectpsp` after the
  * token check. Refund also needs `DigitalSignature`, as its own page says (§2.4).
  */
 import { Router } from 'express';

@@ -1,5 +1,5 @@
 /**
- * The emulated cash-out endpoints (CONNECTPSP.md §3.4–§3.5), mounted under `/connectpsp` after the
+ * The emulated cash-out endpoints (docs/connectpsp.md §3.4–§3.5), mounted under `/connectpsp` after the
  * token check. Creating one needs `DigitalSignature` and `X-Idempotency-Key`.
  */
 import { Router } from 'express';
@@ -15,7 +15,7 @@ export function cashOutRoutes(deps: { cashOuts: CashOuts; idempotency: Idempoten
   const router = Router();
 
   router.post('/cash-out', auth.requireSignature, function createCashOut(req, res) {
-    // The docs contradict themselves (CONNECTPSP.md §7.3): the description says the key is required,
+    // The docs contradict themselves (docs/connectpsp.md §7.3): the description says the key is required,
     // the parameter list says optional. The sandbox requires it: a client that sends it works with
     // either reading, and a cash-out retried without one could pay twice.
     if (!req.get('X-Idempotency-Key')) {

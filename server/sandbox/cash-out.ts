@@ -1,7 +1,7 @@
 /**
  * Cash-outs (PIX sent to a key or an account): accepted as PROCESSING with the money reserved,
  * then settled after a short delay as COMPLETED (with an `E…` id) or FAILED (money back, `failure`
- * set), each with its webhook (CONNECTPSP.md §3.4, §3.5, §4.3).
+ * set), each with its webhook (docs/connectpsp.md §3.4, §3.5, §4.3).
  */
 import { centavosToReais } from '../money.js';
 
@@ -18,7 +18,7 @@ export interface CashOutFailure {
   message: string;
 }
 
-/** The one failure code the docs show (CONNECTPSP.md §3.5), with their own message. */
+/** The one failure code the docs show (docs/connectpsp.md §3.5), with their own message. */
 export const PIX_KEY_NOT_FOUND: CashOutFailure = {
   code: 'PIX_KEY_NOT_FOUND',
   message: 'The provided PIX key did not resolve to a valid account.',
@@ -34,7 +34,7 @@ export interface CashOutsOptions {
 }
 
 /**
- * `GET /cash-out/{id}` (CONNECTPSP.md §3.5), also the 202 body and the webhook `data`. `failure`
+ * `GET /cash-out/{id}` (docs/connectpsp.md §3.5), also the 202 body and the webhook `data`. `failure`
  * appears only when FAILED, as documented. No timestamps: the docs show none for cash-outs, and a
  * client should not come to rely on fields the real gateway may not send.
  */
@@ -127,7 +127,7 @@ export class CashOuts {
 
   /**
    * The payee's bank returns a settled transfer (sandbox control): REFUNDED with a `D…` id, the
-   * original `E…` in `originalEndToEndId`, the money back, and `CASHOUT_REFUNDED` (CONNECTPSP.md §3.8).
+   * original `E…` in `originalEndToEndId`, the money back, and `CASHOUT_REFUNDED` (docs/connectpsp.md §3.8).
    */
   returnToPayer(id: string): CashOutRecord {
     const record = this.get(id);

@@ -4,7 +4,7 @@
  * development only and never moves money.
  */
 
-/** The four ConnectPSP credentials (CONNECTPSP.md §2.1). */
+/** The four ConnectPSP credentials (docs/connectpsp.md §2.1). */
 export interface ConnectPspCredentials {
   clientId: string;
   clientSecret: string;
@@ -28,7 +28,7 @@ export const DEFAULT_MERCHANT_CITY = 'SAO PAULO';
 
 /** Defaults of the tunable timings (milliseconds unless the name says otherwise). */
 export const DEFAULTS = Object.freeze({
-  /** CONNECTPSP.md §3.1: `expirationInMinutes` defaults to 1440 (24 h). */
+  /** docs/connectpsp.md §3.1: `expirationInMinutes` defaults to 1440 (24 h). */
   expirationInMinutes: 1440,
   /** How long a cash-out stays PROCESSING before it settles. */
   cashOutSettleDelayMs: 2000,
@@ -37,18 +37,18 @@ export const DEFAULTS = Object.freeze({
   webhookBaseDelayMs: 1000,
   webhookMaxDelayMs: 60_000,
   webhookMaxAttempts: 15,
-  /** CONNECTPSP.md §4.4: receivers must answer within 5 seconds; a slower answer counts as failed. */
+  /** docs/connectpsp.md §4.4: receivers must answer within 5 seconds; a slower answer counts as failed. */
   webhookTimeoutMs: 5000,
   /** Delivery attempts kept for `GET /sandbox/webhooks`. */
   webhookLogSize: 1000,
-  /** Not documented (CONNECTPSP.md §8): we keep idempotency keys for 24 h, like most gateways. */
+  /** Not documented (docs/connectpsp.md §8): we keep idempotency keys for 24 h, like most gateways. */
   idempotencyRetentionMs: 24 * 60 * 60 * 1000,
 });
 
 /** A cash-out to this Pix key fails with `PIX_KEY_NOT_FOUND`, so clients can test the failure path. */
 export const FAILING_PIX_KEY = '00000000000';
 
-/** One of the gateway's banking partners (CONNECTPSP.md §3.6), with its opening balances in centavos. */
+/** One of the gateway's banking partners (docs/connectpsp.md §3.6), with its opening balances in centavos. */
 export interface PartnerBankSeed {
   ispb: string;
   bank: string;

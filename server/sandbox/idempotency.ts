@@ -1,5 +1,5 @@
 /**
- * `X-Idempotency-Key` (CONNECTPSP.md §2.5): a POST repeated with the same key gets the original
+ * `X-Idempotency-Key` (docs/connectpsp.md §2.5): a POST repeated with the same key gets the original
  * answer back (same status, same body) and creates nothing new.
  *
  * Where the docs are silent, the sandbox picks the behaviour that can never move money twice:

@@ -1,5 +1,5 @@
 /**
- * Identifiers in the shapes ConnectPSP uses (CONNECTPSP.md §6.1–§6.2). All random parts come from
+ * Identifiers in the shapes ConnectPSP uses (docs/connectpsp.md §6.1–§6.2). All random parts come from
  * `crypto.randomInt`, so ids cannot be guessed from one another.
  */
 import { randomInt, randomUUID } from 'node:crypto';
@@ -38,7 +38,7 @@ export function newCashOutInternalCode(): string {
 
 /**
  * A BACEN end-to-end id: `E` (payment) or `D` (devolution) + the 8-digit ISPB of the institution
- * that generated it + UTC `yyyyMMddHHmm` + 11 alphanumerics; 32 characters (PROTOCOLS.md §1.9).
+ * that generated it + UTC `yyyyMMddHHmm` + 11 alphanumerics; 32 characters (docs/protocols.md §1.9).
  */
 export function newEndToEndId(prefix: 'E' | 'D', ispb: string, atMs: number): string {
   if (!/^\d{8}$/.test(ispb)) throw new RangeError(`ISPB must be 8 digits, got "${ispb}"`);

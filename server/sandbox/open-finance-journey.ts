@@ -3,8 +3,8 @@
  * window, approval (settles the cash-in like a real payment), refusal and timeout. The HTTP side is
  * open-finance-routes.ts; the pages are open-finance-pages.ts.
  *
- * The real journey is not documented beyond `paymentUrl` (CONNECTPSP.md §3.1), so this follows
- * Open Finance Brasil (PROTOCOLS.md §2.1): a consent starts AWAITING_AUTHORISATION, can be approved
+ * The real journey is not documented beyond `paymentUrl` (docs/connectpsp.md §3.1), so this follows
+ * Open Finance Brasil (docs/protocols.md §2.1): a consent starts AWAITING_AUTHORISATION, can be approved
  * only within 5 minutes, and ends REJECTED when the payer refuses or the time runs out. How that
  * shows on the ConnectPSP cash-in is not documented either: approval → PAID with an `E…` id and a
  * CASHIN_PAID webhook (the only outcome the docs describe), refusal or timeout → CANCELLED (see
@@ -15,7 +15,7 @@ import type { CashIns } from './cash-in.js';
 import type { SandboxInstitution } from './bank-logos.js';
 import type { CashInRecord, OpenFinanceConsent, SandboxStore } from './state.js';
 
-/** AWAITING_AUTHORISATION expires at creation + 5 minutes (PROTOCOLS.md §2.1). */
+/** AWAITING_AUTHORISATION expires at creation + 5 minutes (docs/protocols.md §2.1). */
 export const CONSENT_WINDOW_MS = 5 * 60_000;
 
 /** An Open Finance cash-in, as the journey handles it. */
@@ -24,7 +24,7 @@ export type OpenFinanceCashIn = CashInRecord & { openFinance: NonNullable<CashIn
 /**
  * Where an intent stands, for the pages. `open`: it can still be approved; the others are final.
  * Rejection reasons are Open Finance Brasil's consent codes, shown on the pages as the UX rules ask
- * (PROTOCOLS.md §2.5: "show the error code").
+ * (docs/protocols.md §2.5: "show the error code").
  */
 export type JourneyState =
   | { kind: 'open' }

@@ -108,7 +108,7 @@ ${options.main}
 `;
 }
 
-/** The payment, in the words of the consent rules (PROTOCOLS.md §2.5): amount, recipient, payer… */
+/** The payment, in the words of the consent rules (docs/protocols.md §2.5): amount, recipient, payer… */
 interface PaymentSummary {
   transactionId: string;
   /** Centavos. */
@@ -141,7 +141,7 @@ export interface PickerPageInput extends PaymentSummary {
 
 /**
  * Step 1 (ITP): choose the institution. The docs do not say whether ConnectPSP hosts a bank picker
- * behind `paymentUrl` or takes the bank in the request (CONNECTPSP.md §3.1); the sandbox takes the
+ * behind `paymentUrl` or takes the bank in the request (docs/connectpsp.md §3.1); the sandbox takes the
  * first reading, so the merchant page needs no bank list of its own.
  */
 export function pickerPage(input: PickerPageInput): string {

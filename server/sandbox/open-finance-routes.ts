@@ -12,8 +12,8 @@
  * | `GET /logos/:id.svg`, `GET /assets/bank.css`, `GET /assets/countdown.js` | the pages' own files |
  *
  * The redirect back is the stored `redirectUrl`, exactly as the merchant gave it. The docs do not
- * say what ConnectPSP appends on the way back (CONNECTPSP.md §3.1, §8), and Open Finance's own
- * `code`/`state` go to the initiator, not to the merchant (PROTOCOLS.md §2.1). So no status
+ * say what ConnectPSP appends on the way back (docs/connectpsp.md §3.1, §8), and Open Finance's own
+ * `code`/`state` go to the initiator, not to the merchant (docs/protocols.md §2.1). So no status
  * parameter is invented here: a merchant page must not come to rely on one the real gateway may
  * never send. It learns the outcome from its server (session refresh, SSE), which asks ConnectPSP.
  */

@@ -1,5 +1,5 @@
 /**
- * RFC 7807 errors the way ConnectPSP writes them (CONNECTPSP.md §5.1):
+ * RFC 7807 errors the way ConnectPSP writes them (docs/connectpsp.md §5.1):
  * `application/problem+json` with `{ type, title, status, code, detail }`.
  *
  * Codes the docs name are used as they are. Where the docs name none (validation, unknown ids,

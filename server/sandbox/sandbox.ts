@@ -1,5 +1,5 @@
 /**
- * The ConnectPSP v2 sandbox: a faithful emulator of the gateway (CONNECTPSP.md), so the real client
+ * The ConnectPSP v2 sandbox: a faithful emulator of the gateway (docs/connectpsp.md), so the real client
  * code runs against it unchanged, plus control routes that make payments happen and inject faults.
  *
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * The two HMACs of ConnectPSP, both HMAC-SHA256 keyed with the CryptoToken, lowercase hex:
- * `DigitalSignature` over the bare JWT (CONNECTPSP.md §2.4) and `X-Connect-Signature` over the raw
+ * `DigitalSignature` over the bare JWT (docs/connectpsp.md §2.4) and `X-Connect-Signature` over the raw
  * webhook body (§4.2). Plus the constant-time comparison every secret check goes through.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

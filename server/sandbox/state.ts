@@ -16,7 +16,7 @@ import type { CashOutPayee } from './validation.js';
 export type CashInStatus = 'AWAITING_PAYMENT' | 'PAID' | 'EXPIRED' | 'REFUNDED' | 'CANCELLED';
 export type CashOutStatus = 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'REFUNDED' | 'CANCELLED';
 
-/** The payer's account, known once the payment settles (CONNECTPSP.md §3.2 `payer.bankData`). */
+/** The payer's account, known once the payment settles (docs/connectpsp.md §3.2 `payer.bankData`). */
 export interface BankData {
   ispb: string;
   bank: string;

@@ -26,12 +26,12 @@ export function reaisAmount(options: { allowZero?: boolean } = {}) {
     .refine((n) => Number.isFinite(n), 'must be a finite number')
     .refine((n) => (options.allowZero ? n >= 0 : n > 0), options.allowZero ? 'must not be negative' : 'must be a positive number')
     .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimal places')
-    // The BR Code amount field holds at most 10 integer digits (PROTOCOLS.md §1.2).
+    // The BR Code amount field holds at most 10 integer digits (docs/protocols.md §1.2).
     .refine((n) => n < 10_000_000_000, 'must be less than 10,000,000,000.00')
     .transform((n) => Math.round(n * 100));
 }
 
-/** CPF (11 digits) or CNPJ (14 digits), digits only (CONNECTPSP.md §6.4). Check digits are not verified. */
+/** CPF (11 digits) or CNPJ (14 digits), digits only (docs/connectpsp.md §6.4). Check digits are not verified. */
 export const documentNumber = z
   .string(must('must be a string of 11 (CPF) or 14 (CNPJ) digits'))
   .regex(/^(\d{11}|\d{14})$/, 'must be 11 (CPF) or 14 (CNPJ) digits, digits only');
@@ -64,7 +64,7 @@ export const cashInRequestSchema = z.object({
     { name: personName, document: documentNumber },
     must('must be an object with name and document'),
   ),
-  // Only `openFinance.redi…` is visible in the docs (CONNECTPSP.md §3.1); a redirect URL is the
+  // Only `openFinance.redi…` is visible in the docs (docs/connectpsp.md §3.1); a redirect URL is the
   // reading every other Open Finance API supports.
   openFinance: z.object({ redirectUrl: httpUrl }, must('must be an object with redirectUrl')).optional(),
 });
@@ -81,7 +81,7 @@ export type RefundRequest = z.infer<typeof refundRequestSchema>;
 export const PIX_KEY_TYPES = ['CPF', 'CNPJ', 'EMAIL', 'PHONE', 'EVP'] as const;
 
 /**
- * Key formats are not documented (CONNECTPSP.md §8); these are the DICT formats (PROTOCOLS.md §1.3),
+ * Key formats are not documented (docs/connectpsp.md §8); these are the DICT formats (docs/protocols.md §1.3),
  * with the phone accepted with or without `+55` since the docs do not say which one ConnectPSP wants.
  */
 const PIX_KEY_PATTERNS: Record<(typeof PIX_KEY_TYPES)[number], { pattern: RegExp; hint: string }> = {

@@ -1,5 +1,5 @@
 /**
- * Webhook delivery as CONNECTPSP.md §4 describes it: `POST` of `{ eventType, eventAt, data }` with
+ * Webhook delivery as docs/connectpsp.md §4 describes it: `POST` of `{ eventType, eventAt, data }` with
  * `data` in the GET shape, `X-Connect-Signature` = lowercase hex HMAC-SHA256 of the raw body keyed
  * with the CryptoToken, and `X-Event-Id` a new UUID for every attempt. Anything but a 2xx within
  * the timeout is retried with exponential backoff and jitter, up to `maxAttempts`.

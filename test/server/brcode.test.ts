@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import * as core from '../../widget/contract/brcode-core.js';
 import { crc16, encodeBrCode, formatBrCodeAmount, parseBrCode, type ParsedBrCode } from '../../server/pix/brcode.js';
 
-/** Vectors from PROTOCOLS.md §1.6: payload up to and including `6304`, and its CRC. */
+/** Vectors from docs/protocols.md §1.6: payload up to and including `6304`, and its CRC. */
 const BCB_STATIC =
   '00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***6304';
 const PIX_UTILS_STATIC =

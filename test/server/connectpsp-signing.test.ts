@@ -12,7 +12,7 @@ import {
 
 const CRYPTO_TOKEN = 'test-crypto-token';
 
-/** A CASHIN_PAID delivery in the shape of CONNECTPSP.md §4.3, plus a field we do not know. */
+/** A CASHIN_PAID delivery in the shape of docs/connectpsp.md §4.3, plus a field we do not know. */
 const CASHIN_PAID_BODY = JSON.stringify({
   eventType: 'CASHIN_PAID',
   eventAt: '2026-03-10T11:22:18Z',
@@ -34,7 +34,7 @@ function signed(body: string, key = CRYPTO_TOKEN) {
 }
 
 describe('digitalSignature', () => {
-  it('matches the test vector of CONNECTPSP.md §2.4 (key = CryptoToken, message = bare JWT, hex)', () => {
+  it('matches the test vector of docs/connectpsp.md §2.4 (key = CryptoToken, message = bare JWT, hex)', () => {
     assert.equal(
       digitalSignature('header.payload.signature', 'test-crypto-token'),
       '09b3c34989af3f983986b57111b584aae189649cb9b34b127d543631c51e69a7',

@@ -1,5 +1,5 @@
 /**
- * Sandbox webhooks (CONNECTPSP.md §4): envelope, signature, per-attempt event ids, retries with
+ * Sandbox webhooks (docs/connectpsp.md §4): envelope, signature, per-attempt event ids, retries with
  * backoff, and the duplicate / hold / release faults.
  */
 import assert from 'node:assert/strict';
