@@ -26,12 +26,17 @@ function hideInternalState() {
  * bundled into those entries and declare nothing public are left out.
  */
 function shippedPaths() {
-  const SHIPPED = { 'widget/connectpsp-checkout.ts': 'dist/connectpsp-checkout.js', 'widget/define.ts': 'dist/define.js', 'widget/events.ts': 'dist/connectpsp-checkout.js' };
+  const SHIPPED = {
+    'widget/connectpsp-checkout.ts': 'dist/connectpsp-checkout.js',
+    'widget/define.ts': 'dist/define.js',
+    'widget/events.ts': 'dist/connectpsp-checkout.js',
+  };
   const rewrite = (value) => {
     if (Array.isArray(value)) return value.forEach(rewrite);
     if (!value || typeof value !== 'object') return;
     for (const [key, child] of Object.entries(value)) {
-      if ((key === 'module' || key === 'path') && typeof child === 'string' && SHIPPED[child.replace(/^\//, '')]) value[key] = SHIPPED[child.replace(/^\//, '')];
+      if ((key === 'module' || key === 'path') && typeof child === 'string' && SHIPPED[child.replace(/^\//, '')])
+        value[key] = SHIPPED[child.replace(/^\//, '')];
       else rewrite(child);
     }
   };

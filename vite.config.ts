@@ -184,7 +184,11 @@ export function scriptTagBuild(entry: string, dir: string): InlineConfig {
             // by string, e.g. `'phase' in screen`). Likewise the methods and fields qrcode's core
             // modules use among themselves (getBitsLength … putBit): the bundle holds every use, and
             // the e2e tests decode the bundle's QR with an independent decoder.
-            mangleProps: { include: /^_[a-z]|^(kind|phase|screen|checkout|openFinance|payerKnown|returning|getBitsLength|getLength|degree|genPoly|ccBits|reservedBit|isReserved|getLengthInBits|putBit)$/, reserved: ['id'] },
+            mangleProps: {
+              include:
+                /^_[a-z]|^(kind|phase|screen|checkout|openFinance|payerKnown|returning|getBitsLength|getLength|degree|genPoly|ccBits|reservedBit|isReserved|getLengthInBits|putBit)$/,
+              reserved: ['id'],
+            },
           },
         },
       },

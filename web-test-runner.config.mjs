@@ -21,12 +21,7 @@ export default {
     // qrcode and jsqr are CommonJS/UMD; WTR transforms each module alone, hence 'preferred' (G3).
     commonjs({
       requireReturnsDefault: 'preferred',
-      include: [
-        '**/node_modules/qrcode/**',
-        '**/node_modules/dijkstrajs/**',
-        '**/node_modules/encode-utf8/**',
-        '**/node_modules/jsqr/**',
-      ],
+      include: ['**/node_modules/qrcode/**', '**/node_modules/dijkstrajs/**', '**/node_modules/encode-utf8/**', '**/node_modules/jsqr/**'],
     }),
   ],
   browsers: [

@@ -27,7 +27,9 @@ try {
       setup: 'Lit + qrcode and the QR drawing + styles + all messages of 3 locales, no behaviour',
       result:
         `${n(floor)} bytes gzip -9: ${n(BUNDLE_BUDGET_BYTES - floor)} bytes of the budget left for all behaviour` +
-        (real === undefined ? ' (run npm run build to compare with the bundle)' : `, which takes ${n(real - floor)} bytes in the bundle today`),
+        (real === undefined
+          ? ' (run npm run build to compare with the bundle)'
+          : `, which takes ${n(real - floor)} bytes in the bundle today`),
     },
   ]);
 } finally {

@@ -26,9 +26,17 @@ async function buildApp(name: string, main: string): Promise<number> {
   const dir = join(ROOT, '.tmp', `consumer-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html><body><shop-cart></shop-cart><script type="module" src="./main.js"></script></body></html>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><html><body><shop-cart></shop-cart><script type="module" src="./main.js"></script></body></html>',
+  );
   writeFileSync(join(dir, 'main.js'), main);
-  await build({ root: dir, configFile: false, logLevel: 'silent', build: { outDir: join(dir, 'dist'), emptyOutDir: true, target: 'es2022' } });
+  await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir: join(dir, 'dist'), emptyOutDir: true, target: 'es2022' },
+  });
   const assets = join(dir, 'dist', 'assets');
   const gzip = readdirSync(assets)
     .filter((f) => f.endsWith('.js'))

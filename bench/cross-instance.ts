@@ -24,7 +24,10 @@ async function run(databaseUrl: string): Promise<void> {
   try {
     const measure = async (streamsOn: string, batch: SeededCheckout[]) => {
       const streams = await openStreams(streamsOn, batch);
-      return webhookToStreamLatencies(a.url, batch.map((checkout, i) => ({ checkout, stream: streams[i]! })));
+      return webhookToStreamLatencies(
+        a.url,
+        batch.map((checkout, i) => ({ checkout, stream: streams[i]! })),
+      );
     };
     const cross: number[] = [];
     const local: number[] = [];

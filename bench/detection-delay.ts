@@ -50,7 +50,10 @@ async function measure(): Promise<{ sse: number[]; pollRoundTrips: number[] }> {
       pollRoundTrips.push(performance.now() - started);
     }
     const streams = await openStreams(server.url, checkouts);
-    const sse = await webhookToStreamLatencies(server.url, checkouts.map((checkout, i) => ({ checkout, stream: streams[i]! })));
+    const sse = await webhookToStreamLatencies(
+      server.url,
+      checkouts.map((checkout, i) => ({ checkout, stream: streams[i]! })),
+    );
     return { sse, pollRoundTrips };
   } finally {
     await server.stop();

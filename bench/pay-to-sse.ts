@@ -23,14 +23,22 @@ const { values } = parseArgs({ options: { count: { type: 'string', default: '50'
 const count = Math.min(Math.max(Number(values.count) || 50, 20), 2000);
 
 const dir = mkdtempSync(join(os.tmpdir(), 'cpc-bench-'));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, SANDBOX_STATE_FILE: ':memory:', LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+  SANDBOX_STATE_FILE: ':memory:',
+  LOG_LEVEL: 'silent',
+});
 const server = await startServer(config, { logger: createLogger('silent') });
 const auth = { authorization: `Bearer ${config.checkoutApiKey}`, 'content-type': 'application/json' };
 
 /** Resolves with the time `paid` arrived on the stream. */
 async function openStream(checkout: CreatedCheckout): Promise<{ ready: Promise<void>; paidAt: Promise<number>; close: () => void }> {
   const controller = new AbortController();
-  const res = await fetch(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, { signal: controller.signal });
+  const res = await fetch(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, {
+    signal: controller.signal,
+  });
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
   const paidAt = (async () => {
@@ -51,8 +59,24 @@ async function openStream(checkout: CreatedCheckout): Promise<{ ready: Promise<v
 const latencies: number[] = [];
 try {
   for (let i = 0; i < count; i++) {
-    const created = (await (await fetch(server.url + '/v1/checkouts', { method: 'POST', headers: auth, body: JSON.stringify({ amount: 1000 + i, externalReference: `bench-${i}`, payer: { name: 'Bench Payer', document: '12345678909' } }) })).json()) as CreatedCheckout;
-    const charge = (await (await fetch(server.url + ROUTES.pix(created.id), { method: 'POST', headers: { authorization: `Bearer ${created.clientSecret}`, 'content-type': 'application/json' }, body: '{}' })).json()) as PixChargeView;
+    const created = (await (
+      await fetch(server.url + '/v1/checkouts', {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          amount: 1000 + i,
+          externalReference: `bench-${i}`,
+          payer: { name: 'Bench Payer', document: '12345678909' },
+        }),
+      })
+    ).json()) as CreatedCheckout;
+    const charge = (await (
+      await fetch(server.url + ROUTES.pix(created.id), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${created.clientSecret}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as PixChargeView;
     const stream = await openStream(created);
     await stream.ready;
     const start = performance.now();

@@ -57,6 +57,9 @@ const table = [
   '',
   '| benchmark | setup | result | target |',
   '|---|---|---|---|',
-  ...rows.map((r) => `| ${cell(r.bench)} | ${cell(r.setup)} | ${cell(r.result)} | ${r.target ? `${cell(r.target)}: ${r.met ? '**met**' : '**not met**'}` : ''} |`),
+  ...rows.map(
+    (r) =>
+      `| ${cell(r.bench)} | ${cell(r.setup)} | ${cell(r.result)} | ${r.target ? `${cell(r.target)}: ${r.met ? '**met**' : '**not met**'}` : ''} |`,
+  ),
 ];
 console.log(`\n${table.join('\n')}`);

@@ -45,7 +45,8 @@ const dir = mkdtempSync(join(os.tmpdir(), 'cpc-bench-qr-'));
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, LOG_LEVEL: 'silent' });
 const server = await startServer(config, {
   logger: createLogger('silent'),
-  mount: (app) => app.use(createDemoRouter({ apiKey: config.checkoutApiKey, distDir: fileURLToPath(new URL('../widget/dist', import.meta.url)) })),
+  mount: (app) =>
+    app.use(createDemoRouter({ apiKey: config.checkoutApiKey, distDir: fileURLToPath(new URL('../widget/dist', import.meta.url)) })),
 });
 const executablePath = process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const PAGE = '/bench-time-to-qr.html';
@@ -104,7 +105,9 @@ async function measure(browser: Browser, createCharge: boolean, i: number): Prom
       // as it is drawn, so it is not on the way).
       const calls = performance
         .getEntriesByType('resource')
-        .filter((e) => e.name.includes('/v1/checkouts/') && !e.name.includes('/events') && (e as PerformanceResourceTiming).responseEnd <= t1);
+        .filter(
+          (e) => e.name.includes('/v1/checkouts/') && !e.name.includes('/events') && (e as PerformanceResourceTiming).responseEnd <= t1,
+        );
       return { ms: t1 - t0, roundTrips: calls.length };
     });
   } finally {

@@ -86,7 +86,11 @@ async function ceiling(): Promise<BenchRow> {
     const started = performance.now();
     const answers = await pool(count, connections, () => sender.send(body), started + seconds * 1000);
     const rate = answers.length / ((performance.now() - started) / 1000);
-    return { bench: '2. webhook ingest, ceiling', setup: `same client, a server that only answers 200`, result: `${Math.round(rate).toLocaleString('en')} requests/s` };
+    return {
+      bench: '2. webhook ingest, ceiling',
+      setup: `same client, a server that only answers 200`,
+      result: `${Math.round(rate).toLocaleString('en')} requests/s`,
+    };
   } finally {
     sender.close();
     await server.stop();

@@ -14,8 +14,13 @@ import { startServerProcess } from './lib/server-process.js';
 import { openStreams, type Stream } from './lib/sse-client.js';
 import { ms, summarize } from './lib/stats.js';
 
-const { values } = parseArgs({ options: { streams: { type: 'string', default: '1000,10000' }, samples: { type: 'string', default: '200' } } });
-const levels = values.streams.split(',').map((s) => Math.min(Math.max(Number(s) || 1000, 10), 20_000)).sort((a, b) => a - b);
+const { values } = parseArgs({
+  options: { streams: { type: 'string', default: '1000,10000' }, samples: { type: 'string', default: '200' } },
+});
+const levels = values.streams
+  .split(',')
+  .map((s) => Math.min(Math.max(Number(s) || 1000, 10), 20_000))
+  .sort((a, b) => a - b);
 const samples = Math.min(Math.max(Number(values.samples) || 200, 10), 2000);
 const most = levels.at(-1)!;
 
@@ -32,7 +37,12 @@ try {
     const batch = payable.slice(phase * samples, (phase + 1) * samples);
     const streams = await openStreams(server.url, batch);
     const open = (await server.stats()).streams;
-    const latency = summarize(await webhookToStreamLatencies(server.url, batch.map((checkout, i) => ({ checkout, stream: streams[i]! }))));
+    const latency = summarize(
+      await webhookToStreamLatencies(
+        server.url,
+        batch.map((checkout, i) => ({ checkout, stream: streams[i]! })),
+      ),
+    );
     rows.push({
       bench: '3. webhook → SSE latency',
       setup: `${open.toLocaleString('en')} open streams, ${samples} payments one at a time, SQLite`,

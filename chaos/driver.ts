@@ -70,16 +70,29 @@ export interface DriverContext {
   sseCutProbability: number;
 }
 
-export function planCheckouts(count: number, windowMs: number, rng: Rng, options: { paidTwiceShare: number; refundShare: number; paidTwicePossible: boolean }): CheckoutPlan[] {
+export function planCheckouts(
+  count: number,
+  windowMs: number,
+  rng: Rng,
+  options: { paidTwiceShare: number; refundShare: number; paidTwicePossible: boolean },
+): CheckoutPlan[] {
   const plans: CheckoutPlan[] = [];
   for (let index = 0; index < count; index++) {
     const roll = rng();
-    const kind: CheckoutKind = options.paidTwicePossible && roll < options.paidTwiceShare ? 'paid_twice' : roll < options.paidTwiceShare + options.refundShare ? 'refunded' : 'single';
+    const kind: CheckoutKind =
+      options.paidTwicePossible && roll < options.paidTwiceShare
+        ? 'paid_twice'
+        : roll < options.paidTwiceShare + options.refundShare
+          ? 'refunded'
+          : 'single';
     plans.push({
       index,
       kind,
       // Checkouts paid twice wait ~30 s for their second charge: start them first.
-      startAfterMs: kind === 'paid_twice' ? rng.int(0, Math.max(0, windowMs - SERVER_MIN_REMAINING_MS - 5000) / 4) : rng.int(0, Math.floor(windowMs * 0.75)),
+      startAfterMs:
+        kind === 'paid_twice'
+          ? rng.int(0, Math.max(0, windowMs - SERVER_MIN_REMAINING_MS - 5000) / 4)
+          : rng.int(0, Math.floor(windowMs * 0.75)),
       payDelayMs: rng.int(0, 1500),
       expireFirstCharge: rng.chance(0.5),
       payOlderFirst: rng.chance(0.5),
@@ -102,7 +115,11 @@ export async function driveCheckout(plan: CheckoutPlan, ctx: DriverContext, outc
     ...(plan.kind === 'paid_twice' ? { expiresInMinutes: 1 } : {}),
   };
   const created = await retrying<CreatedCheckout>(
-    () => call(tally, 'POST', `${serverUrl}/v1/checkouts`, { body: createBody, headers: { authorization: `Bearer ${apiKey}`, 'idempotency-key': `chaos-${runId}-${plan.index}` } }),
+    () =>
+      call(tally, 'POST', `${serverUrl}/v1/checkouts`, {
+        body: createBody,
+        headers: { authorization: `Bearer ${apiKey}`, 'idempotency-key': `chaos-${runId}-${plan.index}` },
+      }),
     { deadline },
   );
   if (created.status !== 201 || !created.body?.id) {
@@ -138,12 +155,23 @@ export async function driveCheckout(plan: CheckoutPlan, ctx: DriverContext, outc
 }
 
 /** Steps 3–4: the charge(s), the payment(s), the refund. */
-async function runScenario(plan: CheckoutPlan, ctx: DriverContext, outcome: CheckoutOutcome, checkout: CreatedCheckout, rng: Rng): Promise<void> {
+async function runScenario(
+  plan: CheckoutPlan,
+  ctx: DriverContext,
+  outcome: CheckoutOutcome,
+  checkout: CreatedCheckout,
+  rng: Rng,
+): Promise<void> {
   const { serverUrl, sandboxUrl, apiKey, tally, deadline } = ctx;
 
   const getPix = async (): Promise<PixChargeView | undefined> => {
     const answer = await retrying<PixChargeView>(
-      () => call(tally, 'POST', `${serverUrl}/v1/checkouts/${checkout.id}/pix`, { body: {}, headers: { authorization: `Bearer ${checkout.clientSecret}` }, timeoutMs: 45_000 }),
+      () =>
+        call(tally, 'POST', `${serverUrl}/v1/checkouts/${checkout.id}/pix`, {
+          body: {},
+          headers: { authorization: `Bearer ${checkout.clientSecret}` },
+          timeoutMs: 45_000,
+        }),
       { deadline, onRetry: () => (outcome.pixRetries += 1) },
     );
     if (answer.status !== 200 || !answer.body?.transactionId) {
@@ -155,10 +183,16 @@ async function runScenario(plan: CheckoutPlan, ctx: DriverContext, outcome: Chec
   };
 
   const pay = async (transactionId: string, allowExpired = false): Promise<boolean> => {
-    const answer = await retrying(() => call(tally, 'POST', `${sandboxUrl}/cash-in/${encodeURIComponent(transactionId)}/pay`, { body: allowExpired ? { allowExpired: true } : {} }), {
-      deadline: deadline + 10_000,
-      retryOn: (a) => a.status === 0,
-    });
+    const answer = await retrying(
+      () =>
+        call(tally, 'POST', `${sandboxUrl}/cash-in/${encodeURIComponent(transactionId)}/pay`, {
+          body: allowExpired ? { allowExpired: true } : {},
+        }),
+      {
+        deadline: deadline + 10_000,
+        retryOn: (a) => a.status === 0,
+      },
+    );
     // A retry after a lost answer finds the charge paid already: that is the same payment.
     if (answer.status === 200 || answer.body?.code === 'CASH_IN_ALREADY_PAID') {
       if (!outcome.paid.includes(transactionId)) outcome.paid.push(transactionId);
@@ -175,7 +209,10 @@ async function runScenario(plan: CheckoutPlan, ctx: DriverContext, outcome: Chec
   if (plan.kind === 'paid_twice') {
     // Let the first code run out, as far as the server is concerned: it then makes a second one.
     if (plan.expireFirstCharge) {
-      await retrying(() => call(tally, 'POST', `${sandboxUrl}/cash-in/${first.transactionId}/expire`, { body: {} }), { deadline, retryOn: (a) => a.status === 0 });
+      await retrying(() => call(tally, 'POST', `${sandboxUrl}/cash-in/${first.transactionId}/expire`, { body: {} }), {
+        deadline,
+        retryOn: (a) => a.status === 0,
+      });
     }
     const handOverAt = Date.parse(first.expiresAt) - SERVER_MIN_REMAINING_MS + 500;
     await sleep(Math.max(0, handOverAt - Date.now()));
@@ -203,7 +240,10 @@ async function runScenario(plan: CheckoutPlan, ctx: DriverContext, outcome: Chec
   if (plan.kind === 'refunded') {
     // 4. The merchant refunds once its own API says paid (the webhook may still be on its way).
     for (;;) {
-      const view = await retrying<CheckoutView>(() => call(tally, 'GET', `${serverUrl}/v1/checkouts/${checkout.id}`, { headers: { authorization: `Bearer ${apiKey}` } }), { deadline: deadline + 30_000 });
+      const view = await retrying<CheckoutView>(
+        () => call(tally, 'GET', `${serverUrl}/v1/checkouts/${checkout.id}`, { headers: { authorization: `Bearer ${apiKey}` } }),
+        { deadline: deadline + 30_000 },
+      );
       if (view.body?.status === 'paid' || view.body?.status === 'refunded') break;
       if (Date.now() > deadline + 30_000) {
         outcome.problems.push(`never saw the checkout paid before refunding (last status ${view.body?.status ?? view.status})`);
@@ -215,17 +255,27 @@ async function runScenario(plan: CheckoutPlan, ctx: DriverContext, outcome: Chec
     // A refund is an operation: 200 settled, 202 accepted and settling. One that fails (the sandbox's
     // refund failures) is told by refundStatus 'failed'; the merchant asks again, a new operation.
     for (let attempt = 1; ; attempt++) {
-      const refund = await retrying<CheckoutView>(() => call(tally, 'POST', `${serverUrl}/v1/checkouts/${checkout.id}/refund`, { body: {}, headers: { authorization: `Bearer ${apiKey}` } }), {
-        deadline: deadline + 30_000,
-        retryOn: (a) => a.status === 0 || a.status === 409 || a.status === 429 || a.status === 502 || a.status === 503,
-      });
+      const refund = await retrying<CheckoutView>(
+        () =>
+          call(tally, 'POST', `${serverUrl}/v1/checkouts/${checkout.id}/refund`, {
+            body: {},
+            headers: { authorization: `Bearer ${apiKey}` },
+          }),
+        {
+          deadline: deadline + 30_000,
+          retryOn: (a) => a.status === 0 || a.status === 409 || a.status === 429 || a.status === 502 || a.status === 503,
+        },
+      );
       if (refund.status !== 200 && refund.status !== 202) {
         outcome.problems.push(`refund answered ${refund.status} ${refund.error ?? refund.text.slice(0, 200)}`);
         return;
       }
       let failed = false;
       for (;;) {
-        const view = await retrying<CheckoutView>(() => call(tally, 'GET', `${serverUrl}/v1/checkouts/${checkout.id}`, { headers: { authorization: `Bearer ${apiKey}` } }), { deadline: deadline + 30_000 });
+        const view = await retrying<CheckoutView>(
+          () => call(tally, 'GET', `${serverUrl}/v1/checkouts/${checkout.id}`, { headers: { authorization: `Bearer ${apiKey}` } }),
+          { deadline: deadline + 30_000 },
+        );
         if (view.body?.status === 'refunded') break;
         if (view.body?.charges.some((c) => c.refundStatus === 'failed')) {
           failed = true;

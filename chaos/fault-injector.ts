@@ -79,7 +79,14 @@ export class FaultInjector {
   #started = 0;
 
   constructor(
-    private readonly deps: { server: ManagedProcess; sandboxUrl: string; tally: HttpTally; rng: Rng; restartServer: () => Promise<void>; databaseProxy?: TcpProxy },
+    private readonly deps: {
+      server: ManagedProcess;
+      sandboxUrl: string;
+      tally: HttpTally;
+      rng: Rng;
+      restartServer: () => Promise<void>;
+      databaseProxy?: TcpProxy;
+    },
     private readonly options: FaultPlanOptions,
   ) {}
 
@@ -169,7 +176,10 @@ export class FaultInjector {
         this.#log(`delayNext ${ms} ms on /cash-in (past the client timeout)`);
       } else {
         // Every run has each of the gateway's bad habits at least once: any not drawn by half-time comes next.
-        const kind = at >= windowMs / 2 && mustHappen.length > 0 ? mustHappen[0]! : rng.pick(['fail', 'fail', 'fail-long', 'delay', 'duplicate', 'hold', 'hold', 'revoke', 'lag', 'slow-get'] as const);
+        const kind =
+          at >= windowMs / 2 && mustHappen.length > 0
+            ? mustHappen[0]!
+            : rng.pick(['fail', 'fail', 'fail-long', 'delay', 'duplicate', 'hold', 'hold', 'revoke', 'lag', 'slow-get'] as const);
         mustHappen = mustHappen.filter((k) => k !== kind);
         switch (kind) {
           case 'fail':
@@ -229,7 +239,10 @@ export class FaultInjector {
             this.#tasks.push(
               sleep(ms).then(async () => {
                 await this.#setFaults({ webhooks: { hold: false } });
-                const released = await call<{ released: number }>(this.deps.tally, 'POST', `${this.deps.sandboxUrl}/webhooks/release`, { body: { order: 'reverse' }, timeoutMs: 120_000 });
+                const released = await call<{ released: number }>(this.deps.tally, 'POST', `${this.deps.sandboxUrl}/webhooks/release`, {
+                  body: { order: 'reverse' },
+                  timeoutMs: 120_000,
+                });
                 this.counts.webhooksReleasedReversed += released.body?.released ?? 0;
               }),
             );

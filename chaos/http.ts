@@ -24,12 +24,21 @@ export class HttpTally {
     const key = status === 0 ? 'network' : String(status);
     this.byStatus.set(key, (this.byStatus.get(key) ?? 0) + 1);
     if (status === 0) this.networkErrors += 1;
-    if (status >= 500 && status !== 502 && status !== 503) this.serverErrors.push({ method, path: new URL(url).pathname, status, body: text.slice(0, 300) });
+    if (status >= 500 && status !== 502 && status !== 503)
+      this.serverErrors.push({ method, path: new URL(url).pathname, status, body: text.slice(0, 300) });
   }
 }
 
-export async function call<T = any>(tally: HttpTally | undefined, method: string, url: string, options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpAnswer<T>> {
-  const headers: Record<string, string> = { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
+export async function call<T = any>(
+  tally: HttpTally | undefined,
+  method: string,
+  url: string,
+  options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpAnswer<T>> {
+  const headers: Record<string, string> = {
+    ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...options.headers,
+  };
   try {
     const res = await fetch(url, {
       method,
@@ -58,7 +67,10 @@ export async function call<T = any>(tally: HttpTally | undefined, method: string
  * default), with capped exponential backoff, until it answers otherwise or `deadline` passes.
  * Only for calls that are safe to repeat: idempotency keys, GETs, the server's idempotent routes.
  */
-export async function retrying<T>(attempt: () => Promise<HttpAnswer<T>>, options: { deadline: number; retryOn?: (a: HttpAnswer<T>) => boolean; onRetry?: () => void }): Promise<HttpAnswer<T>> {
+export async function retrying<T>(
+  attempt: () => Promise<HttpAnswer<T>>,
+  options: { deadline: number; retryOn?: (a: HttpAnswer<T>) => boolean; onRetry?: () => void },
+): Promise<HttpAnswer<T>> {
   const retryOn = options.retryOn ?? ((a) => a.status === 0 || a.status === 429 || a.status === 502 || a.status === 503);
   let delay = 100;
   for (;;) {
@@ -67,7 +79,11 @@ export async function retrying<T>(attempt: () => Promise<HttpAnswer<T>>, options
     options.onRetry?.();
     const retryAfter = Number(answer.headers?.get('retry-after'));
     // As a well-behaved client does: a 429 or 503 that says when to come back is taken at its word.
-    await sleep((answer.status === 429 || answer.status === 503) && retryAfter > 0 ? Math.min(retryAfter * 1000, 5000) * (0.75 + Math.random() / 2) : delay * (0.5 + Math.random() / 2));
+    await sleep(
+      (answer.status === 429 || answer.status === 503) && retryAfter > 0
+        ? Math.min(retryAfter * 1000, 5000) * (0.75 + Math.random() / 2)
+        : delay * (0.5 + Math.random() / 2),
+    );
     delay = Math.min(delay * 2, 2000);
   }
 }

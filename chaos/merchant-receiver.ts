@@ -37,7 +37,14 @@ export function newWebhookSecret(): string {
  * Standard Webhooks v1 verification: `webhook-signature` holds space-separated `v1,<base64>`
  * entries, each an HMAC-SHA256 over `{id}.{timestamp}.{body}` keyed by the base64-decoded secret.
  */
-export function verifyStandardWebhook(secret: string, id: string | undefined, timestamp: string | undefined, signatures: string | undefined, body: string, nowSeconds = Math.floor(Date.now() / 1000)): string | null {
+export function verifyStandardWebhook(
+  secret: string,
+  id: string | undefined,
+  timestamp: string | undefined,
+  signatures: string | undefined,
+  body: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string | null {
   if (!id || !timestamp || !signatures) return 'missing webhook-id, webhook-timestamp or webhook-signature';
   if (!/^\d+$/.test(timestamp)) return 'webhook-timestamp is not an integer';
   if (Math.abs(nowSeconds - Number(timestamp)) > 300) return 'webhook-timestamp outside the 5-minute tolerance';
@@ -61,7 +68,11 @@ export interface MerchantReceiver {
   close(): Promise<void>;
 }
 
-export async function startMerchantReceiver(options: { rng: Rng; failFirstAttemptRate?: number; secret?: string }): Promise<MerchantReceiver> {
+export async function startMerchantReceiver(options: {
+  rng: Rng;
+  failFirstAttemptRate?: number;
+  secret?: string;
+}): Promise<MerchantReceiver> {
   const secret = options.secret ?? newWebhookSecret();
   const deliveries: MerchantDelivery[] = [];
   const seenIds = new Set<string>();
@@ -80,10 +91,20 @@ export async function startMerchantReceiver(options: { rng: Rng; failFirstAttemp
       const webhookId = header('webhook-id') ?? '';
       const timestamp = header('webhook-timestamp') ?? '';
       const problem = verifyStandardWebhook(secret, webhookId, timestamp, header('webhook-signature'), body);
-      const delivery: MerchantDelivery = { webhookId, timestamp, receivedAt: Date.now(), verified: problem === null, answered: 200, ...(problem ? { problem } : {}) };
+      const delivery: MerchantDelivery = {
+        webhookId,
+        timestamp,
+        receivedAt: Date.now(),
+        verified: problem === null,
+        answered: 200,
+        ...(problem ? { problem } : {}),
+      };
       if (problem === null) {
         try {
-          const event = JSON.parse(body) as { type?: string; data?: { checkout?: { id?: string; updatedAt?: string }; transactionId?: string; refundRequestedAt?: string } };
+          const event = JSON.parse(body) as {
+            type?: string;
+            data?: { checkout?: { id?: string; updatedAt?: string }; transactionId?: string; refundRequestedAt?: string };
+          };
           delivery.type = event.type;
           delivery.checkoutId = event.data?.checkout?.id;
           delivery.transactionId = event.data?.transactionId;

@@ -17,7 +17,26 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GUARD = pathToFileURL(join(REPO_ROOT, 'chaos', 'orphan-guard.ts')).href;
 
 /** Configuration variables of the server and sandbox: never inherited from the caller's shell. */
-const CONFIG_PREFIXES = ['CONNECTPSP_', 'SANDBOX_', 'MERCHANT_', 'CHECKOUT_', 'DATABASE_URL', 'PUBLIC_URL', 'PORT', 'HOST', 'ALLOWED_ORIGINS', 'LOG_LEVEL', 'RECONCILE_', 'CONFIRM_', 'AUTO_REFUND', 'RATE_LIMIT', 'METRICS_', 'SSE_', 'DEFAULT_EXPIRES', 'NODE_TEST'];
+const CONFIG_PREFIXES = [
+  'CONNECTPSP_',
+  'SANDBOX_',
+  'MERCHANT_',
+  'CHECKOUT_',
+  'DATABASE_URL',
+  'PUBLIC_URL',
+  'PORT',
+  'HOST',
+  'ALLOWED_ORIGINS',
+  'LOG_LEVEL',
+  'RECONCILE_',
+  'CONFIRM_',
+  'AUTO_REFUND',
+  'RATE_LIMIT',
+  'METRICS_',
+  'SSE_',
+  'DEFAULT_EXPIRES',
+  'NODE_TEST',
+];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -97,7 +116,9 @@ export class ManagedProcess {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`${this.options.name} exited while starting (code ${child.exitCode}, signal ${child.signalCode}). Log tail:\n${this.logTail()}`);
+        throw new Error(
+          `${this.options.name} exited while starting (code ${child.exitCode}, signal ${child.signalCode}). Log tail:\n${this.logTail()}`,
+        );
       }
       try {
         const res = await fetch(this.options.readyUrl, { signal: AbortSignal.timeout(1000) });
@@ -106,7 +127,8 @@ export class ManagedProcess {
       } catch {
         /* not listening yet */
       }
-      if (Date.now() > deadline) throw new Error(`${this.options.name} not ready within ${this.options.readyTimeoutMs ?? 30_000} ms. Log tail:\n${this.logTail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.options.name} not ready within ${this.options.readyTimeoutMs ?? 30_000} ms. Log tail:\n${this.logTail()}`);
       await sleep(50);
     }
   }

@@ -153,11 +153,15 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     outcome.clients.forEach((client, i) => {
       if (paid && client.paidCount === 0) {
         counts.paidNotAnnounced += 1;
-        details.push(`paid never announced: ${label} client ${i} (server ${view.status}; client saw ${client.frames.map((f) => `${f.id}:${f.status}`).join(',') || 'nothing'}; ${client.reconnects} reconnects)`);
+        details.push(
+          `paid never announced: ${label} client ${i} (server ${view.status}; client saw ${client.frames.map((f) => `${f.id}:${f.status}`).join(',') || 'nothing'}; ${client.reconnects} reconnects)`,
+        );
       }
       if (client.paidCount > 1) {
         counts.paidAnnouncedTwice += 1;
-        details.push(`paid announced ${client.paidCount}×: ${label} client ${i} (frames ${client.frames.map((f) => `${f.id}:${f.status}@c${f.connection}`).join(',')})`);
+        details.push(
+          `paid announced ${client.paidCount}×: ${label} client ${i} (frames ${client.frames.map((f) => `${f.id}:${f.status}@c${f.connection}`).join(',')})`,
+        );
       }
     });
 
@@ -167,7 +171,9 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     const unknown = atSandbox.filter((c) => !known.has(c.transactionId));
     if (unknown.length > 0) {
       counts.chargesCreatedTwice += unknown.length;
-      details.push(`charges created twice: ${label} has ${atSandbox.length} cash-ins at the sandbox, the server lists ${view.charges.length} (unknown: ${unknown.map((c) => `${c.transactionId} ${c.status}`).join(', ')})`);
+      details.push(
+        `charges created twice: ${label} has ${atSandbox.length} cash-ins at the sandbox, the server lists ${view.charges.length} (unknown: ${unknown.map((c) => `${c.transactionId} ${c.status}`).join(', ')})`,
+      );
     }
 
     // Payments: every cash-in the sandbox says was paid is paid on the server, and surfaced.
@@ -176,7 +182,9 @@ export function buildReport(input: ChaosInputs): ChaosReport {
       const charge = view.charges.find((c) => c.transactionId === cashIn.transactionId);
       if (!charge || (charge.status !== 'paid' && charge.status !== 'refunded')) {
         counts.paymentsLost += 1;
-        details.push(`payment lost: ${label} cash-in ${cashIn.transactionId} is ${cashIn.status} at the sandbox, ${charge?.status ?? 'unknown'} on the server`);
+        details.push(
+          `payment lost: ${label} cash-in ${cashIn.transactionId} is ${cashIn.status} at the sandbox, ${charge?.status ?? 'unknown'} on the server`,
+        );
       }
     }
     if (paidAtSandbox.length > 0 && !paid) {
@@ -185,19 +193,27 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     }
     if (paidAtSandbox.length > 1 && view.duplicatePayments < paidAtSandbox.length - 1) {
       counts.paymentsLost += 1;
-      details.push(`duplicate payment not surfaced: ${label} paid ${paidAtSandbox.length}× at the sandbox, duplicatePayments=${view.duplicatePayments}`);
+      details.push(
+        `duplicate payment not surfaced: ${label} paid ${paidAtSandbox.length}× at the sandbox, duplicatePayments=${view.duplicatePayments}`,
+      );
     }
     // Announced refunded (checkout, charge or merchant event) only when the devolution settled at the gateway.
     const settling = view.charges.find((c) => c.endToEndId !== null && c.endToEndId === view.endToEndId);
-    const announcedRefunded = view.status === 'refunded' || (input.merchantAvailable && delivered.some((d) => d.checkoutId === outcome.checkoutId && d.type === 'checkout.refunded'));
+    const announcedRefunded =
+      view.status === 'refunded' ||
+      (input.merchantAvailable && delivered.some((d) => d.checkoutId === outcome.checkoutId && d.type === 'checkout.refunded'));
     if (announcedRefunded && (!settling || sandboxStatus.get(settling.transactionId) !== 'REFUNDED')) {
       counts.refundsAnnouncedNotSettled += 1;
-      details.push(`refund announced, not settled: ${label} is ${view.status}; its payment is ${settling ? sandboxStatus.get(settling.transactionId) : 'unknown'} at the sandbox`);
+      details.push(
+        `refund announced, not settled: ${label} is ${view.status}; its payment is ${settling ? sandboxStatus.get(settling.transactionId) : 'unknown'} at the sandbox`,
+      );
     }
     for (const charge of view.charges) {
       if (charge.status === 'refunded' && sandboxStatus.get(charge.transactionId) !== 'REFUNDED') {
         counts.refundsAnnouncedNotSettled += 1;
-        details.push(`charge refunded on the server, not at the sandbox: ${label} ${charge.transactionId} (${sandboxStatus.get(charge.transactionId)})`);
+        details.push(
+          `charge refunded on the server, not at the sandbox: ${label} ${charge.transactionId} (${sandboxStatus.get(charge.transactionId)})`,
+        );
       }
       const atSandbox = sandboxStatus.get(charge.transactionId);
       if ((atSandbox === 'PAID' || atSandbox === 'REFUNDED') && (charge.status === 'expired' || charge.status === 'cancelled')) {
@@ -234,7 +250,12 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     const idsByEvent = new Map<string, Set<string>>();
     for (const d of delivered) {
       // One event per change: a checkout can expire more than once, and each failed refund request is its own.
-      const occurrence = d.type === 'checkout.expired' ? (d.checkoutUpdatedAt ?? '') : d.type === 'checkout.refund_failed' ? (d.refundRequestedAt ?? '') : '';
+      const occurrence =
+        d.type === 'checkout.expired'
+          ? (d.checkoutUpdatedAt ?? '')
+          : d.type === 'checkout.refund_failed'
+            ? (d.refundRequestedAt ?? '')
+            : '';
       const key = [d.type, d.checkoutId, d.transactionId ?? '', occurrence].join('|');
       const ids = idsByEvent.get(key) ?? new Set<string>();
       ids.add(d.webhookId);
@@ -248,7 +269,8 @@ export function buildReport(input: ChaosInputs): ChaosReport {
     }
     const unverified = input.deliveries.filter((d) => !d.verified);
     counts.merchantDeliveriesUnverified = unverified.length;
-    for (const d of unverified.slice(0, 10)) details.push(`merchant delivery failed verification: ${d.webhookId || '(no id)'}: ${d.problem}`);
+    for (const d of unverified.slice(0, 10))
+      details.push(`merchant delivery failed verification: ${d.webhookId || '(no id)'}: ${d.problem}`);
   }
 
   for (const e of input.tally.serverErrors.slice(0, 10)) details.push(`server answered ${e.status} to ${e.method} ${e.path}: ${e.body}`);
@@ -315,7 +337,9 @@ export function formatReport(report: ChaosReport): string {
     `  token revocations ${t.faults.tokenRevocations}, read-lag windows ${t.faults.readLagWindows}, slow-GET (>5 s) windows ${t.faults.slowGetWindows}, refund fail rate ${t.faults.refundFailRate}, PostgreSQL connections cut ${t.faults.databaseConnectionsCut}`,
     `  SSE clients ${t.sseClients}: reconnects ${t.sseReconnects} (cut on purpose ${t.sseCuts}, refused while down ${t.sseRefused}), replayed frames ${t.sseReplayedFrames}; POST /pix retries ${t.pixRetries}`,
     `  merchant deliveries ${t.merchantDeliveries} (distinct ids ${t.merchantDistinctIds}, refused on purpose ${t.merchantRefusedOnPurpose})`,
-    `  HTTP answers seen: ${Object.entries(t.httpStatuses).map(([k, v]) => `${k}×${v}`).join(' ')}`,
+    `  HTTP answers seen: ${Object.entries(t.httpStatuses)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ')}`,
   ];
   if (report.details.length > 0) lines.push('', 'details:', ...report.details.slice(0, 60).map((d) => `  - ${d}`));
   if (report.details.length > 60) lines.push(`  … ${report.details.length - 60} more`);

@@ -157,7 +157,12 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
   const sandbox = new ManagedProcess({
     name: 'sandbox',
     script: 'server/sandbox/main.ts',
-    env: { SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1', SANDBOX_WEBHOOK_URL: `${serverUrl}/v1/webhooks/connectpsp`, SANDBOX_STATE_FILE: stateFile },
+    env: {
+      SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_WEBHOOK_URL: `${serverUrl}/v1/webhooks/connectpsp`,
+      SANDBOX_STATE_FILE: stateFile,
+    },
     logFile: join(dir, 'sandbox.log'),
     readyUrl: `${sandboxUrl}/`,
   });
@@ -186,7 +191,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
       url.searchParams.set('options', `-c search_path=${schema}`);
       databaseUrl = url.href;
     }
-    if (merchantAvailable) receiver = await startMerchantReceiver({ rng: rng.fork('merchant'), failFirstAttemptRate: options.merchantFailRate });
+    if (merchantAvailable)
+      receiver = await startMerchantReceiver({ rng: rng.fork('merchant'), failFirstAttemptRate: options.merchantFailRate });
     await sandbox.start();
     server = new ManagedProcess({
       name: 'server',
@@ -211,7 +217,9 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     });
     const srv = server;
     await srv.start();
-    progress(`server ${serverUrl} on ${POSTGRES_URL ? `PostgreSQL (schema ${schema}, through a cutting proxy)` : 'SQLite'}, sandbox ${sandboxUrl}, data ${dir}; seed ${options.seed}; ${options.checkouts} checkouts over ${options.seconds} s with ${options.kills} kills; merchant webhooks ${merchantAvailable ? 'on' : 'not available'}`);
+    progress(
+      `server ${serverUrl} on ${POSTGRES_URL ? `PostgreSQL (schema ${schema}, through a cutting proxy)` : 'SQLite'}, sandbox ${sandboxUrl}, data ${dir}; seed ${options.seed}; ${options.checkouts} checkouts over ${options.seconds} s with ${options.kills} kills; merchant webhooks ${merchantAvailable ? 'on' : 'not available'}`,
+    );
 
     // One restart at a time, whether after our SIGKILL or after a crash the watchdog noticed.
     let restarting: Promise<void> | undefined;
@@ -251,7 +259,13 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
           }
         },
       },
-      { windowMs, kills: options.kills, gatewayTimeout: options.gatewayTimeout && windowMs >= 15_000, faultEveryMs: 2500, maxDowntimeMs: 800 },
+      {
+        windowMs,
+        kills: options.kills,
+        gatewayTimeout: options.gatewayTimeout && windowMs >= 15_000,
+        faultEveryMs: 2500,
+        maxDowntimeMs: 800,
+      },
     );
     // The server is down between a SIGKILL and its restart: the watchdog must not race the injector.
     const originalKill = srv.kill.bind(srv);
@@ -267,10 +281,28 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
       paidTwicePossible: windowMs >= 20_000,
     });
     const t0 = Date.now();
-    const ctx: DriverContext = { serverUrl, sandboxUrl, apiKey: API_KEY, runId, tally, rng: rng.fork('drivers'), deadline: t0 + windowMs + 45_000, sseCutProbability: options.sseCutProbability };
+    const ctx: DriverContext = {
+      serverUrl,
+      sandboxUrl,
+      apiKey: API_KEY,
+      runId,
+      tally,
+      rng: rng.fork('drivers'),
+      deadline: t0 + windowMs + 45_000,
+      sseCutProbability: options.sseCutProbability,
+    };
     injector.start();
     const drivers = plans.map(async (plan) => {
-      const outcome: CheckoutOutcome = { plan, charges: [], paid: [], refundRequested: false, clients: [], completed: false, problems: [] , pixRetries: 0 };
+      const outcome: CheckoutOutcome = {
+        plan,
+        charges: [],
+        paid: [],
+        refundRequested: false,
+        clients: [],
+        completed: false,
+        problems: [],
+        pixRetries: 0,
+      };
       outcomes.push(outcome);
       await sleep(plan.startAfterMs);
       try {
@@ -284,10 +316,17 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        await mapLimit(outcomes.filter((o) => o.checkoutId), 4, async (o) => {
-          const answer = await call<CheckoutView>(tally, 'GET', `${serverUrl}/v1/checkouts/${o.checkoutId}`, { headers: { authorization: `Bearer ${API_KEY}` }, timeoutMs: 5000 });
-          if (answer.status === 200 && answer.body) observe(answer.body);
-        });
+        await mapLimit(
+          outcomes.filter((o) => o.checkoutId),
+          4,
+          async (o) => {
+            const answer = await call<CheckoutView>(tally, 'GET', `${serverUrl}/v1/checkouts/${o.checkoutId}`, {
+              headers: { authorization: `Bearer ${API_KEY}` },
+              timeoutMs: 5000,
+            });
+            if (answer.status === 200 && answer.body) observe(answer.body);
+          },
+        );
         await sleep(1000);
       }
     })();
@@ -303,7 +342,10 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     // Settle: let webhook redeliveries, the reconciler, the outbox and the streams catch up.
     const views = new Map<string, CheckoutView | undefined>();
     const readView = async (id: string) => {
-      const answer = await call<CheckoutView>(tally, 'GET', `${serverUrl}/v1/checkouts/${id}`, { headers: { authorization: `Bearer ${API_KEY}` }, timeoutMs: 10_000 });
+      const answer = await call<CheckoutView>(tally, 'GET', `${serverUrl}/v1/checkouts/${id}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+        timeoutMs: 10_000,
+      });
       if (answer.status === 200) views.set(id, answer.body);
       if (answer.status === 200 && answer.body) observe(answer.body);
       return answer.status === 200 ? answer.body : undefined;
@@ -320,7 +362,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
         const mine = receiver.deliveries.filter((d) => d.checkoutId === o.checkoutId && d.verified && d.answered === 200);
         if (!mine.some((d) => d.type === 'checkout.paid')) return false;
         if (view.status === 'refunded' && !mine.some((d) => d.type === 'checkout.refunded')) return false;
-        if (new Set(mine.filter((d) => d.type === 'checkout.payment_duplicated').map((d) => d.transactionId)).size < view.duplicatePayments) return false;
+        if (new Set(mine.filter((d) => d.type === 'checkout.payment_duplicated').map((d) => d.transactionId)).size < view.duplicatePayments)
+          return false;
       }
       return true;
     };
@@ -338,7 +381,11 @@ export async function runChaos(options: ChaosOptions): Promise<{ ok: boolean; ou
     const streamsDeadline = Date.now() + 3000;
     while (Date.now() < streamsDeadline && outcomes.some((o) => o.clients.some((c) => !c.done && c.paidCount > 0))) await sleep(100);
     await Promise.all(outcomes.flatMap((o) => o.clients.map((c) => c.stop())));
-    await mapLimit(outcomes.filter((o) => o.checkoutId), 8, (o) => readView(o.checkoutId!));
+    await mapLimit(
+      outcomes.filter((o) => o.checkoutId),
+      8,
+      (o) => readView(o.checkoutId!),
+    );
 
     // Written by the sandbox after every change (atomically); absent only if nothing was created.
     const state = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { cashIns: SandboxCashIn[] }) : { cashIns: [] };

@@ -94,7 +94,10 @@ export class ChaosSseClient {
       let res: Response;
       try {
         res = await fetch(url, {
-          headers: { accept: 'text/event-stream', ...(this.#lastEventId !== undefined ? { 'last-event-id': String(this.#lastEventId) } : {}) },
+          headers: {
+            accept: 'text/event-stream',
+            ...(this.#lastEventId !== undefined ? { 'last-event-id': String(this.#lastEventId) } : {}),
+          },
           signal: controller.signal,
         });
       } catch {
@@ -125,10 +128,13 @@ export class ChaosSseClient {
       backoff = 50;
       let cutTimer: NodeJS.Timeout | undefined;
       if (this.options.rng.chance(this.options.cutProbability)) {
-        cutTimer = setTimeout(() => {
-          this.cuts += 1;
-          controller.abort();
-        }, 50 + Math.floor(this.options.rng() * 1950));
+        cutTimer = setTimeout(
+          () => {
+            this.cuts += 1;
+            controller.abort();
+          },
+          50 + Math.floor(this.options.rng() * 1950),
+        );
       }
       try {
         await this.#read(res, connection);

@@ -83,11 +83,16 @@ export class CpcConsole extends LitElement {
     void this.load();
   };
 
-  async #api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON, read per page
+  async #api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
     const res = await fetch(`/console/api${path}`, {
       method,
       credentials: 'same-origin',
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}), ...headers },
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.csrf && method !== 'GET' ? { 'x-csrf-token': this.csrf } : {}),
+        ...headers,
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     if (res.status === 204) return {};
@@ -149,7 +154,8 @@ export class CpcConsole extends LitElement {
     if (this.csrf === undefined) return html`<main><p role="status">${this.t.loading}</p></main>`;
     if (this.csrf === null) return this.#signIn();
     const page = this.route.split('/')[1] ?? 'checkouts';
-    const link = (name: string, label: string) => html`<li><a href="#/${name}" aria-current=${page === name ? 'page' : nothing}>${label}</a></li>`;
+    const link = (name: string, label: string) =>
+      html`<li><a href="#/${name}" aria-current=${page === name ? 'page' : nothing}>${label}</a></li>`;
     return html`
       <header class="top">
         <h1>${this.t.title}</h1>
@@ -233,7 +239,11 @@ export class CpcConsole extends LitElement {
     const submit = (e: Event) => {
       e.preventDefault();
       const form = e.target as HTMLFormElement;
-      this.data = { ...this.data, q: (form.elements.namedItem('q') as HTMLInputElement).value, status: (form.elements.namedItem('status') as HTMLSelectElement).value };
+      this.data = {
+        ...this.data,
+        q: (form.elements.namedItem('q') as HTMLInputElement).value,
+        status: (form.elements.namedItem('status') as HTMLSelectElement).value,
+      };
       void this.load();
     };
     const rows = (this.data.checkouts ?? []) as Json[];
@@ -252,9 +262,10 @@ export class CpcConsole extends LitElement {
         </form>
       </section>
       <section class="card">
-        ${rows.length === 0
-          ? html`<p>${this.t.noResults}</p>`
-          : html`<table>
+        ${
+          rows.length === 0
+            ? html`<p>${this.t.noResults}</p>`
+            : html`<table>
               <thead><tr><th scope="col">${this.t.reference}</th><th scope="col">${this.t.status}</th><th scope="col" class="num">${this.t.amount}</th><th scope="col">${this.t.created}</th><th scope="col">${this.t.id}</th></tr></thead>
               <tbody>
                 ${rows.map(
@@ -267,7 +278,8 @@ export class CpcConsole extends LitElement {
                   </tr>`,
                 )}
               </tbody>
-            </table>`}
+            </table>`
+        }
       </section>
     `;
   }
@@ -292,12 +304,20 @@ export class CpcConsole extends LitElement {
           <dt>${this.t.e2e}</dt><dd><code>${c.endToEndId ?? '—'}</code></dd>
         </dl>
         <div class="actions">
-          ${this.confirming === 'refund'
-            ? html`<button class="danger" ?disabled=${this.busy} @click=${refund}>${this.t.confirmRefund}</button><button class="secondary" @click=${() => (this.confirming = null)}>${this.t.abort}</button>`
-            : refundable ? html`<button @click=${() => (this.confirming = 'refund')}>${this.t.refund}</button>` : nothing}
-          ${this.confirming === 'cancel'
-            ? html`<button class="danger" ?disabled=${this.busy} @click=${cancel}>${this.t.confirmCancel}</button><button class="secondary" @click=${() => (this.confirming = null)}>${this.t.abort}</button>`
-            : cancellable ? html`<button @click=${() => (this.confirming = 'cancel')}>${this.t.cancel}</button>` : nothing}
+          ${
+            this.confirming === 'refund'
+              ? html`<button class="danger" ?disabled=${this.busy} @click=${refund}>${this.t.confirmRefund}</button><button class="secondary" @click=${() => (this.confirming = null)}>${this.t.abort}</button>`
+              : refundable
+                ? html`<button @click=${() => (this.confirming = 'refund')}>${this.t.refund}</button>`
+                : nothing
+          }
+          ${
+            this.confirming === 'cancel'
+              ? html`<button class="danger" ?disabled=${this.busy} @click=${cancel}>${this.t.confirmCancel}</button><button class="secondary" @click=${() => (this.confirming = null)}>${this.t.abort}</button>`
+              : cancellable
+                ? html`<button @click=${() => (this.confirming = 'cancel')}>${this.t.cancel}</button>`
+                : nothing
+          }
         </div>
       </section>
       <section class="card">
@@ -308,12 +328,25 @@ export class CpcConsole extends LitElement {
         <h3>${this.t.charges}</h3>
         ${this.#table(
           [this.t.id, this.t.method, this.t.status, this.t.amount, this.t.e2e, this.t.refund],
-          (c.charges as Json[]).map((ch) => [html`<code>${ch.transactionId}</code>`, ch.method, this.#status(ch.status), this.#money(ch.amount), html`<code>${ch.endToEndId ?? '—'}</code>`, ch.refundStatus ? `${ch.refundStatus}${ch.refundFailure ? `: ${ch.refundFailure}` : ''}` : '—']),
+          (c.charges as Json[]).map((ch) => [
+            html`<code>${ch.transactionId}</code>`,
+            ch.method,
+            this.#status(ch.status),
+            this.#money(ch.amount),
+            html`<code>${ch.endToEndId ?? '—'}</code>`,
+            ch.refundStatus ? `${ch.refundStatus}${ch.refundFailure ? `: ${ch.refundFailure}` : ''}` : '—',
+          ]),
         )}
         <h3>${this.t.webhooks}</h3>
         ${this.#table(
           [this.t.eventType, this.t.received, this.t.verdict, this.t.attempts, this.t.error],
-          (t.webhooks as Json[]).map((w) => [w.eventType, this.#time(w.receivedAt), this.#status(w.verdict), String(w.attempts), w.lastError ?? '—']),
+          (t.webhooks as Json[]).map((w) => [
+            w.eventType,
+            this.#time(w.receivedAt),
+            this.#status(w.verdict),
+            String(w.attempts),
+            w.lastError ?? '—',
+          ]),
         )}
         <h3>${this.t.deliveries}</h3>
         ${this.#deliveries(t.deliveries as Json[], false)}
@@ -360,9 +393,10 @@ export class CpcConsole extends LitElement {
       <h2>${this.t.alerts}</h2>
       <section class="card">
         <label class="inline-check"><span>${this.t.showResolved}</span><input type="checkbox" .checked=${Boolean(this.data.all)} @change=${toggle} /></label>
-        ${alerts.length === 0
-          ? html`<p>${this.t.none}</p>`
-          : html`<table>
+        ${
+          alerts.length === 0
+            ? html`<p>${this.t.none}</p>`
+            : html`<table>
               <thead><tr><th scope="col">${this.t.code}</th><th scope="col">${this.t.message}</th><th scope="col">${this.t.action}</th><th scope="col">${this.t.subject}</th><th scope="col" class="num">${this.t.count}</th><th scope="col">${this.t.last}</th><th scope="col">${this.t.resolved}</th></tr></thead>
               <tbody>
                 ${alerts.map(
@@ -377,7 +411,8 @@ export class CpcConsole extends LitElement {
                   </tr>`,
                 )}
               </tbody>
-            </table>`}
+            </table>`
+        }
       </section>
     `;
   }
@@ -409,7 +444,12 @@ export class CpcConsole extends LitElement {
           ? { type: 'BANK_ACCOUNT', bankAccount: { ispb: v('ispb'), branch: v('branch'), account: v('account') } }
           : { type: 'PIX', pixKeyType: v('pixKeyType'), pixKey: v('pixKey') };
       this.notice = null;
-      this.draft = { amount, externalReference: v('externalReference'), ...(v('description') ? { description: v('description') } : {}), payee: { name: v('payeeName'), document: v('payeeDocument'), destination } };
+      this.draft = {
+        amount,
+        externalReference: v('externalReference'),
+        ...(v('description') ? { description: v('description') } : {}),
+        payee: { name: v('payeeName'), document: v('payeeDocument'), destination },
+      };
     };
     const send = () =>
       this.#act(async () => {
@@ -436,18 +476,21 @@ export class CpcConsole extends LitElement {
               <option value="BANK_ACCOUNT" ?selected=${bank}>${this.t.bankAccount}</option>
             </select>
           </label>
-          ${bank
-            ? html`<label>${this.t.ispb}<input name="ispb" inputmode="numeric" required /></label>
+          ${
+            bank
+              ? html`<label>${this.t.ispb}<input name="ispb" inputmode="numeric" required /></label>
                 <label>${this.t.branch}<input name="branch" inputmode="numeric" required /></label>
                 <label>${this.t.account}<input name="account" inputmode="numeric" required /></label>`
-            : html`<label>${this.t.pixKeyType}
+              : html`<label>${this.t.pixKeyType}
                   <select name="pixKeyType">${['EMAIL', 'PHONE', 'CPF', 'CNPJ', 'EVP'].map((k) => html`<option value=${k}>${k}</option>`)}</select>
                 </label>
-                <label>${this.t.pixKey}<input name="pixKey" required autocomplete="off" /></label>`}
+                <label>${this.t.pixKey}<input name="pixKey" required autocomplete="off" /></label>`
+          }
           <div><button type="submit">${this.t.review}</button></div>
         </form>
-        ${d
-          ? html`<div class="card confirm" role="group" aria-labelledby="review-title">
+        ${
+          d
+            ? html`<div class="card confirm" role="group" aria-labelledby="review-title">
               <h3 id="review-title">${this.t.reviewTitle}</h3>
               <dl class="facts">
                 <dt>${this.t.amount}</dt><dd>${this.#money(d.amount as number)}</dd>
@@ -461,12 +504,20 @@ export class CpcConsole extends LitElement {
                 <button class="secondary" @click=${() => (this.draft = null)}>${this.t.abort}</button>
               </div>
             </div>`
-          : nothing}
+            : nothing
+        }
       </section>
       <section class="card">
         ${this.#table(
           [this.t.reference, this.t.status, this.t.amount, this.t.payeeName, this.t.created, this.t.failure],
-          payouts.map((p) => [p.externalReference, this.#status(p.status), this.#money(p.amount), p.payee.name, this.#time(p.createdAt), p.failure ? `${p.failure.code}${p.failure.message ? `: ${p.failure.message}` : ''}` : '—']),
+          payouts.map((p) => [
+            p.externalReference,
+            this.#status(p.status),
+            this.#money(p.amount),
+            p.payee.name,
+            this.#time(p.createdAt),
+            p.failure ? `${p.failure.code}${p.failure.message ? `: ${p.failure.message}` : ''}` : '—',
+          ]),
         )}
       </section>
     `;
@@ -492,26 +543,35 @@ export class CpcConsole extends LitElement {
       <h2>${this.t.balances}</h2>
       <section class="card">
         <h3>${this.t.consolidated}</h3>
-        ${b
-          ? html`<dl class="facts">
+        ${
+          b
+            ? html`<dl class="facts">
               <dt>${this.t.total}</dt><dd>${this.#money(b.consolidated.totalBalance)}</dd>
               <dt>${this.t.transactional}</dt><dd data-testid="transactional">${this.#money(b.consolidated.transactionalBalance)}</dd>
               <dt>${this.t.proprietary}</dt><dd>${this.#money(b.consolidated.proprietaryBalance)}</dd>
             </dl>`
-          : html`<p role="status">${this.t.loading}</p>`}
+            : html`<p role="status">${this.t.loading}</p>`
+        }
         <h3>${this.t.bank}</h3>
         ${this.#table(
           [this.t.bank, this.t.ispb, this.t.transactional, this.t.proprietary],
-          ((b?.banks ?? []) as Json[]).map((bank) => [bank.bank ?? '—', bank.ispb, this.#money(bank.accounts.transactional?.balance), this.#money(bank.accounts.proprietary?.balance)]),
+          ((b?.banks ?? []) as Json[]).map((bank) => [
+            bank.bank ?? '—',
+            bank.ispb,
+            this.#money(bank.accounts.transactional?.balance),
+            this.#money(bank.accounts.proprietary?.balance),
+          ]),
         )}
       </section>
       <section class="card">
         <h3>${this.t.rebalance}</h3>
         <form class="inline" @submit=${submit}>
           <label>${this.t.rebalanceTarget}<input name="target" inputmode="decimal" required /></label>
-          ${pending !== null
-            ? html`<button type="submit" class="danger" ?disabled=${this.busy}>${this.t.rebalance} → ${this.#money(pending)}</button><button type="button" class="secondary" @click=${() => (this.confirming = null)}>${this.t.abort}</button>`
-            : html`<button type="submit">${this.t.rebalance}</button>`}
+          ${
+            pending !== null
+              ? html`<button type="submit" class="danger" ?disabled=${this.busy}>${this.t.rebalance} → ${this.#money(pending)}</button><button type="button" class="secondary" @click=${() => (this.confirming = null)}>${this.t.abort}</button>`
+              : html`<button type="submit">${this.t.rebalance}</button>`
+          }
         </form>
       </section>
     `;

@@ -43,7 +43,13 @@ const webTypes = {
         attributes: (el.attributes ?? []).map((a) => ({
           name: a.name,
           description: a.description ?? '',
-          value: literals(a.type).length ? { type: literals(a.type).map((v) => `'${v}'`).join(' | ') } : { type: 'string' },
+          value: literals(a.type).length
+            ? {
+                type: literals(a.type)
+                  .map((v) => `'${v}'`)
+                  .join(' | '),
+              }
+            : { type: 'string' },
         })),
         events: (el.events ?? []).map((e) => ({ name: e.name, description: e.description ?? '' })),
         css: {

@@ -26,7 +26,9 @@ const widgetDir = join(root, 'widget');
 const distDir = join(widgetDir, 'dist');
 /** What the demo and npm users load; any one missing means "not built". */
 const OUTPUTS = ['connectpsp-checkout.iife.js', 'connectpsp-checkout.js', 'define.js', 'custom-elements.json'].map((f) => join(distDir, f));
-const CONFIGS = ['vite.config.ts', 'custom-elements-manifest.config.mjs', 'scripts/editor-data.mjs', 'package-lock.json'].map((f) => join(root, f));
+const CONFIGS = ['vite.config.ts', 'custom-elements-manifest.config.mjs', 'scripts/editor-data.mjs', 'package-lock.json'].map((f) =>
+  join(root, f),
+);
 
 const say = (line) => process.stdout.write(`[widget build] ${line}\n`);
 
@@ -43,7 +45,9 @@ const result = npm
 if (result.status === 0) {
   // Still "stale" after a good build means a source dated in the future (clock skew): not an error.
   const still = staleReason();
-  say(`built widget/dist/; the demo store loads it.${still ? ` (${still.replace('changed after', 'is dated after')}: is its clock ahead?)` : ''}`);
+  say(
+    `built widget/dist/; the demo store loads it.${still ? ` (${still.replace('changed after', 'is dated after')}: is its clock ahead?)` : ''}`,
+  );
   process.exit(0);
 }
 const why = result.error ? result.error.message : `npm run build:widget exited with ${result.status ?? result.signal}`;
@@ -82,7 +86,6 @@ function* walk(dir) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== 'dist' && entry.name !== 'node_modules') yield* walk(path);
-    }
-    else yield path;
+    } else yield path;
   }
 }

@@ -100,7 +100,9 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.logger,
       now,
       ...(deps.signatureFailures ? { signatureFailures: deps.signatureFailures } : {}),
-      ...(deps.reconciler && deps.acknowledgeWebhooksFirst ? { applyLater: (record: WebhookRecord) => void deps.reconciler!.processWebhook(record) } : {}),
+      ...(deps.reconciler && deps.acknowledgeWebhooksFirst
+        ? { applyLater: (record: WebhookRecord) => void deps.reconciler!.processWebhook(record) }
+        : {}),
       observe: (outcome, seconds) => deps.metrics?.webhookIngestSeconds.observe({ outcome }, seconds),
     }),
   );
@@ -112,10 +114,27 @@ export function createApp(deps: AppDeps): Express {
   if (deps.metrics) app.get('/metrics', deps.metrics.handler(deps.metricsToken));
   app.use(merchantRoutes({ service: deps.service, store: deps.store, apiKey: deps.checkoutApiKey }));
   const merchantAuth = requireApiKey(deps.checkoutApiKey);
-  app.use(cancelRoute({ store: deps.store, bus: deps.bus, auth: merchantAuth, now, ...(deps.onMerchantEvent ? { onMerchantEvent: deps.onMerchantEvent } : {}) }));
+  app.use(
+    cancelRoute({
+      store: deps.store,
+      bus: deps.bus,
+      auth: merchantAuth,
+      now,
+      ...(deps.onMerchantEvent ? { onMerchantEvent: deps.onMerchantEvent } : {}),
+    }),
+  );
   if (deps.payouts) app.use(payoutRoutes({ payouts: deps.payouts, auth: merchantAuth }));
   if (deps.balances) app.use(balanceRoutes({ balances: deps.balances, auth: merchantAuth }));
-  app.use(browserRoutes({ service: deps.service, store: deps.store, merchantName: deps.merchantName, allowedOrigins: deps.allowedOrigins, now, authorize }));
+  app.use(
+    browserRoutes({
+      service: deps.service,
+      store: deps.store,
+      merchantName: deps.merchantName,
+      allowedOrigins: deps.allowedOrigins,
+      now,
+      authorize,
+    }),
+  );
   app.use(
     eventsRoute({
       service: deps.service,
@@ -145,7 +164,8 @@ const securityHeaders: RequestHandler = (req, res, next) => {
     'Strict-Transport-Security': 'max-age=31536000',
   });
   // API answers are data, never documents: nothing in them may run or be framed.
-  if (req.path.startsWith('/v1/') || req.path === '/metrics') res.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+  if (req.path.startsWith('/v1/') || req.path === '/metrics')
+    res.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
   next();
 };
 
@@ -183,14 +203,26 @@ export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof DomainError) {
     const { status, type, retryAfterSeconds } = DOMAIN_STATUS[err.kind];
-    return new HttpError(status, err.message, { ...(err.field ? { field: err.field } : {}), ...(type ? { type } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}), cause: err });
+    return new HttpError(status, err.message, {
+      ...(err.field ? { field: err.field } : {}),
+      ...(type ? { type } : {}),
+      ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+      cause: err,
+    });
   }
   if (err instanceof ConnectPspError) {
-    return new HttpError(502, 'The payment provider is not answering right now. Please try again in a moment.', { type: 'gateway_error', cause: err });
+    return new HttpError(502, 'The payment provider is not answering right now. Please try again in a moment.', {
+      type: 'gateway_error',
+      cause: err,
+    });
   }
   // The database went away or is too slow right now: a condition that passes, not a bug.
   if (isStoreUnavailable(err)) {
-    return new HttpError(503, 'The service is briefly unavailable. Please try again in a moment.', { type: 'unavailable', retryAfterSeconds: 2, cause: err });
+    return new HttpError(503, 'The service is briefly unavailable. Please try again in a moment.', {
+      type: 'unavailable',
+      retryAfterSeconds: 2,
+      cause: err,
+    });
   }
   return undefined;
 }
@@ -207,7 +239,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const mapped = toHttpError(err);
     if (mapped) {
       httpError = mapped;
-      if (httpError.status === 503) logger.warn('answered 503', { requestId, method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
+      if (httpError.status === 503)
+        logger.warn('answered 503', {
+          requestId,
+          method: req.method,
+          path: req.path,
+          error: err instanceof Error ? err.message : String(err),
+        });
     } else if (err instanceof URIError) {
       // The router could not decode a %-escape in the path: the client sent a malformed URL.
       httpError = new HttpError(400, 'The URL path has a malformed %-escape.', { field: 'path' });
@@ -219,7 +257,12 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
             ? new HttpError(400, 'Request body is not valid JSON.', { field: 'body' })
             : new HttpError(err.status ?? 400, err.message, { field: 'body' });
     } else {
-      logger.error('unhandled error', { requestId, method: req.method, path: req.path, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
+      logger.error('unhandled error', {
+        requestId,
+        method: req.method,
+        path: req.path,
+        error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      });
       httpError = new HttpError(500, 'Something went wrong on our side. It has been logged.');
     }
     if (res.headersSent) {
@@ -227,7 +270,14 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (httpError.retryAfterSeconds !== undefined) res.set('Retry-After', String(httpError.retryAfterSeconds));
-    const body: ErrorBody = { error: { type: httpError.type, message: httpError.message, ...(httpError.field ? { field: httpError.field } : {}), ...(requestId ? { requestId } : {}) } };
+    const body: ErrorBody = {
+      error: {
+        type: httpError.type,
+        message: httpError.message,
+        ...(httpError.field ? { field: httpError.field } : {}),
+        ...(requestId ? { requestId } : {}),
+      },
+    };
     res.status(httpError.status).json(body);
   };
 }

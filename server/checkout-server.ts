@@ -30,9 +30,10 @@ import type { Store } from './store/store.js';
  * The operator console's browser code (vite.console.config.ts): `console-assets/` beside the
  * compiled server in the package, `server/dist/console-assets/` when running from source.
  */
-const CONSOLE_ASSETS_DIR = [new URL('./console-assets', import.meta.url), new URL('./dist/console-assets', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('./dist/console-assets', import.meta.url));
+const CONSOLE_ASSETS_DIR =
+  [new URL('./console-assets', import.meta.url), new URL('./dist/console-assets', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('./dist/console-assets', import.meta.url));
 
 export interface CheckoutServerOptions {
   logger?: Logger;
@@ -89,7 +90,10 @@ export interface CheckoutServer {
  */
 export async function createCheckoutServer(config: Config, options: CheckoutServerOptions = {}): Promise<CheckoutServer> {
   const baseLogger = options.logger ?? createLogger(config.logLevel);
-  const selfUrl = (options.selfUrl ?? config.publicUrl ?? (config.port !== 0 ? `http://127.0.0.1:${config.port}` : undefined))?.replace(/\/$/, '');
+  const selfUrl = (options.selfUrl ?? config.publicUrl ?? (config.port !== 0 ? `http://127.0.0.1:${config.port}` : undefined))?.replace(
+    /\/$/,
+    '',
+  );
   if (selfUrl === undefined && config.embeddedSandbox) {
     throw new TypeError('createCheckoutServer: with the embedded sandbox, give options.selfUrl (or PUBLIC_URL, or a PORT other than 0)');
   }
@@ -140,7 +144,14 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
     : undefined;
   // The embedded sandbox calls back over loopback; a real gateway calls PUBLIC_URL.
   const webhookUrl = `${config.embeddedSandbox ? selfUrl : publicUrl}${ROUTES.connectpspWebhook}`;
-  const payouts = new PayoutService({ store, gateway, logger, webhookUrl, confirmPayments: config.confirmPayments, onMerchantEvent: () => outbox?.nudge() });
+  const payouts = new PayoutService({
+    store,
+    gateway,
+    logger,
+    webhookUrl,
+    confirmPayments: config.confirmPayments,
+    onMerchantEvent: () => outbox?.nudge(),
+  });
   const payoutReconciler = new PayoutReconciler({ service: payouts, store, logger, intervalMs: config.reconcileIntervalMs });
   const balances = new BalanceService(gateway, logger);
   const service = new CheckoutService({
@@ -245,9 +256,12 @@ export async function createCheckoutServer(config: Config, options: CheckoutServ
         // whatever is left of them is cut after the drain.
         // (net.Server's close, not http.Server's: since Node 19 the latter also drops idle
         // keep-alive connections at once, and with them the chance to hear 503 from /readyz.)
-        const closed = listener ? new Promise<void>((resolve) => NetServer.prototype.close.call(listener!.server, () => resolve())) : Promise.resolve();
+        const closed = listener
+          ? new Promise<void>((resolve) => NetServer.prototype.close.call(listener!.server, () => resolve()))
+          : Promise.resolve();
         const drained = await lifecycle.drain(drainMs);
-        if (!drained) logger.warn('shutdown: requests still in flight after the drain; cutting them', { inFlight: lifecycle.inFlight, drainMs });
+        if (!drained)
+          logger.warn('shutdown: requests still in flight after the drain; cutting them', { inFlight: lifecycle.inFlight, drainMs });
         // The workers finish their current item.
         await reconciler.stop();
         await payoutReconciler.stop();
@@ -292,10 +306,14 @@ export function createHttpServer(handler?: RequestListener): Server {
       return;
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const body = JSON.stringify({ error: { type: 'invalid_request', message: status === 431 ? 'Request headers are too large.' : 'Malformed HTTP request.' } });
+    const body = JSON.stringify({
+      error: { type: 'invalid_request', message: status === 431 ? 'Request headers are too large.' : 'Malformed HTTP request.' },
+    });
     // A HEAD answer has no body, or the client reads it as the start of the next response.
     const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
+    );
   });
   return server;
 }

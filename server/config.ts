@@ -9,13 +9,8 @@ export const SANDBOX_MERCHANT_WEBHOOK_SECRET = `whsec_${Buffer.from('connectpsp-
 
 const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-const CREDENTIAL_KEYS = [
-  'CONNECTPSP_CLIENT_ID',
-  'CONNECTPSP_CLIENT_SECRET',
-  'CONNECTPSP_APPLICATION_TOKEN',
-  'CONNECTPSP_CRYPTO_TOKEN',
-  'CHECKOUT_API_KEY',
-] as const;
+type CredentialKey =
+  'CONNECTPSP_CLIENT_ID' | 'CONNECTPSP_CLIENT_SECRET' | 'CONNECTPSP_APPLICATION_TOKEN' | 'CONNECTPSP_CRYPTO_TOKEN' | 'CHECKOUT_API_KEY';
 
 const optionalString = z
   .string()
@@ -146,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const live = e.CONNECTPSP_ENV !== 'sandbox';
 
-  const defaults: Record<(typeof CREDENTIAL_KEYS)[number], string> = {
+  const defaults: Record<CredentialKey, string> = {
     CONNECTPSP_CLIENT_ID: SANDBOX_CREDENTIALS.clientId,
     CONNECTPSP_CLIENT_SECRET: SANDBOX_CREDENTIALS.clientSecret,
     CONNECTPSP_APPLICATION_TOKEN: SANDBOX_CREDENTIALS.applicationToken,
@@ -154,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     CHECKOUT_API_KEY: SANDBOX_CHECKOUT_API_KEY,
   };
   const defaultedCredentials: string[] = [];
-  const value = (key: (typeof CREDENTIAL_KEYS)[number]): string => {
+  const value = (key: CredentialKey): string => {
     const v = e[key];
     if (v !== undefined) return v;
     // Against a real host a missing secret is an error, never a silent fallback to a public default.
@@ -172,7 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   let merchantWebhookSecret = e.MERCHANT_WEBHOOK_SECRET;
   if (merchantWebhookSecret === undefined) {
-    if (live && e.MERCHANT_WEBHOOK_URL !== undefined) problems.push('MERCHANT_WEBHOOK_SECRET: required with MERCHANT_WEBHOOK_URL outside sandbox (whsec_ + base64 of 24+ random bytes)');
+    if (live && e.MERCHANT_WEBHOOK_URL !== undefined)
+      problems.push('MERCHANT_WEBHOOK_SECRET: required with MERCHANT_WEBHOOK_URL outside sandbox (whsec_ + base64 of 24+ random bytes)');
     merchantWebhookSecret = SANDBOX_MERCHANT_WEBHOOK_SECRET;
     defaultedCredentials.push('MERCHANT_WEBHOOK_SECRET');
   }
@@ -207,7 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins = '*';
   } else {
     allowedOrigins = [];
-    for (const origin of e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const origin of e.ALLOWED_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       try {
         const u = new URL(origin);
         if (u.origin !== origin.replace(/\/$/, '')) throw new Error('not an origin');
@@ -249,7 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: { perClientPerMinute: e.RATE_LIMIT_PER_MINUTE, perCheckoutPerMinute: e.CHECKOUT_RATE_LIMIT_PER_MINUTE },
     metricsToken: e.METRICS_TOKEN,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_SECONDS * 1000,
-    sandboxStateFile: !embeddedSandbox || e.SANDBOX_STATE_FILE === ':memory:' ? undefined : (e.SANDBOX_STATE_FILE ?? sandboxStateBeside(database)),
+    sandboxStateFile:
+      !embeddedSandbox || e.SANDBOX_STATE_FILE === ':memory:' ? undefined : (e.SANDBOX_STATE_FILE ?? sandboxStateBeside(database)),
     sandboxCashOutSettleMs: e.SANDBOX_CASHOUT_SETTLE_MS,
     consolePassword: e.CONSOLE_PASSWORD,
   };

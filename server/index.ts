@@ -22,7 +22,14 @@ export {
   type CheckoutServerOptions,
   type RequestListener,
 } from './checkout-server.js';
-export { ConfigError, loadConfig, SANDBOX_CHECKOUT_API_KEY, SANDBOX_MERCHANT_WEBHOOK_SECRET, type Config, type Database } from './config.js';
+export {
+  ConfigError,
+  loadConfig,
+  SANDBOX_CHECKOUT_API_KEY,
+  SANDBOX_MERCHANT_WEBHOOK_SECRET,
+  type Config,
+  type Database,
+} from './config.js';
 export { createLogger, type Logger } from './logger.js';
 export { startServer, type RunningServer, type StartOptions } from './server.js';
 export { createSandbox, type Sandbox, type SandboxOptions } from './sandbox/sandbox.js';

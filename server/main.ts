@@ -41,10 +41,16 @@ async function main(): Promise<void> {
         : `  ConnectPSP sandbox at ${config.connectpspBaseUrl}`,
       `  demo store:            ${running.publicUrl}/`,
       // `npm start` builds it first (scripts/ensure-widget-build.mjs); running server/cli.ts directly does not.
-      ...(existsSync(`${DIST_DIR}/connectpsp-checkout.iife.js`) ? [] : ['  WARNING: the widget is not built (no dist/), so the demo store has no checkout: run `npm run build`.']),
-      ...(config.defaultedCredentials.includes('CHECKOUT_API_KEY') ? [`  merchant API key:      ${config.checkoutApiKey}  (sandbox default; set CHECKOUT_API_KEY to change)`] : []),
+      ...(existsSync(`${DIST_DIR}/connectpsp-checkout.iife.js`)
+        ? []
+        : ['  WARNING: the widget is not built (no dist/), so the demo store has no checkout: run `npm run build`.']),
+      ...(config.defaultedCredentials.includes('CHECKOUT_API_KEY')
+        ? [`  merchant API key:      ${config.checkoutApiKey}  (sandbox default; set CHECKOUT_API_KEY to change)`]
+        : []),
       `  database:              ${config.database.kind === 'sqlite' ? config.database.filename : 'postgres'}`,
-      ...(config.embeddedSandbox ? [`  sandbox state:         ${config.sandboxStateFile ?? 'in memory (forgotten at exit; set SANDBOX_STATE_FILE to keep it)'}`] : []),
+      ...(config.embeddedSandbox
+        ? [`  sandbox state:         ${config.sandboxStateFile ?? 'in memory (forgotten at exit; set SANDBOX_STATE_FILE to keep it)'}`]
+        : []),
       config.merchantWebhookUrl
         ? `  merchant webhooks:     ${config.merchantWebhookUrl}${config.defaultedCredentials.includes('MERCHANT_WEBHOOK_SECRET') ? `  (secret ${config.merchantWebhookSecret}, sandbox default)` : ''}`
         : '  merchant webhooks:     off (set MERCHANT_WEBHOOK_URL; events wait in the outbox)',

@@ -17,7 +17,11 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly openStreams = new Gauge({ name: 'connectpsp_sse_open_streams', help: 'Server-Sent Events streams open now.', registers: [this.registry] });
+  readonly openStreams = new Gauge({
+    name: 'connectpsp_sse_open_streams',
+    help: 'Server-Sent Events streams open now.',
+    registers: [this.registry],
+  });
   readonly gatewayCalls = new Counter({
     name: 'connectpsp_gateway_calls_total',
     help: 'Calls to ConnectPSP by endpoint, outcome and error code.',
@@ -48,7 +52,8 @@ export class Metrics {
     return async (req, res) => {
       if (token !== undefined) {
         const presented = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
-        if (!safeEqual(presented, token)) throw new HttpError(401, 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".', { field: 'Authorization' });
+        if (!safeEqual(presented, token))
+          throw new HttpError(401, 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".', { field: 'Authorization' });
       }
       res.set('Content-Type', this.registry.contentType);
       res.send(await this.registry.metrics());

@@ -14,6 +14,8 @@ try {
   await store.close();
   process.stdout.write(`database ready: ${config.database.kind === 'sqlite' ? config.database.filename : 'postgres'}\n`);
 } catch (err) {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `migrate failed: ${err instanceof Error ? err.message : String(err)}`}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : `migrate failed: ${err instanceof Error ? err.message : String(err)}`}\n`,
+  );
   process.exit(err instanceof ConfigError ? 78 : 1);
 }

@@ -15,34 +15,49 @@ export const payerSchema = z.object({
     .refine(isValidTaxId, 'check digits do not match: not a valid CPF/CNPJ'),
 });
 
-export const createCheckoutSchema = z.strictObject({
-  amount: z
-    .number({ error: 'must be an integer number of centavos, e.g. 1050 for R$ 10,50' })
-    .int('must be an integer number of centavos (no fractions), e.g. 1050 for R$ 10,50')
-    .positive('must be greater than zero')
-    .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT} centavos`),
-  externalReference: z.string().trim().min(1, 'is required').max(100).regex(/^[\w.:\-/#]+$/, 'may contain letters, digits and . _ - : / # only'),
-  description: z.string().trim().max(140).optional(),
-  payer: payerSchema.optional(),
-  methods: z
-    .array(z.enum(PAYMENT_METHODS as [string, ...string[]]))
-    .min(1)
-    .transform((m) => [...new Set(m)] as ('pix' | 'open_finance')[])
-    .optional(),
-  expiresInMinutes: z.number().int().min(1).max(1440).optional(),
-  returnUrl: z.url({ protocol: /^https?$/ }).optional(),
-  metadata: z
-    .record(z.string().max(40).refine((k) => !['__proto__', 'constructor', 'prototype'].includes(k), 'may not be __proto__, constructor or prototype'), z.string().max(500))
-    .refine((m) => Object.keys(m).length <= 20, 'may have at most 20 keys')
-    .optional(),
-  /**
-   * `"pix"`: create the PIX charge now, with the checkout, so the payer's page draws the QR from its
-   * first answer (the session) instead of asking for it in a second round trip.
-   */
-  createCharge: z.literal('pix').optional(),
-})
+export const createCheckoutSchema = z
+  .strictObject({
+    amount: z
+      .number({ error: 'must be an integer number of centavos, e.g. 1050 for R$ 10,50' })
+      .int('must be an integer number of centavos (no fractions), e.g. 1050 for R$ 10,50')
+      .positive('must be greater than zero')
+      .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT} centavos`),
+    externalReference: z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(100)
+      .regex(/^[\w.:\-/#]+$/, 'may contain letters, digits and . _ - : / # only'),
+    description: z.string().trim().max(140).optional(),
+    payer: payerSchema.optional(),
+    methods: z
+      .array(z.enum(PAYMENT_METHODS as [string, ...string[]]))
+      .min(1)
+      .transform((m) => [...new Set(m)] as ('pix' | 'open_finance')[])
+      .optional(),
+    expiresInMinutes: z.number().int().min(1).max(1440).optional(),
+    returnUrl: z.url({ protocol: /^https?$/ }).optional(),
+    metadata: z
+      .record(
+        z
+          .string()
+          .max(40)
+          .refine((k) => !['__proto__', 'constructor', 'prototype'].includes(k), 'may not be __proto__, constructor or prototype'),
+        z.string().max(500),
+      )
+      .refine((m) => Object.keys(m).length <= 20, 'may have at most 20 keys')
+      .optional(),
+    /**
+     * `"pix"`: create the PIX charge now, with the checkout, so the payer's page draws the QR from its
+     * first answer (the session) instead of asking for it in a second round trip.
+     */
+    createCharge: z.literal('pix').optional(),
+  })
   .refine((c) => !c.createCharge || c.payer, { path: ['createCharge'], message: 'needs a payer: ConnectPSP requires one on every charge' })
-  .refine((c) => !c.createCharge || !c.methods || c.methods.includes('pix'), { path: ['createCharge'], message: 'needs "pix" among the methods' });
+  .refine((c) => !c.createCharge || !c.methods || c.methods.includes('pix'), {
+    path: ['createCharge'],
+    message: 'needs "pix" among the methods',
+  });
 
 export const chargeRequestSchema = z.strictObject({
   payer: payerSchema.optional(),
@@ -51,7 +66,10 @@ export const chargeRequestSchema = z.strictObject({
 export const openFinanceRequestSchema = z.strictObject({
   payer: payerSchema.optional(),
   /** The merchant page to come back to; defaults to the checkout's returnUrl. */
-  returnUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  returnUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .optional(),
 });
 
 export const refundRequestSchema = z.strictObject({

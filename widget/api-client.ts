@@ -71,7 +71,12 @@ export class ApiClient {
 
   /** `POST /v1/checkouts/:id/open-finance`: the Open Finance payment, with the bank's `paymentUrl`. */
   _createOpenFinance(payer: Payer | null, returnUrl: string): Promise<ApiResult<OpenFinanceChargeView>> {
-    return this._request('open-finance', parseCharge('open_finance'), undefined, JSON.stringify(payer ? { payer, returnUrl } : { returnUrl }));
+    return this._request(
+      'open-finance',
+      parseCharge('open_finance'),
+      undefined,
+      JSON.stringify(payer ? { payer, returnUrl } : { returnUrl }),
+    );
   }
 
   /**
@@ -87,7 +92,12 @@ export class ApiClient {
   }
 
   /** A GET, or a POST of `body` (JSON). */
-  private async _request<T>(route: string, parse: (value: unknown) => Parsed<T>, signal?: AbortSignal, body?: string): Promise<ApiResult<T>> {
+  private async _request<T>(
+    route: string,
+    parse: (value: unknown) => Parsed<T>,
+    signal?: AbortSignal,
+    body?: string,
+  ): Promise<ApiResult<T>> {
     // A timer of our own (not AbortSignal.timeout) so fake timers in tests control it too.
     const controller = new AbortController();
     const abort = () => controller.abort();

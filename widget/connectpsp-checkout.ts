@@ -9,7 +9,14 @@
  */
 import { html, isServer, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
-import { isTerminal, type ActiveChargeView, type OpenFinanceChargeView, type Payer, type PaymentMethod, type PixChargeView } from './contract/wire-contract.js';
+import {
+  isTerminal,
+  type ActiveChargeView,
+  type OpenFinanceChargeView,
+  type Payer,
+  type PaymentMethod,
+  type PixChargeView,
+} from './contract/wire-contract.js';
 import { ApiClient, resolveServerUrl } from './api-client.js';
 import { checkBrCode, type BrCodeInfo } from './brcode-check.js';
 import { CountdownController } from './countdown.js';
@@ -276,7 +283,10 @@ export class ConnectpspCheckout extends LitElement {
       // ("Pagamento não aprovado. Nada foi debitado."), never by a status name.
       const title = root.querySelector('h2, .loading p');
       const next = title?.nextElementSibling;
-      this._announcement = [title, next?.localName === 'p' && next].map((e) => e && e.textContent!.trim()).filter(Boolean).join('. ');
+      this._announcement = [title, next?.localName === 'p' && next]
+        .map((e) => e && e.textContent!.trim())
+        .filter(Boolean)
+        .join('. ');
       // Never steal focus from the page: only move it when the payer was working in the widget.
       if (this._focusWasWithin) root.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
@@ -640,20 +650,24 @@ export class ConnectpspCheckout extends LitElement {
     const remaining = this._countdown._remainingMs;
     return html`<div part="base" class="base" lang=${locale}>
       <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">${this._announcement}</div>
-      ${session && screen.kind !== 'error'
-        ? html`<header part="summary" class="summary">
+      ${
+        session && screen.kind !== 'error'
+          ? html`<header part="summary" class="summary">
             <p class="muted">${msg.payTo(session.merchantName)}</p>
             ${session.description ? html`<p class="muted">${session.description}</p>` : nothing}
             <div class="total">
               <p part="amount" class="amount"><span class="visually-hidden">${msg.amountLabel}: </span>${formatBRL(session.amount, locale)}</p>
-              ${remaining === null
-                ? nothing
-                : html`<p part="countdown" class="countdown ${remaining > 60_000 ? '' : 'urgent'}" role="timer">
+              ${
+                remaining === null
+                  ? nothing
+                  : html`<p part="countdown" class="countdown ${remaining > 60_000 ? '' : 'urgent'}" role="timer">
                     ${this._timeLeft(msg, remaining)}
-                  </p>`}
+                  </p>`
+              }
             </div>
           </header>`
-        : nothing}
+          : nothing
+      }
       ${this._renderScreen(msg, locale, screen)}
     </div>`;
   }
@@ -678,7 +692,15 @@ export class ConnectpspCheckout extends LitElement {
         </div>`;
       case 'pix':
         return screen.charge && this._pix
-          ? pixView(msg, this._pix.view, this._pix.receiver, this._handheld.matches, this.connection === 'reconnecting', this._copyState, this._onCopy)
+          ? pixView(
+              msg,
+              this._pix.view,
+              this._pix.receiver,
+              this._handheld.matches,
+              this.connection === 'reconnecting',
+              this._copyState,
+              this._onCopy,
+            )
           : loading(msg.creatingCharge);
       case 'open_finance':
         return openFinanceView(msg, screen.phase, busy, this._startOpenFinance, useQr);

@@ -15,9 +15,4 @@ export {
 } from './events.js';
 export type { ConnectionState } from './status-controller.js';
 export { LOCALES, resolveLocale, type Locale, type Messages } from './translations/index.js';
-export type {
-  CheckoutSession,
-  CheckoutStatus,
-  PixChargeView,
-  StatusEventData,
-} from './contract/wire-contract.js';
+export type { CheckoutSession, CheckoutStatus, PixChargeView, StatusEventData } from './contract/wire-contract.js';

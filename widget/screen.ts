@@ -88,7 +88,13 @@ export function deadline(charge: ActiveChargeView): number {
 /** The element's `status`: the checkout's, except while loading, after an error, and for a declined Open Finance payment. */
 export function widgetStatus({ screen, checkout }: State): WidgetStatus {
   const phase = screen.kind === 'open_finance' ? screen.phase : screen.kind === 'pix' && screen.declined && 'declined';
-  return phase === 'declined' ? phase : phase === 'confirming' ? 'loading' : screen.kind === 'loading' || screen.kind === 'error' ? screen.kind : checkout!;
+  return phase === 'declined'
+    ? phase
+    : phase === 'confirming'
+      ? 'loading'
+      : screen.kind === 'loading' || screen.kind === 'error'
+        ? screen.kind
+        : checkout!;
 }
 
 /** A string that changes exactly when a different screen shows (focus and announcements follow it). */
@@ -104,7 +110,10 @@ export function reduce(state: State, action: Action): State {
   const { screen, checkout } = state;
   switch (action.type) {
     case 'load':
-      return { screen: action.returning ? { kind: 'open_finance', phase: 'confirming', charge: null } : { kind: 'loading' }, checkout: null };
+      return {
+        screen: action.returning ? { kind: 'open_finance', phase: 'confirming', charge: null } : { kind: 'loading' },
+        checkout: null,
+      };
 
     case 'session': {
       const { session, method, payerKnown } = action;
@@ -112,12 +121,16 @@ export function reduce(state: State, action: Action): State {
       if (method ? !session.methods.includes(method as PaymentMethod) : !session.methods.length) {
         return fail({ reason: 'unsupported_method', message: `this checkout does not offer ${method || 'any method'}` });
       }
-      return session.payerRequired && !payerKnown ? { screen: { kind: 'payer_form' }, checkout: 'open' } : afterPayer('open', session.methods, method);
+      return session.payerRequired && !payerKnown
+        ? { screen: { kind: 'payer_form' }, checkout: 'open' }
+        : afterPayer('open', session.methods, method);
     }
 
     case 'frame':
       // A load is under way (its session decides) or the widget has given up: frames change nothing.
-      return screen.kind === 'loading' || screen.kind === 'error' || checkout === null ? state : observe(state, action.frame, action.now, false);
+      return screen.kind === 'loading' || screen.kind === 'error' || checkout === null
+        ? state
+        : observe(state, action.frame, action.now, false);
 
     case 'payer':
       return screen.kind === 'payer_form' ? afterPayer(checkout!, action.methods, action.method) : state;
@@ -141,7 +154,11 @@ export function reduce(state: State, action: Action): State {
     }
 
     case 'tick':
-      if ((screen.kind === 'pix' || (screen.kind === 'open_finance' && screen.phase === 'waiting')) && screen.charge && deadline(screen.charge) <= action.now) {
+      if (
+        (screen.kind === 'pix' || (screen.kind === 'open_finance' && screen.phase === 'waiting')) &&
+        screen.charge &&
+        deadline(screen.charge) <= action.now
+      ) {
         return ended(screen);
       }
       return state;
@@ -162,7 +179,12 @@ function fail(error: ConnectpspError): State {
 function afterPayer(checkout: CheckoutStatus, methods: PaymentMethod[], method: string): State {
   const chosen = method || (methods.length > 1 ? '' : methods[0]);
   return {
-    screen: chosen === 'pix' ? { kind: 'pix', charge: null } : chosen ? { kind: 'open_finance', phase: 'intro', charge: null } : { kind: 'method_choice' },
+    screen:
+      chosen === 'pix'
+        ? { kind: 'pix', charge: null }
+        : chosen
+          ? { kind: 'open_finance', phase: 'intro', charge: null }
+          : { kind: 'method_choice' },
     checkout,
   };
 }
@@ -194,11 +216,15 @@ function observe(state: State, seen: Observation, now: number, truth: boolean): 
   if (!truth && checkout !== null) {
     if (status !== checkout && !canTransition(checkout, status)) return state; // stale or out of order
     // The same status again (a duplicate, a poll after a frame) is news only with a new charge.
-    if (status === checkout && (status !== 'awaiting_payment' || !active || ('charge' in screen && screen.charge?.transactionId === active.transactionId))) {
+    if (
+      status === checkout &&
+      (status !== 'awaiting_payment' || !active || ('charge' in screen && screen.charge?.transactionId === active.transactionId))
+    ) {
       return state;
     }
   }
-  const openFinance = screen.kind === 'open_finance' || (screen.kind === 'result' && screen.openFinance) || active?.method === 'open_finance';
+  const openFinance =
+    screen.kind === 'open_finance' || (screen.kind === 'result' && screen.openFinance) || active?.method === 'open_finance';
   switch (status) {
     case 'open':
       // Only a frame can say `open` here (a session answer went through the open path).
@@ -208,7 +234,11 @@ function observe(state: State, seen: Observation, now: number, truth: boolean): 
       return active ? show(active, now) : { screen: screen.kind === 'pix' ? screen : { kind: 'pix', charge: null }, checkout: status };
     case 'expired':
       // An Open Finance payment that ends unpaid was not approved by the bank: that is not an expiry.
-      if (openFinance) return { screen: { kind: 'open_finance', phase: 'declined', charge: screen.kind === 'open_finance' ? screen.charge : null }, checkout: status };
+      if (openFinance)
+        return {
+          screen: { kind: 'open_finance', phase: 'declined', charge: screen.kind === 'open_finance' ? screen.charge : null },
+          checkout: status,
+        };
       return { screen: { kind: 'result', status, openFinance: false }, checkout: status };
     default:
       return { screen: { kind: 'result', status, openFinance }, checkout: status };

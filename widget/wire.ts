@@ -24,11 +24,27 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 /** What the widget reads of a session (`GET /v1/checkouts/:id/session`). */
 export type SessionView = Pick<
   CheckoutSession,
-  'status' | 'amount' | 'currency' | 'description' | 'merchantName' | 'methods' | 'payerRequired' | 'payerName' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'serverTime'
+  | 'status'
+  | 'amount'
+  | 'currency'
+  | 'description'
+  | 'merchantName'
+  | 'methods'
+  | 'payerRequired'
+  | 'payerName'
+  | 'activeCharge'
+  | 'endToEndId'
+  | 'paidAt'
+  | 'refundEndToEndId'
+  | 'refundedAt'
+  | 'serverTime'
 >;
 
 /** What the widget reads of an SSE `status` frame. */
-export type StatusEventView = Pick<StatusEventData, 'status' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'at'>;
+export type StatusEventView = Pick<
+  StatusEventData,
+  'status' | 'activeCharge' | 'endToEndId' | 'paidAt' | 'refundEndToEndId' | 'refundedAt' | 'at'
+>;
 
 export interface ErrorBodyView {
   type: ErrorType;

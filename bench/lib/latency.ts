@@ -7,7 +7,10 @@ import { cashInPaidBody, webhookSender } from './webhooks.js';
  * after the webhook was sent its stream received `paid`: the whole server path (verify, write,
  * apply, bus, read, SSE write) plus the two loopback hops.
  */
-export async function webhookToStreamLatencies(webhookBaseUrl: string, samples: readonly { checkout: SeededCheckout; stream: Stream }[]): Promise<number[]> {
+export async function webhookToStreamLatencies(
+  webhookBaseUrl: string,
+  samples: readonly { checkout: SeededCheckout; stream: Stream }[],
+): Promise<number[]> {
   const sender = webhookSender(webhookBaseUrl, 1);
   try {
     const latencies: number[] = [];

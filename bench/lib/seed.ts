@@ -18,7 +18,11 @@ export interface SeededCheckout {
  * thousands through the API and the sandbox would take minutes and measure the wrong thing.
  * The records are the ones the checkout service writes.
  */
-export async function seedCheckouts(databaseUrl: string, count: number, options: { withCharge: boolean; tag: string }): Promise<SeededCheckout[]> {
+export async function seedCheckouts(
+  databaseUrl: string,
+  count: number,
+  options: { withCharge: boolean; tag: string },
+): Promise<SeededCheckout[]> {
   const store = await createStore(loadConfig({ DATABASE_URL: databaseUrl }).database);
   try {
     return await pool(count, 8, async (i) => {

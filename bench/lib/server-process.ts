@@ -20,7 +20,12 @@ export const BENCH_SERVER_ENV = {
  * Spawns a TypeScript entry point as a node process with its soft fd limit raised to the hard
  * limit (10,000 streams need 10,000 sockets on each side; many systems default to 1,024).
  */
-export function spawnNode(entry: string, args: string[], env: Record<string, string>, options: { ipc?: boolean; nodeFlags?: string[] } = {}): ChildProcess {
+export function spawnNode(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { ipc?: boolean; nodeFlags?: string[] } = {},
+): ChildProcess {
   const node = [process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', entry, ...args];
   return spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...node], {
     cwd: ROOT,

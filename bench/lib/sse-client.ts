@@ -65,7 +65,11 @@ export function openStream(baseUrl: string, checkoutId: string, clientSecret: st
 }
 
 /** Opens one stream per checkout, `concurrency` handshakes at a time; resolves when all have their first frame. */
-export async function openStreams(baseUrl: string, checkouts: readonly { checkoutId: string; clientSecret: string }[], concurrency = 200): Promise<Stream[]> {
+export async function openStreams(
+  baseUrl: string,
+  checkouts: readonly { checkoutId: string; clientSecret: string }[],
+  concurrency = 200,
+): Promise<Stream[]> {
   const streams: Stream[] = [];
   let next = 0;
   const worker = async () => {
@@ -81,7 +85,10 @@ export async function openStreams(baseUrl: string, checkouts: readonly { checkou
   } catch (err) {
     streams.forEach((s) => s.close());
     if ((err as NodeJS.ErrnoException).code === 'EMFILE') {
-      throw new Error(`out of file descriptors after ${streams.length} streams: raise "ulimit -n" (npm run bench raises it to the hard limit)`);
+      throw new Error(
+        `out of file descriptors after ${streams.length} streams: raise "ulimit -n" (npm run bench raises it to the hard limit)`,
+        { cause: err },
+      );
     }
     throw err;
   }

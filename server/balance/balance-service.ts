@@ -48,7 +48,9 @@ export class BalanceService {
       throw this.#failure(err, 'rebalance');
     }
     if (!result.success) {
-      throw new DomainError('unprocessable', `ConnectPSP did not rebalance: ${result.message ?? 'no reason given'}`, { field: 'targetAmount' });
+      throw new DomainError('unprocessable', `ConnectPSP did not rebalance: ${result.message ?? 'no reason given'}`, {
+        field: 'targetAmount',
+      });
     }
     this.logger.info('account rebalanced', { targetAmount });
     const balance = await this.gateway.getBalance().catch(() => null);
@@ -59,11 +61,21 @@ export class BalanceService {
     if (!(err instanceof ConnectPspError)) return err as Error;
     alertIfNeeded(this.logger, err);
     if (err instanceof ConnectPspInvalidRequestError) {
-      return new DomainError(err.status === 422 ? 'unprocessable' : 'invalid_input', `ConnectPSP refused to ${what}: ${err.code}${err.detail ? ` — ${err.detail}` : ''}`, { field: 'targetAmount', cause: err });
+      return new DomainError(
+        err.status === 422 ? 'unprocessable' : 'invalid_input',
+        `ConnectPSP refused to ${what}: ${err.code}${err.detail ? ` — ${err.detail}` : ''}`,
+        { field: 'targetAmount', cause: err },
+      );
     }
     if (err instanceof ConnectPspAuthenticationError) {
-      return new DomainError('gateway_auth', 'The payment provider refused our credentials. The operator has been alerted.', { cause: err });
+      return new DomainError('gateway_auth', 'The payment provider refused our credentials. The operator has been alerted.', {
+        cause: err,
+      });
     }
-    return new DomainError('gateway_unavailable', `The payment provider is not answering right now; could not ${what}. Try again in a moment.`, { cause: err });
+    return new DomainError(
+      'gateway_unavailable',
+      `The payment provider is not answering right now; could not ${what}. Try again in a moment.`,
+      { cause: err },
+    );
   }
 }

@@ -117,7 +117,11 @@ export class PgEventBus implements EventBus {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#connectionString, application_name: 'connectpsp-checkout bus', keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      application_name: 'connectpsp-checkout bus',
+      keepAlive: true,
+    });
     // Set before connecting: an error during or after connect must not crash the process.
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client));
@@ -142,7 +146,10 @@ export class PgEventBus implements EventBus {
     this.#client = client;
     this.#pid = pid;
     this.#failures = 0;
-    this.#healthTimer = setInterval(() => void client.query('SELECT 1').catch((err: Error) => this.#lost(client, err)), this.#options.healthCheckMs);
+    this.#healthTimer = setInterval(
+      () => void client.query('SELECT 1').catch((err: Error) => this.#lost(client, err)),
+      this.#options.healthCheckMs,
+    );
     this.#healthTimer.unref();
     if (this.#options.sweepMs > 0) {
       // History before this connection is not swept: a reconnect wakes every stream instead.
@@ -208,7 +215,10 @@ export class PgEventBus implements EventBus {
         await this.#listen();
       } catch (err) {
         if (this.#closed) return;
-        this.#log?.warn('event bus could not reconnect to PostgreSQL; retrying', { error: (err as Error).message, attempt: this.#failures });
+        this.#log?.warn('event bus could not reconnect to PostgreSQL; retrying', {
+          error: (err as Error).message,
+          attempt: this.#failures,
+        });
         this.#scheduleReconnect();
         return;
       }

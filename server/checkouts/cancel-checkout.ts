@@ -30,10 +30,17 @@ export async function cancelCheckout(deps: CancelDeps, checkoutId: string): Prom
   const checkout = await deps.store.getCheckout(checkoutId);
   if (!checkout) throw notFound(`No checkout with id "${checkoutId}".`, 'id');
   if (checkout.status === 'cancelled') return checkout;
-  if (!canTransition(checkout.status, 'cancelled')) throw conflict(`A ${checkout.status} checkout cannot be cancelled; only one not yet paid can.`, 'id');
+  if (!canTransition(checkout.status, 'cancelled'))
+    throw conflict(`A ${checkout.status} checkout cannot be cancelled; only one not yet paid can.`, 'id');
   const result = await deps.store.transition(checkout.id, 'cancelled', {
     merchantEvent: ({ changed, checkout: c, charges }) =>
-      changed ? { dedupeKey: `${c.id}:checkout.cancelled`, type: 'checkout.cancelled', data: { type: 'checkout.cancelled', timestamp: now().toISOString(), data: { checkout: toCheckoutView(c, charges) } } } : null,
+      changed
+        ? {
+            dedupeKey: `${c.id}:checkout.cancelled`,
+            type: 'checkout.cancelled',
+            data: { type: 'checkout.cancelled', timestamp: now().toISOString(), data: { checkout: toCheckoutView(c, charges) } },
+          }
+        : null,
   });
   if (!result.changed) {
     // Paid (or cancelled) in the meantime: say what it is now.

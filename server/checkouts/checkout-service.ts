@@ -9,7 +9,14 @@ import type { MerchantEventType } from '../merchant-webhooks/events.js';
 import { newCheckoutId, newClientSecret, newIdempotencyKey, randomBase62, safeEqual, sha256Hex } from '../ids.js';
 import { conflict, DomainError, notFound } from './errors.js';
 import type { Logger } from '../logger.js';
-import { DuplicateExternalReferenceError, type ChargeRecord, type CheckoutRecord, type Store, type TransitionResult, type WebhookReceipt } from '../store/store.js';
+import {
+  DuplicateExternalReferenceError,
+  type ChargeRecord,
+  type CheckoutRecord,
+  type Store,
+  type TransitionResult,
+  type WebhookReceipt,
+} from '../store/store.js';
 import { firstStatusEvent, toCheckoutView } from './views.js';
 import type { CreatedCheckout } from 'connectpsp-checkout/contract';
 
@@ -173,7 +180,11 @@ export class CheckoutService {
    * The checkout's Open Finance payment intent, made like a PIX charge (same idempotency), with a
    * return URL that brings the payer back to the merchant page and this checkout.
    */
-  async ensureOpenFinanceCharge(checkout: CheckoutRecord, returnUrl: string, payer?: { name: string; document: string }): Promise<ChargeRecord> {
+  async ensureOpenFinanceCharge(
+    checkout: CheckoutRecord,
+    returnUrl: string,
+    payer?: { name: string; document: string },
+  ): Promise<ChargeRecord> {
     return this.#singleFlight(`${checkout.id}:open_finance`, () => this.#ensureCharge(checkout, 'open_finance', payer, returnUrl));
   }
 
@@ -185,7 +196,12 @@ export class CheckoutService {
     return promise;
   }
 
-  async #ensureCharge(checkout: CheckoutRecord, method: PaymentMethod, payer?: { name: string; document: string }, returnUrl?: string): Promise<ChargeRecord> {
+  async #ensureCharge(
+    checkout: CheckoutRecord,
+    method: PaymentMethod,
+    payer?: { name: string; document: string },
+    returnUrl?: string,
+  ): Promise<ChargeRecord> {
     if (!checkout.methods.includes(method)) {
       throw conflict(`This checkout does not accept ${method}.`, 'method');
     }
@@ -238,7 +254,12 @@ export class CheckoutService {
     }
     if (cashIn.amount !== current.amount) {
       // Never show a payer a code for another amount than the merchant asked for.
-      this.#logger.error('ConnectPSP created a charge for a different amount', { checkoutId: current.id, transactionId: cashIn.transactionId, expected: current.amount, got: cashIn.amount });
+      this.#logger.error('ConnectPSP created a charge for a different amount', {
+        checkoutId: current.id,
+        transactionId: cashIn.transactionId,
+        expected: current.amount,
+        got: cashIn.amount,
+      });
       throw new DomainError('gateway_unavailable', 'The payment provider answered with a different amount.');
     }
     if (method === 'pix' && !cashIn.pixData?.copyAndPaste) {
@@ -282,9 +303,15 @@ export class CheckoutService {
     // Otherwise the attempt stays: the cash-in may exist, and only the same key can find out.
     this.#logger.warn('ConnectPSP did not create the charge', { checkoutId, status: err.status, code: err.code });
     if (err instanceof ConnectPspAuthenticationError) {
-      return new DomainError('gateway_auth', 'The payment provider refused our credentials. The operator has been alerted; please try again later.', { cause: err });
+      return new DomainError(
+        'gateway_auth',
+        'The payment provider refused our credentials. The operator has been alerted; please try again later.',
+        { cause: err },
+      );
     }
-    return new DomainError('gateway_unavailable', 'The payment provider is not answering right now. Please try again in a moment.', { cause: err });
+    return new DomainError('gateway_unavailable', 'The payment provider is not answering right now. Please try again in a moment.', {
+      cause: err,
+    });
   }
 
   /**
@@ -331,7 +358,10 @@ export class CheckoutService {
   async applyCashIn(cashIn: CashIn, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     const charge = await this.#store.getCharge(cashIn.transactionId);
     if (!charge) {
-      this.#logger.warn('ConnectPSP reported a transaction we did not create', { transactionId: cashIn.transactionId, status: cashIn.status });
+      this.#logger.warn('ConnectPSP reported a transaction we did not create', {
+        transactionId: cashIn.transactionId,
+        status: cashIn.status,
+      });
       return 'unknown_transaction';
     }
     switch (cashIn.status) {
@@ -376,7 +406,12 @@ export class CheckoutService {
       {
         dedupeKey: `${charge.transactionId}:checkout.refund_failed:${charge.refundIdempotencyKey ?? ''}`,
         type: 'checkout.refund_failed',
-        data: merchantEvent('checkout.refund_failed', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, failure, refundRequestedAt: charge.refundRequestedAt ?? null }),
+        data: merchantEvent('checkout.refund_failed', this.#now(), {
+          checkout: toCheckoutView(checkout, charges),
+          transactionId: charge.transactionId,
+          failure,
+          refundRequestedAt: charge.refundRequestedAt ?? null,
+        }),
       },
     );
     if (!wrote) return;
@@ -387,14 +422,22 @@ export class CheckoutService {
       checkoutId: charge.checkoutId,
       transactionId: charge.transactionId,
       failure,
-      action: 'The payer has not been refunded. Fix the cause (balance, settlement id) and request the refund again: it is a new operation.',
+      action:
+        'The payer has not been refunded. Fix the cause (balance, settlement id) and request the refund again: it is a new operation.',
     });
   }
 
   async #applyPayment(charge: ChargeRecord, cashIn: CashIn, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
     if (cashIn.amount !== charge.amount) {
       // A dynamic PIX fixes its amount; a different one is not this checkout's payment. A person must look.
-      this.#logger.error('ALERT payment amount differs from the charge; checkout not marked paid', { alert: true, checkoutId: charge.checkoutId, transactionId: charge.transactionId, expected: charge.amount, got: cashIn.amount, action: 'Compare the payment in the ConnectPSP panel with the order; refund it if it is not the order\'s.' });
+      this.#logger.error('ALERT payment amount differs from the charge; checkout not marked paid', {
+        alert: true,
+        checkoutId: charge.checkoutId,
+        transactionId: charge.transactionId,
+        expected: charge.amount,
+        got: cashIn.amount,
+        action: "Compare the payment in the ConnectPSP panel with the order; refund it if it is not the order's.",
+      });
       return 'unchanged';
     }
     const paidAt = cashIn.paidAt ? new Date(cashIn.paidAt).toISOString() : this.#now().toISOString();
@@ -405,23 +448,41 @@ export class CheckoutService {
       patch: { endToEndId, paidAt },
       charge: { transactionId: charge.transactionId, status: 'paid', endToEndId, paidAt },
       merchantEvent: ({ changed, chargeChanged, checkout, charges }) => {
-        if (changed) return { dedupeKey: `${checkout.id}:checkout.paid`, type: 'checkout.paid', data: merchantEvent('checkout.paid', this.#now(), { checkout: toCheckoutView(checkout, charges) }) };
+        if (changed)
+          return {
+            dedupeKey: `${checkout.id}:checkout.paid`,
+            type: 'checkout.paid',
+            data: merchantEvent('checkout.paid', this.#now(), { checkout: toCheckoutView(checkout, charges) }),
+          };
         // Money for a cancelled checkout (cancel-checkout.ts): recorded on its charge, the checkout stays cancelled.
         if (checkout.status === 'cancelled' && chargeChanged) {
           afterCancel = true;
           return {
             dedupeKey: `${charge.transactionId}:checkout.payment_after_cancel`,
             type: 'checkout.payment_after_cancel',
-            data: merchantEvent('checkout.payment_after_cancel', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, endToEndId }),
+            data: merchantEvent('checkout.payment_after_cancel', this.#now(), {
+              checkout: toCheckoutView(checkout, charges),
+              transactionId: charge.transactionId,
+              endToEndId,
+            }),
           };
         }
         // Money for a checkout another payment already settled: record it, tell the merchant.
-        if ((checkout.status === 'paid' || checkout.status === 'refunded') && endToEndId !== null && checkout.endToEndId !== endToEndId && charge.status !== 'refunded') {
+        if (
+          (checkout.status === 'paid' || checkout.status === 'refunded') &&
+          endToEndId !== null &&
+          checkout.endToEndId !== endToEndId &&
+          charge.status !== 'refunded'
+        ) {
           duplicate = true;
           return {
             dedupeKey: `${charge.transactionId}:checkout.payment_duplicated`,
             type: 'checkout.payment_duplicated',
-            data: merchantEvent('checkout.payment_duplicated', this.#now(), { checkout: toCheckoutView(checkout, charges), transactionId: charge.transactionId, endToEndId }),
+            data: merchantEvent('checkout.payment_duplicated', this.#now(), {
+              checkout: toCheckoutView(checkout, charges),
+              transactionId: charge.transactionId,
+              endToEndId,
+            }),
           };
         }
         return null;
@@ -435,15 +496,22 @@ export class CheckoutService {
         code: 'PAYMENT_AFTER_CANCEL',
         checkoutId: charge.checkoutId,
         transactionId: charge.transactionId,
-        action: 'The payer paid a cancelled checkout. Refund the payment (POST /v1/checkouts/:id/refund with its transactionId) or honour the order.',
+        action:
+          'The payer paid a cancelled checkout. Refund the payment (POST /v1/checkouts/:id/refund with its transactionId) or honour the order.',
       });
     }
     if (duplicate) {
-      this.#logger.warn('second payment received for a paid checkout', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
+      this.#logger.warn('second payment received for a paid checkout', {
+        checkoutId: charge.checkoutId,
+        transactionId: charge.transactionId,
+      });
       if (this.#autoRefundDuplicates) {
         // Not awaited: the webhook is acknowledged now; the reconciler retries a refund that fails.
         void this.refund(charge.checkoutId, { transactionId: charge.transactionId, reason: 'DUPLICATED_PAYMENT' }).catch((err) =>
-          this.#logger.warn('automatic refund of a duplicate payment failed; will retry', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) }),
+          this.#logger.warn('automatic refund of a duplicate payment failed; will retry', {
+            transactionId: charge.transactionId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
         );
       }
     }
@@ -454,7 +522,12 @@ export class CheckoutService {
    * Records a devolution. The refund of the payment that settled the checkout refunds the
    * checkout; the refund of a duplicate payment only closes that charge.
    */
-  async #applyRefund(charge: ChargeRecord, refundEndToEndId: string | null, refundedAt: string | null, receipt?: WebhookReceipt): Promise<ApplyOutcome> {
+  async #applyRefund(
+    charge: ChargeRecord,
+    refundEndToEndId: string | null,
+    refundedAt: string | null,
+    receipt?: WebhookReceipt,
+  ): Promise<ApplyOutcome> {
     const checkout = (await this.#store.getCheckout(charge.checkoutId))!;
     const at = refundedAt ? new Date(refundedAt).toISOString() : this.#now().toISOString();
     const isSettlingPayment = checkout.endToEndId !== null && checkout.endToEndId === charge.endToEndId;
@@ -464,7 +537,13 @@ export class CheckoutService {
           patch: { refundEndToEndId, refundedAt: at },
           charge: chargeUpdate,
           merchantEvent: ({ changed, checkout: c, charges }) =>
-            changed ? { dedupeKey: `${c.id}:checkout.refunded`, type: 'checkout.refunded', data: merchantEvent('checkout.refunded', this.#now(), { checkout: toCheckoutView(c, charges) }) } : null,
+            changed
+              ? {
+                  dedupeKey: `${c.id}:checkout.refunded`,
+                  type: 'checkout.refunded',
+                  data: merchantEvent('checkout.refunded', this.#now(), { checkout: toCheckoutView(c, charges) }),
+                }
+              : null,
           receipt,
         })
       : await this.#store.transition(checkout.id, checkout.status, {
@@ -472,7 +551,15 @@ export class CheckoutService {
           merchantEvent: ({ checkout: c, charges, chargeChanged }) =>
             !chargeChanged
               ? null
-              : { dedupeKey: `${charge.transactionId}:checkout.payment_refunded`, type: 'checkout.payment_refunded', data: merchantEvent('checkout.payment_refunded', this.#now(), { checkout: toCheckoutView(c, charges), transactionId: charge.transactionId, endToEndId: refundEndToEndId }) },
+              : {
+                  dedupeKey: `${charge.transactionId}:checkout.payment_refunded`,
+                  type: 'checkout.payment_refunded',
+                  data: merchantEvent('checkout.payment_refunded', this.#now(), {
+                    checkout: toCheckoutView(c, charges),
+                    transactionId: charge.transactionId,
+                    endToEndId: refundEndToEndId,
+                  }),
+                },
           receipt,
         });
     this.#announce(result, true);
@@ -488,7 +575,11 @@ export class CheckoutService {
       charge: { transactionId: charge.transactionId, status },
       merchantEvent: ({ changed, checkout, charges }) =>
         changed && checkout.status === 'expired'
-          ? { dedupeKey: `${checkout.id}:checkout.expired:${checkout.updatedAt}`, type: 'checkout.expired', data: merchantEvent('checkout.expired', this.#now(), { checkout: toCheckoutView(checkout, charges) }) }
+          ? {
+              dedupeKey: `${checkout.id}:checkout.expired:${checkout.updatedAt}`,
+              type: 'checkout.expired',
+              data: merchantEvent('checkout.expired', this.#now(), { checkout: toCheckoutView(checkout, charges) }),
+            }
           : null,
       receipt,
     });
@@ -508,7 +599,10 @@ export class CheckoutService {
    *
    * Answers `settled` when the charge is refunded, `processing` while the devolution is underway.
    */
-  async refund(checkoutId: string, input: { transactionId?: string | undefined; reason?: RefundReason | undefined; description?: string | undefined }): Promise<'settled' | 'processing'> {
+  async refund(
+    checkoutId: string,
+    input: { transactionId?: string | undefined; reason?: RefundReason | undefined; description?: string | undefined },
+  ): Promise<'settled' | 'processing'> {
     const checkout = await this.#store.getCheckout(checkoutId);
     if (!checkout) throw notFound(`No checkout with id "${checkoutId}".`, 'id');
     const charges = await this.#store.listCharges(checkoutId);
@@ -526,10 +620,20 @@ export class CheckoutService {
     if (target.status !== 'paid') throw conflict(`Charge ${target.transactionId} is ${target.status}, not paid.`, 'transactionId');
     if (target.refundStatus === 'processing') return 'processing';
 
-    const reason = input.reason ?? (target.endToEndId === checkout.endToEndId || checkout.status === 'cancelled' ? 'CUSTOMER_REQUEST' : 'DUPLICATED_PAYMENT');
+    const reason =
+      input.reason ??
+      (target.endToEndId === checkout.endToEndId || checkout.status === 'cancelled' ? 'CUSTOMER_REQUEST' : 'DUPLICATED_PAYMENT');
     if (target.refundStatus !== 'requested') {
       // A new operation (first try, or after a failure): a new key, stored before the first attempt.
-      await this.#store.setRefundState({ transactionId: target.transactionId, status: 'requested', idempotencyKey: randomUUID(), reason, failure: null, requestedAt: this.#now().toISOString(), onlyFrom: [null, 'failed'] });
+      await this.#store.setRefundState({
+        transactionId: target.transactionId,
+        status: 'requested',
+        idempotencyKey: randomUUID(),
+        reason,
+        failure: null,
+        requestedAt: this.#now().toISOString(),
+        onlyFrom: [null, 'failed'],
+      });
     }
     const operation = (await this.#store.getCharge(target.transactionId))!;
     if (operation.status === 'refunded') return 'settled';
@@ -566,13 +670,21 @@ export class CheckoutService {
       // answer to it), so a retry is a new operation with a new key.
       await this.#failRefund(charge, `${err.code}${err.detail ? `: ${err.detail}` : ''}`, ['requested']);
       if (err.code === 'MISSING_END_TO_END_ID') {
-        return conflict('ConnectPSP cannot refund this payment yet (its settlement id is not available). Try again in a few minutes.', undefined, err);
+        return conflict(
+          'ConnectPSP cannot refund this payment yet (its settlement id is not available). Try again in a few minutes.',
+          undefined,
+          err,
+        );
       }
       return conflict(`ConnectPSP refused the refund: ${err.code}${err.detail ? ` — ${err.detail}` : ''}`, undefined, err);
     }
     // No answer: the operation stays `requested` under its key; a retry (or the reconciler) sends the same key.
     this.#logger.warn('refund call failed', { transactionId: charge.transactionId, status: err.status, code: err.code });
-    return new DomainError('gateway_unavailable', 'The payment provider is not answering right now. The refund was not confirmed; try again — it will not be made twice.', { cause: err });
+    return new DomainError(
+      'gateway_unavailable',
+      'The payment provider is not answering right now. The refund was not confirmed; try again — it will not be made twice.',
+      { cause: err },
+    );
   }
 
   /**
@@ -598,7 +710,10 @@ export class CheckoutService {
 
   #logReconcileFailure(charge: ChargeRecord, err: unknown): void {
     if (err instanceof ConnectPspError) alertIfNeeded(this.#logger, err);
-    this.#logger.warn('could not reconcile charge', { transactionId: charge.transactionId, error: err instanceof Error ? err.message : String(err) });
+    this.#logger.warn('could not reconcile charge', {
+      transactionId: charge.transactionId,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 
   /**
@@ -639,8 +754,16 @@ export class CheckoutService {
     try {
       await this.reconcileCharge(charge);
     } catch (err) {
-      if (err instanceof ConnectPspError && err.status === 404 && err.code === 'CASH_IN_NOT_FOUND' && charge.status === 'awaiting_payment') {
-        this.#logger.warn('ConnectPSP does not know this charge any more; ending it so the payer can get a new code', { checkoutId: charge.checkoutId, transactionId: charge.transactionId });
+      if (
+        err instanceof ConnectPspError &&
+        err.status === 404 &&
+        err.code === 'CASH_IN_NOT_FOUND' &&
+        charge.status === 'awaiting_payment'
+      ) {
+        this.#logger.warn('ConnectPSP does not know this charge any more; ending it so the payer can get a new code', {
+          checkoutId: charge.checkoutId,
+          transactionId: charge.transactionId,
+        });
         await this.#expireCharge(charge, 'cancelled');
         return;
       }
@@ -707,4 +830,3 @@ function chargeExpiry(cashIn: CashIn, sentAt: Date, minutes: number): string {
   const start = Number.isNaN(gatewayStart) ? sentAt.getTime() : Math.min(gatewayStart, sentAt.getTime() + 5_000);
   return new Date(start + minutes * 60_000).toISOString();
 }
-

@@ -37,4 +37,5 @@ export class DomainError extends Error {
 }
 
 export const notFound = (message: string, field?: string) => new DomainError('not_found', message, field ? { field } : {});
-export const conflict = (message: string, field?: string, cause?: unknown) => new DomainError('conflict', message, { ...(field ? { field } : {}), cause });
+export const conflict = (message: string, field?: string, cause?: unknown) =>
+  new DomainError('conflict', message, { ...(field ? { field } : {}), cause });

@@ -53,10 +53,13 @@ export function planTransition(
   now: string,
 ): TransitionPlan {
   const chargeUpdate = change.charge ? allowedChargeUpdate(charges, change.charge) : null;
-  const after = chargeUpdate ? charges.map((c) => (c.transactionId === chargeUpdate.transactionId ? applyChargeUpdate(c, chargeUpdate, now) : c)) : charges;
+  const after = chargeUpdate
+    ? charges.map((c) => (c.transactionId === chargeUpdate.transactionId ? applyChargeUpdate(c, chargeUpdate, now) : c))
+    : charges;
   const moves = canTransition(checkout.status, to);
   const updated = moves ? { ...checkout, ...definedOnly(change.patch ?? {}), status: to, updatedAt: now } : null;
-  const outbox = change.merchantEvent?.({ changed: moves, chargeChanged: chargeUpdate !== null, checkout: updated ?? checkout, charges: after }) ?? null;
+  const outbox =
+    change.merchantEvent?.({ changed: moves, chargeChanged: chargeUpdate !== null, checkout: updated ?? checkout, charges: after }) ?? null;
   return {
     checkout: updated,
     charge: chargeUpdate,

@@ -93,7 +93,12 @@ export class Reconciler {
   }
 
   async #pass(): Promise<void> {
-    for (const step of [() => this.reconcileDue(), () => this.#advanceRefunds(), () => this.#refundDuplicates(), () => this.replayWebhooks(10_000)]) {
+    for (const step of [
+      () => this.reconcileDue(),
+      () => this.#advanceRefunds(),
+      () => this.#refundDuplicates(),
+      () => this.replayWebhooks(10_000),
+    ]) {
       try {
         await step();
       } catch (err) {
@@ -132,16 +137,27 @@ export class Reconciler {
         checkoutId: charge.checkoutId,
         transactionId: charge.transactionId,
         attempts,
-        action: 'Look the charge up in the ConnectPSP panel (was the environment or the account switched?). Until then its checkout stays awaiting payment.',
+        action:
+          'Look the charge up in the ConnectPSP panel (was the environment or the account switched?). Until then its checkout stays awaiting payment.',
       });
       return;
     }
-    await this.#store.scheduleReconcile(charge.transactionId, { attempts, nextAt: new Date(now.getTime() + this.#backoff(this.#backoffBaseMs, attempts)).toISOString(), parkedAt: null });
+    await this.#store.scheduleReconcile(charge.transactionId, {
+      attempts,
+      nextAt: new Date(now.getTime() + this.#backoff(this.#backoffBaseMs, attempts)).toISOString(),
+      parkedAt: null,
+    });
   }
 
   async #advanceRefunds(): Promise<void> {
     for (const charge of await this.#store.refundsInFlight(this.#batchSize)) {
-      await this.#service.advanceRefund(charge).catch((err) => this.#logger.warn('refund not settled yet', { transactionId: charge.transactionId, refundStatus: charge.refundStatus, error: errorText(err) }));
+      await this.#service.advanceRefund(charge).catch((err) =>
+        this.#logger.warn('refund not settled yet', {
+          transactionId: charge.transactionId,
+          refundStatus: charge.refundStatus,
+          error: errorText(err),
+        }),
+      );
     }
   }
 
@@ -150,7 +166,10 @@ export class Reconciler {
     for (const charge of await this.#store.unrefundedDuplicatePayments(this.#batchSize)) {
       if (charge.refundStatus === 'failed' || charge.refundStatus === 'processing') continue; // a person decides after a failure
       await this.#service.refund(charge.checkoutId, { transactionId: charge.transactionId, reason: 'DUPLICATED_PAYMENT' }).catch((err) =>
-        this.#logger.warn('automatic refund of a duplicate payment failed; will retry', { transactionId: charge.transactionId, error: errorText(err) }),
+        this.#logger.warn('automatic refund of a duplicate payment failed; will retry', {
+          transactionId: charge.transactionId,
+          error: errorText(err),
+        }),
       );
     }
   }
@@ -182,7 +201,9 @@ export class Reconciler {
       await this.#service.applyEvent(event, receipt);
       if (!receipt.written) await this.#store.markWebhookProcessed(record.dedupeKey);
     } catch (err) {
-      await this.#defer(record, err).catch((deferError) => this.#logger.warn('could not reschedule a stored webhook', { dedupeKey: record.dedupeKey, error: errorText(deferError) }));
+      await this.#defer(record, err).catch((deferError) =>
+        this.#logger.warn('could not reschedule a stored webhook', { dedupeKey: record.dedupeKey, error: errorText(deferError) }),
+      );
     } finally {
       this.#inHand.delete(record.dedupeKey);
     }

@@ -109,12 +109,7 @@ export function toCheckoutView(checkout: CheckoutRecord, charges: readonly Charg
   };
 }
 
-export function toSession(
-  checkout: CheckoutRecord,
-  charges: readonly ChargeRecord[],
-  merchantName: string,
-  now: Date,
-): CheckoutSession {
+export function toSession(checkout: CheckoutRecord, charges: readonly ChargeRecord[], merchantName: string, now: Date): CheckoutSession {
   return {
     id: checkout.id,
     status: checkout.status,

@@ -6,12 +6,7 @@
  */
 import type { z } from 'zod';
 import { centavosToReais } from '../money.js';
-import {
-  ConnectPspApiError,
-  ConnectPspConnectionError,
-  type ConnectPspError,
-  connectPspErrorFrom,
-} from './errors.js';
+import { ConnectPspApiError, ConnectPspConnectionError, type ConnectPspError, connectPspErrorFrom } from './errors.js';
 import {
   accessTokenSchema,
   balanceSchema,

@@ -10,14 +10,7 @@
  */
 import { z } from 'zod';
 import { reaisToCentavos } from '../money.js';
-import type {
-  AccessToken,
-  Balance,
-  CashIn,
-  CashInRefund,
-  CashOut,
-  RebalanceResult,
-} from './types.js';
+import type { AccessToken, Balance, CashIn, CashInRefund, CashOut, RebalanceResult } from './types.js';
 
 /** A reais JSON number, output as integer centavos. */
 export const reaisAmountSchema = z.number().transform((reais, ctx) => {
@@ -134,14 +127,8 @@ export const cashOutSchema: z.ZodType<CashOut> = z.object({
   amount: reaisAmountSchema,
   endToEndId: nullableString(),
   originalEndToEndId: nullableString(),
-  failure: z
-    .object({ code: z.string(), message: nullableString() })
-    .nullable()
-    .default(null),
-  payee: z
-    .object({ name: z.string(), document: z.string(), destination: cashOutDestinationSchema })
-    .nullable()
-    .default(null),
+  failure: z.object({ code: z.string(), message: nullableString() }).nullable().default(null),
+  payee: z.object({ name: z.string(), document: z.string(), destination: cashOutDestinationSchema }).nullable().default(null),
 });
 
 const bankAccountBalanceSchema = z.object({

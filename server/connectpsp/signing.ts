@@ -47,10 +47,6 @@ export function checkWebhookSignature(
 }
 
 /** True when `headerValue` is the correct `X-Connect-Signature` for `rawBody`. Never throws. */
-export function verifyWebhookSignature(
-  rawBody: Buffer | string,
-  headerValue: string | undefined,
-  cryptoToken: string,
-): boolean {
+export function verifyWebhookSignature(rawBody: Buffer | string, headerValue: string | undefined, cryptoToken: string): boolean {
   return checkWebhookSignature(rawBody, headerValue, cryptoToken) === 'valid';
 }

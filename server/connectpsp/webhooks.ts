@@ -71,11 +71,7 @@ const SIGNATURE_MESSAGES: Record<Exclude<ReturnType<typeof checkWebhookSignature
  * @throws WebhookPayloadError when the body is not JSON or a known event carries bad data
  * @throws TypeError when `rawBody` is neither a Buffer nor a string (a parsed body was passed)
  */
-export function constructConnectPspEvent(
-  rawBody: Buffer | string,
-  headers: WebhookHeaders,
-  cryptoToken: string,
-): ConnectPspEvent {
+export function constructConnectPspEvent(rawBody: Buffer | string, headers: WebhookHeaders, cryptoToken: string): ConnectPspEvent {
   if (typeof rawBody !== 'string' && !Buffer.isBuffer(rawBody)) {
     throw new TypeError('constructConnectPspEvent needs the raw request body (a Buffer): mount express.raw() on the webhook route.');
   }

@@ -31,7 +31,6 @@ import type { OutboxMessage, Store } from '../store/store.js';
 import { checkoutIdSchema, parseBody, refundRequestSchema } from '../validation.js';
 import { ConsoleSessions, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './console-session.js';
 
-
 /** The demo's policy (server/demo/demo-router.ts): own files only, nothing inline, no framing. */
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -71,7 +70,12 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
-    res.set({ 'Content-Security-Policy': CONSOLE_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    res.set({
+      'Content-Security-Policy': CONSOLE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+    });
     next();
   });
   router.get('/', (_req, res) => {
@@ -79,7 +83,10 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
   });
   router.use('/assets', express.static(o.assetsDir, { index: false, maxAge: 0 }));
   router.use('/assets', (_req, res) => {
-    res.status(404).type('text/plain').send(existsSync(o.assetsDir) ? 'No such file.' : 'The console is not built yet: run `npm run build`.');
+    res
+      .status(404)
+      .type('text/plain')
+      .send(existsSync(o.assetsDir) ? 'No such file.' : 'The console is not built yet: run `npm run build`.');
   });
 
   const api = Router();
@@ -94,7 +101,8 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
 
   api.post('/session', (req, res) => {
     const wait = Math.max(perClient.hit(req.ip ?? 'unknown'), overall.hit('all'));
-    if (wait > 0) throw new HttpError(429, 'Too many sign-in attempts. Wait a minute and try again.', { field: 'password', retryAfterSeconds: wait });
+    if (wait > 0)
+      throw new HttpError(429, 'Too many sign-in attempts. Wait a minute and try again.', { field: 'password', retryAfterSeconds: wait });
     const { password } = parseBody(z.strictObject({ password: z.string().min(1, 'is required').max(200) }), req.body);
     if (!sessions.checkPassword(password)) {
       o.logger.warn('console sign-in refused', { ip: req.ip });
@@ -113,7 +121,8 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
     res.locals.csrfToken = found.csrfToken;
     if (req.method !== 'GET') {
       const site = req.get('sec-fetch-site');
-      if (site !== undefined && site !== 'same-origin') throw new HttpError(403, 'Cross-site request refused.', { field: 'Sec-Fetch-Site' });
+      if (site !== undefined && site !== 'same-origin')
+        throw new HttpError(403, 'Cross-site request refused.', { field: 'Sec-Fetch-Site' });
       const token = req.get('x-csrf-token') ?? '';
       if (!safeEqual(token, found.csrfToken)) throw new HttpError(403, 'Missing or wrong X-CSRF-Token.', { field: 'X-CSRF-Token' });
     }
@@ -173,7 +182,10 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
   api.post('/checkouts/:id/cancel', session, async (req, res) => {
     const checkout = await checkoutOf(req);
     parseBody(z.strictObject({}), req.body);
-    const cancelled = await cancelCheckout({ store: o.store, bus: o.bus, now, ...(o.onMerchantEvent ? { onMerchantEvent: o.onMerchantEvent } : {}) }, checkout.id);
+    const cancelled = await cancelCheckout(
+      { store: o.store, bus: o.bus, now, ...(o.onMerchantEvent ? { onMerchantEvent: o.onMerchantEvent } : {}) },
+      checkout.id,
+    );
     o.logger.info('console cancel', { checkoutId: checkout.id });
     res.json(toCheckoutView(cancelled, await o.store.listCharges(checkout.id)));
   });
@@ -221,7 +233,8 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
   api.get('/payouts', session, async (req, res) => {
     const { cursor } = parseBody(z.strictObject({ cursor: z.string().max(64).optional() }), { ...req.query });
     const beforeSeq = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && beforeSeq === undefined) throw new HttpError(400, 'cursor is not one this API gave out', { field: 'cursor' });
+    if (cursor !== undefined && beforeSeq === undefined)
+      throw new HttpError(400, 'cursor is not one this API gave out', { field: 'cursor' });
     const rows = await o.payouts.list({ limit: 51, beforeSeq });
     const page = rows.slice(0, 50);
     res.json({ data: page.map(toPayoutView), nextCursor: rows.length > 50 ? encodeCursor(page.at(-1)!.seq!) : null });
@@ -229,7 +242,8 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
   api.post('/payouts', session, async (req, res) => {
     // The page makes the key when the form opens, so a double click or a retry after a timeout is the same payout.
     const key = req.get('idempotency-key');
-    if (key === undefined || !idempotencyKeySchema.safeParse(key).success) throw new HttpError(400, 'Idempotency-Key is required.', { field: 'Idempotency-Key' });
+    if (key === undefined || !idempotencyKeySchema.safeParse(key).success)
+      throw new HttpError(400, 'Idempotency-Key is required.', { field: 'Idempotency-Key' });
     const input = parseBody(createPayoutSchema, req.body);
     const view = await o.payouts.create(input, `console:${key}`);
     o.logger.info('console payout', { payoutId: view.id, amount: view.amount });
@@ -248,7 +262,9 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
   });
 
   router.use('/api', api);
-  router.use('/api', (req: Request, _res: Response, next: NextFunction) => next(new HttpError(404, `No console route for ${req.method} ${req.path}.`)));
+  router.use('/api', (req: Request, _res: Response, next: NextFunction) =>
+    next(new HttpError(404, `No console route for ${req.method} ${req.path}.`)),
+  );
   return router;
 }
 

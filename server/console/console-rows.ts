@@ -41,5 +41,13 @@ export interface WebhookVerdictRow {
 }
 
 export function toWebhookVerdict(r: WebhookVerdictRow): WebhookVerdict {
-  return { dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, receivedAt: r.received_at, processedAt: r.processed_at, attempts: r.attempts, lastError: r.last_error };
+  return {
+    dedupeKey: r.dedupe_key,
+    eventType: r.event_type,
+    transactionId: r.transaction_id,
+    receivedAt: r.received_at,
+    processedAt: r.processed_at,
+    attempts: r.attempts,
+    lastError: r.last_error,
+  };
 }

@@ -33,7 +33,8 @@ export function priceCart(items: unknown): { ok: true; value: PricedCart } | { o
   for (const item of items) {
     const sku = (item as { sku?: unknown })?.sku;
     const qty = (item as { qty?: unknown })?.qty;
-    if (typeof sku !== 'string' || !CATALOGUE.some((p) => p.sku === sku)) return { ok: false, message: `unknown sku ${JSON.stringify(sku)}` };
+    if (typeof sku !== 'string' || !CATALOGUE.some((p) => p.sku === sku))
+      return { ok: false, message: `unknown sku ${JSON.stringify(sku)}` };
     if (!Number.isInteger(qty) || (qty as number) < 0 || (qty as number) > MAX_QTY) {
       return { ok: false, message: `qty of ${sku} must be an integer from 0 to ${MAX_QTY}` };
     }

@@ -7,7 +7,19 @@ import { signWebhook } from './standard-webhooks.js';
  * that delivery keeps being tried for three days: a merchant whose endpoint was down over a
  * weekend still gets every event.
  */
-const BACKOFF_MS = [5_000, 30_000, 2 * 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 60 * 60_000, 2 * 3600_000, 4 * 3600_000, 8 * 3600_000, 12 * 3600_000];
+const BACKOFF_MS = [
+  5_000,
+  30_000,
+  2 * 60_000,
+  5 * 60_000,
+  15 * 60_000,
+  30 * 60_000,
+  60 * 60_000,
+  2 * 3600_000,
+  4 * 3600_000,
+  8 * 3600_000,
+  12 * 3600_000,
+];
 const GIVE_UP_AFTER_MS = 3 * 24 * 3600_000;
 /** Far enough to mean "never", still a valid ISO date that sorts after every real one. */
 const NEVER = '9999-12-31T00:00:00.000Z';
@@ -41,7 +53,8 @@ export interface MerchantWebhookWorkerOptions {
  * message is taken again when its lease runs out, under the same `webhook-id`.
  */
 export class MerchantWebhookWorker {
-  readonly #o: Required<Omit<MerchantWebhookWorkerOptions, 'onAttempt' | 'onDelivery'>> & Pick<MerchantWebhookWorkerOptions, 'onAttempt' | 'onDelivery'>;
+  readonly #o: Required<Omit<MerchantWebhookWorkerOptions, 'onAttempt' | 'onDelivery'>> &
+    Pick<MerchantWebhookWorkerOptions, 'onAttempt' | 'onDelivery'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -92,7 +105,11 @@ export class MerchantWebhookWorker {
   /** One pass: claims what is due and delivers it. Returns how many messages it attempted. */
   async runOnce(): Promise<number> {
     const now = this.#o.now();
-    const due = await this.#o.store.claimDueMerchantEvents(now.toISOString(), new Date(now.getTime() + this.#o.leaseMs).toISOString(), this.#o.batchSize);
+    const due = await this.#o.store.claimDueMerchantEvents(
+      now.toISOString(),
+      new Date(now.getTime() + this.#o.leaseMs).toISOString(),
+      this.#o.batchSize,
+    );
     await Promise.all(due.map((message) => this.#deliver(message)));
     if (due.length === this.#o.batchSize) this.#again = true;
     return due.length;
@@ -143,6 +160,11 @@ export class MerchantWebhookWorker {
     const next = new Date(this.#o.now().getTime() + backoffAfter(message.attempts)).toISOString();
     await this.#o.store.rescheduleMerchantEvent(message.id, next, error);
     this.#o.onAttempt?.('failed');
-    this.#o.logger.warn('merchant webhook delivery failed; will retry', { webhookId: message.id, attempts: message.attempts, error, nextAttemptAt: next });
+    this.#o.logger.warn('merchant webhook delivery failed; will retry', {
+      webhookId: message.id,
+      attempts: message.attempts,
+      error,
+      nextAttemptAt: next,
+    });
   }
 }

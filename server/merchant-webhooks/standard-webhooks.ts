@@ -55,7 +55,8 @@ export function verifyWebhook<T = unknown>(
   const id = get('webhook-id');
   const timestamp = get('webhook-timestamp');
   const signatures = get('webhook-signature');
-  if (!id || !timestamp || !signatures) throw new WebhookVerificationError('Missing webhook-id, webhook-timestamp or webhook-signature header.');
+  if (!id || !timestamp || !signatures)
+    throw new WebhookVerificationError('Missing webhook-id, webhook-timestamp or webhook-signature header.');
   if (!/^\d+$/.test(timestamp)) throw new WebhookVerificationError('webhook-timestamp is not a number of seconds.');
   const nowSeconds = Math.floor((options.now?.() ?? Date.now()) / 1000);
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;

@@ -60,7 +60,11 @@ export class PayoutReconciler {
         if (after.status !== 'processing') continue;
       } catch (err) {
         if (err instanceof ConnectPspError) alertIfNeeded(this.#o.logger, err);
-        this.#o.logger.warn('could not reconcile payout', { payoutId: payout.id, attempts, error: err instanceof Error ? err.message : String(err) });
+        this.#o.logger.warn('could not reconcile payout', {
+          payoutId: payout.id,
+          attempts,
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
       const delay = Math.min(this.#o.backoffMaxMs, this.#o.intervalMs * 2 ** Math.min(30, attempts - 1));
       await this.#o.service.schedule(payout, attempts, new Date(this.#o.now().getTime() + delay).toISOString()).catch(() => undefined);

@@ -12,8 +12,12 @@ export function payoutRoutes(deps: { payouts: PayoutService; auth: RequestHandle
   router.post('/v1/payouts', deps.auth, async (req, res) => {
     // Required: money leaves the account, and only a key the merchant stored makes a retry safe.
     const key = req.get('idempotency-key');
-    if (key === undefined) throw new HttpError(400, 'Idempotency-Key is required for payouts: a retry with the same key never sends twice.', { field: 'Idempotency-Key' });
-    if (!idempotencyKeySchema.safeParse(key).success) throw new HttpError(400, 'Idempotency-Key must be 1–255 characters of letters, digits, . _ : -', { field: 'Idempotency-Key' });
+    if (key === undefined)
+      throw new HttpError(400, 'Idempotency-Key is required for payouts: a retry with the same key never sends twice.', {
+        field: 'Idempotency-Key',
+      });
+    if (!idempotencyKeySchema.safeParse(key).success)
+      throw new HttpError(400, 'Idempotency-Key must be 1–255 characters of letters, digits, . _ : -', { field: 'Idempotency-Key' });
     const input = parseBody(createPayoutSchema, req.body);
     // 202: accepted, not settled; payout.completed / payout.failed follow.
     res.status(202).json(await deps.payouts.create(input, key));
@@ -28,7 +32,8 @@ export function payoutRoutes(deps: { payouts: PayoutService; auth: RequestHandle
   router.get('/v1/payouts', deps.auth, async (req, res) => {
     const query = parseBody(listPayoutsQuerySchema, { ...req.query });
     const beforeSeq = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && beforeSeq === undefined) throw new HttpError(400, 'cursor is not one this API gave out', { field: 'cursor' });
+    if (query.cursor !== undefined && beforeSeq === undefined)
+      throw new HttpError(400, 'cursor is not one this API gave out', { field: 'cursor' });
     // One more than asked, to know whether there is a next page without a second query.
     const rows = await deps.payouts.list({ limit: query.limit + 1, beforeSeq, status: query.status as PayoutStatus | undefined });
     const page = rows.slice(0, query.limit);

@@ -53,9 +53,25 @@ export function toPayout(r: PayoutRow): PayoutRecord {
 /** The columns an insert writes, in order, with the record's values. */
 export function payoutInsertValues(p: PayoutRecord): unknown[] {
   return [
-    p.id, p.amount, p.externalReference, p.description, JSON.stringify(p.payee), p.status, p.idempotencyKey, p.requestHash,
-    p.gatewayIdempotencyKey, p.gatewayReference, p.transactionId, p.endToEndId, p.originalEndToEndId, p.failureCode,
-    p.failureMessage, p.reconcileAttempts, p.nextReconcileAt, p.createdAt, p.updatedAt,
+    p.id,
+    p.amount,
+    p.externalReference,
+    p.description,
+    JSON.stringify(p.payee),
+    p.status,
+    p.idempotencyKey,
+    p.requestHash,
+    p.gatewayIdempotencyKey,
+    p.gatewayReference,
+    p.transactionId,
+    p.endToEndId,
+    p.originalEndToEndId,
+    p.failureCode,
+    p.failureMessage,
+    p.reconcileAttempts,
+    p.nextReconcileAt,
+    p.createdAt,
+    p.updatedAt,
   ];
 }
 
@@ -64,7 +80,18 @@ export const PAYOUT_INSERT_COLUMNS =
 
 /** What `changePayout` may rewrite: everything that follows from ConnectPSP's answers, and the schedule. */
 export function payoutUpdateValues(p: PayoutRecord): unknown[] {
-  return [p.id, p.status, p.transactionId, p.endToEndId, p.originalEndToEndId, p.failureCode, p.failureMessage, p.reconcileAttempts, p.nextReconcileAt, p.updatedAt];
+  return [
+    p.id,
+    p.status,
+    p.transactionId,
+    p.endToEndId,
+    p.originalEndToEndId,
+    p.failureCode,
+    p.failureMessage,
+    p.reconcileAttempts,
+    p.nextReconcileAt,
+    p.updatedAt,
+  ];
 }
 
 export const PAYOUT_UPDATE_SET =

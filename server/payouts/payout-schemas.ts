@@ -33,7 +33,8 @@ const pixDestination = z
   })
   .superRefine((d, ctx) => {
     const check = PIX_KEY_CHECKS[d.pixKeyType];
-    if (!check.test(d.pixKey)) ctx.addIssue({ code: 'custom', path: ['pixKey'], message: `must be ${check.hint} for pixKeyType ${d.pixKeyType}` });
+    if (!check.test(d.pixKey))
+      ctx.addIssue({ code: 'custom', path: ['pixKey'], message: `must be ${check.hint} for pixKeyType ${d.pixKeyType}` });
   });
 
 const bankAccountDestination = z.strictObject({
@@ -48,12 +49,19 @@ const bankAccountDestination = z.strictObject({
 
 export const createPayoutSchema = z.strictObject({
   amount: centavos.positive('must be greater than zero'),
-  externalReference: z.string().trim().min(1, 'is required').max(100).regex(/^[\w.:\-/#]+$/, 'may contain letters, digits and . _ - : / # only'),
+  externalReference: z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(100)
+    .regex(/^[\w.:\-/#]+$/, 'may contain letters, digits and . _ - : / # only'),
   description: z.string().trim().max(140).optional(),
   payee: z.strictObject({
     name: z.string().trim().min(2, 'must have at least 2 characters').max(100),
     document: taxId,
-    destination: z.discriminatedUnion('type', [pixDestination, bankAccountDestination], { error: 'must have type PIX (pixKeyType, pixKey) or BANK_ACCOUNT (bankAccount)' }),
+    destination: z.discriminatedUnion('type', [pixDestination, bankAccountDestination], {
+      error: 'must have type PIX (pixKeyType, pixKey) or BANK_ACCOUNT (bankAccount)',
+    }),
   }),
 });
 

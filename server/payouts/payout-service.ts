@@ -105,7 +105,8 @@ export class PayoutService {
         if (!payout) throw conflict(`A payout with externalReference "${input.externalReference}" already exists.`, 'externalReference');
       }
     }
-    if (payout.requestHash !== requestHash) throw conflict('This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
+    if (payout.requestHash !== requestHash)
+      throw conflict('This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
     if (payout.transactionId !== null || payout.status !== 'processing') return toPayoutView(payout);
     return toPayoutView(await this.#singleFlight(payout, () => this.#send(payout, 'merchant')));
   }
@@ -137,14 +138,28 @@ export class PayoutService {
     let cashOut: CashOut;
     try {
       cashOut = await this.#gateway.createCashOut(
-        { amount: payout.amount, externalReference: payout.gatewayReference, ...(payout.description ? { description: payout.description } : {}), webhookUrl: this.#webhookUrl, payee: payout.payee },
+        {
+          amount: payout.amount,
+          externalReference: payout.gatewayReference,
+          ...(payout.description ? { description: payout.description } : {}),
+          webhookUrl: this.#webhookUrl,
+          payee: payout.payee,
+        },
         { idempotencyKey: payout.gatewayIdempotencyKey },
       );
     } catch (err) {
       throw await this.#sendFailure(err, payout, who);
     }
     if (cashOut.amount !== payout.amount) {
-      this.#logger.error('ALERT ConnectPSP accepted a payout for a different amount', { alert: true, code: 'PAYOUT_AMOUNT_MISMATCH', payoutId: payout.id, transactionId: cashOut.transactionId, expected: payout.amount, got: cashOut.amount, action: 'Compare the cash-out in the ConnectPSP panel with the payout.' });
+      this.#logger.error('ALERT ConnectPSP accepted a payout for a different amount', {
+        alert: true,
+        code: 'PAYOUT_AMOUNT_MISMATCH',
+        payoutId: payout.id,
+        transactionId: cashOut.transactionId,
+        expected: payout.amount,
+        got: cashOut.amount,
+        action: 'Compare the cash-out in the ConnectPSP panel with the payout.',
+      });
     }
     this.#logger.info('payout accepted', { payoutId: payout.id, transactionId: cashOut.transactionId });
     return this.#apply(payout.id, cashOut);
@@ -159,27 +174,49 @@ export class PayoutService {
       if (who === 'merchant') {
         await this.#store.discardPayout(payout.id);
       } else {
-        await this.#store.changePayout(payout.id, (current) => planPayoutRefused(current, err.code, err.detail ?? null, this.#now().toISOString()));
+        await this.#store.changePayout(payout.id, (current) =>
+          planPayoutRefused(current, err.code, err.detail ?? null, this.#now().toISOString()),
+        );
         this.#onMerchantEvent();
       }
       this.#logger.warn('payout refused', { payoutId: payout.id, code: err.code });
-      return new DomainError(err.status === 422 ? 'unprocessable' : 'invalid_input', message, { field: err.code === 'INSUFFICIENT_FUNDS' ? 'amount' : 'body', cause: err });
+      return new DomainError(err.status === 422 ? 'unprocessable' : 'invalid_input', message, {
+        field: err.code === 'INSUFFICIENT_FUNDS' ? 'amount' : 'body',
+        cause: err,
+      });
     }
     if (err instanceof ConnectPspInvalidRequestError) {
       // Our own reference already has a cash-out, yet our stored key did not find it: it may have been
       // sent. Kept processing (never re-sent under a new key), and a person looks.
-      this.#logger.error('ALERT ConnectPSP says a payout reference exists that its key does not find', { alert: true, code: 'PAYOUT_REFERENCE_EXISTS', payoutId: payout.id, action: `Look up the cash-out with externalReference ${payout.gatewayReference} in the ConnectPSP panel.` });
-      return new DomainError('gateway_unavailable', 'The payment provider could not confirm this payout yet. It will not be sent twice.', { cause: err });
+      this.#logger.error('ALERT ConnectPSP says a payout reference exists that its key does not find', {
+        alert: true,
+        code: 'PAYOUT_REFERENCE_EXISTS',
+        payoutId: payout.id,
+        action: `Look up the cash-out with externalReference ${payout.gatewayReference} in the ConnectPSP panel.`,
+      });
+      return new DomainError('gateway_unavailable', 'The payment provider could not confirm this payout yet. It will not be sent twice.', {
+        cause: err,
+      });
     }
     this.#logger.warn('payout call failed', { payoutId: payout.id, status: err.status, code: err.code });
     if (err instanceof ConnectPspAuthenticationError) {
-      return new DomainError('gateway_auth', 'The payment provider refused our credentials. The operator has been alerted; retry with the same Idempotency-Key later.', { cause: err });
+      return new DomainError(
+        'gateway_auth',
+        'The payment provider refused our credentials. The operator has been alerted; retry with the same Idempotency-Key later.',
+        { cause: err },
+      );
     }
-    return new DomainError('gateway_unavailable', 'The payment provider is not answering right now. The payout was not confirmed; retry with the same Idempotency-Key — it will not be sent twice.', { cause: err });
+    return new DomainError(
+      'gateway_unavailable',
+      'The payment provider is not answering right now. The payout was not confirmed; retry with the same Idempotency-Key — it will not be sent twice.',
+      { cause: err },
+    );
   }
 
   async #apply(payoutId: string, cashOut: CashOut): Promise<PayoutRecord> {
-    const written = await this.#store.changePayout(payoutId, (current) => planPayoutFromCashOut(current, cashOut, this.#now().toISOString()));
+    const written = await this.#store.changePayout(payoutId, (current) =>
+      planPayoutFromCashOut(current, cashOut, this.#now().toISOString()),
+    );
     if (written && written.status !== 'processing') {
       this.#onMerchantEvent();
       if (written.status === 'failed') this.#logger.warn('payout failed', { payoutId, code: written.failureCode });
@@ -193,7 +230,9 @@ export class PayoutService {
    * could not be fetched (the webhook stays unprocessed and is replayed).
    */
   async applyCashOut(claimed: CashOut): Promise<'applied' | 'unchanged' | 'unknown_transaction'> {
-    const payout = (await this.#store.findPayout({ transactionId: claimed.transactionId })) ?? (await this.#store.findPayout({ gatewayReference: claimed.externalReference }));
+    const payout =
+      (await this.#store.findPayout({ transactionId: claimed.transactionId })) ??
+      (await this.#store.findPayout({ gatewayReference: claimed.externalReference }));
     if (!payout) {
       this.#logger.warn('ConnectPSP reported a cash-out we did not make', { transactionId: claimed.transactionId, status: claimed.status });
       return 'unknown_transaction';
@@ -212,6 +251,10 @@ export class PayoutService {
 
   /** Records when to ask about a processing payout again. */
   async schedule(payout: PayoutRecord, attempts: number, nextAt: string): Promise<void> {
-    await this.#store.changePayout(payout.id, (current) => (current.status === 'processing' ? { payout: { ...current, reconcileAttempts: attempts, nextReconcileAt: nextAt }, outbox: null } : null));
+    await this.#store.changePayout(payout.id, (current) =>
+      current.status === 'processing'
+        ? { payout: { ...current, reconcileAttempts: attempts, nextReconcileAt: nextAt }, outbox: null }
+        : null,
+    );
   }
 }

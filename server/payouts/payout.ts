@@ -99,7 +99,8 @@ export function toPayoutView(p: PayoutRecord): PayoutView {
 
 /** A PIX key that is a CPF or CNPJ is a tax id: shown by its last digits only, like the payee's document. */
 export function maskDestination(d: CashOutDestination): CashOutDestination {
-  if (d.type === 'PIX' && (d.pixKeyType === 'CPF' || d.pixKeyType === 'CNPJ')) return { ...d, pixKey: `${'•'.repeat(d.pixKey.length - 4)}${d.pixKey.slice(-4)}` };
+  if (d.type === 'PIX' && (d.pixKeyType === 'CPF' || d.pixKeyType === 'CNPJ'))
+    return { ...d, pixKey: `${'•'.repeat(d.pixKey.length - 4)}${d.pixKey.slice(-4)}` };
   return d;
 }
 

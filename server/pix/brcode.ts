@@ -158,7 +158,10 @@ export function fitBrCodeText(text: string, maxLength: number): string {
 }
 
 function stripAccents(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toUpperCase();
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase();
 }
 
 function tlv(id: string, value: string, what = `field ${id}`): string {
@@ -172,7 +175,8 @@ function tlv(id: string, value: string, what = `field ${id}`): string {
 function normaliseText(text: string, field: string, max: number): string {
   const normalised = stripAccents(text).trim();
   if (normalised.length === 0) throw new RangeError(`${field} must not be empty`);
-  if (normalised.length > max) throw new RangeError(`${field} must be at most ${max} characters, got ${normalised.length} ("${normalised}")`);
+  if (normalised.length > max)
+    throw new RangeError(`${field} must be at most ${max} characters, got ${normalised.length} ("${normalised}")`);
   return checkAscii(normalised, field);
 }
 
@@ -262,7 +266,8 @@ export function parseBrCode(text: string): BrCodeParseResult {
   if (currency === undefined) return fail('field 53 (currency) is missing');
   if (currency !== '986') return fail(`field 53 (currency) must be 986 (BRL), got ${currency}`);
   const amount = byId.get(ID.amount);
-  if (amount !== undefined && !isPositiveDecimal(amount)) return fail(`field 54 (amount) must be a positive decimal like 10.00, got "${amount}"`);
+  if (amount !== undefined && !isPositiveDecimal(amount))
+    return fail(`field 54 (amount) must be a positive decimal like 10.00, got "${amount}"`);
   const country = byId.get(ID.country);
   if (country === undefined) return fail('field 58 (country) is missing');
   if (country !== 'BR') return fail(`field 58 (country) must be BR, got ${country}`);

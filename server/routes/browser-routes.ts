@@ -55,7 +55,7 @@ export function browserRoutes(deps: {
     if (!target) throw new HttpError(400, 'returnUrl is required: the page the payer comes back to from the bank.', { field: 'returnUrl' });
     if (!returnUrlAllowed(target, checkout.returnUrl, deps.allowedOrigins)) {
       // Otherwise anyone holding a client secret could make the bank send the payer to any site.
-      throw new HttpError(400, 'returnUrl must be on the checkout\'s returnUrl origin or an allowed origin.', { field: 'returnUrl' });
+      throw new HttpError(400, "returnUrl must be on the checkout's returnUrl origin or an allowed origin.", { field: 'returnUrl' });
     }
     const charge = await deps.service.ensureOpenFinanceCharge(checkout, target, payer);
     res.set('Cache-Control', 'no-store');

@@ -165,6 +165,7 @@ export function eventsRoute(deps: EventsRouteDeps): Router {
 
 function parseLastEventId(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw new HttpError(400, 'Last-Event-ID must be a number from an earlier event.', { field: 'Last-Event-ID' });
+  if (!/^\d{1,15}$/.test(value))
+    throw new HttpError(400, 'Last-Event-ID must be a number from an earlier event.', { field: 'Last-Event-ID' });
   return Number(value);
 }

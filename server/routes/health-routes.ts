@@ -17,7 +17,10 @@ export function healthRoutes(deps: { store: Store; readyTimeoutMs?: number; life
   });
   router.get(ROUTE_TABLE.readyz.path, async (_req, res) => {
     if (deps.lifecycle?.draining) {
-      res.status(503).set('Retry-After', '5').json({ status: 'draining', checks: { lifecycle: 'draining' } });
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json({ status: 'draining', checks: { lifecycle: 'draining' } });
       return;
     }
     let timer: NodeJS.Timeout | undefined;

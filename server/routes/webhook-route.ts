@@ -51,73 +51,73 @@ export interface WebhookRouteDeps {
 
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = Router();
-  router.post(
-    ROUTE_TABLE.connectpspWebhook.path,
-    express.raw({ type: () => true, limit: '256kb', inflate: false }),
-    async (req, res) => {
-      const started = process.hrtime.bigint();
-      let outcome = 'error';
-      res.on('finish', () => deps.observe?.(outcome, Number(process.hrtime.bigint() - started) / 1e9));
-      const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let event: ConnectPspEvent;
-      try {
-        event = constructConnectPspEvent(rawBody, { signature: req.get('x-connect-signature'), eventId: req.get('x-event-id') }, deps.cryptoToken);
-      } catch (err) {
-        if (err instanceof WebhookSignatureError) {
-          outcome = 'bad_signature';
-          deps.signatureFailures?.record();
-          deps.logger.warn('webhook rejected: bad signature', { problem: err.problem, eventId: req.get('x-event-id') });
-          throw new HttpError(401, 'Invalid signature.', { field: 'X-Connect-Signature' });
-        }
-        if (err instanceof WebhookPayloadError) {
-          outcome = 'bad_payload';
-          deps.logger.warn('webhook rejected: bad payload', { field: err.field, eventId: req.get('x-event-id') });
-          throw new HttpError(400, err.message, { field: err.field });
-        }
-        throw err;
+  router.post(ROUTE_TABLE.connectpspWebhook.path, express.raw({ type: () => true, limit: '256kb', inflate: false }), async (req, res) => {
+    const started = process.hrtime.bigint();
+    let outcome = 'error';
+    res.on('finish', () => deps.observe?.(outcome, Number(process.hrtime.bigint() - started) / 1e9));
+    const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let event: ConnectPspEvent;
+    try {
+      event = constructConnectPspEvent(
+        rawBody,
+        { signature: req.get('x-connect-signature'), eventId: req.get('x-event-id') },
+        deps.cryptoToken,
+      );
+    } catch (err) {
+      if (err instanceof WebhookSignatureError) {
+        outcome = 'bad_signature';
+        deps.signatureFailures?.record();
+        deps.logger.warn('webhook rejected: bad signature', { problem: err.problem, eventId: req.get('x-event-id') });
+        throw new HttpError(401, 'Invalid signature.', { field: 'X-Connect-Signature' });
       }
-      const dedupeKey = webhookDedupeKey(event, rawBody);
-      const transactionId = event.eventType === 'UNKNOWN' ? null : event.data.transactionId;
-      const record = {
-        dedupeKey,
-        eventType: event.eventType === 'UNKNOWN' ? event.rawEventType : event.eventType,
-        transactionId,
-        rawBody: rawBody.toString('utf8'),
-        receivedAt: deps.now().toISOString(),
-      };
-      const log = deps.logger.child({ eventType: event.eventType, transactionId, eventId: event.eventId });
-      if (await deps.store.isWebhookProcessed(dedupeKey)) {
-        outcome = 'duplicate';
-        log.info('webhook duplicate acknowledged');
-        res.status(200).json({ received: true, duplicate: true });
-        return;
+      if (err instanceof WebhookPayloadError) {
+        outcome = 'bad_payload';
+        deps.logger.warn('webhook rejected: bad payload', { field: err.field, eventId: req.get('x-event-id') });
+        throw new HttpError(400, err.message, { field: err.field });
       }
-      if (deps.applyLater) {
-        await deps.store.recordWebhook(record, false);
-        outcome = 'recorded';
-        res.status(200).json({ received: true });
-        deps.applyLater(record);
-        return;
-      }
-      const receipt: WebhookReceipt = { record, written: false };
-      try {
-        outcome = await deps.service.applyEvent(event, receipt);
-      } catch (err) {
-        // Not applied: written down unprocessed, for the reconciler to replay. ConnectPSP unreachable
-        // for the confirming GET is expected now and then; the 503 makes ConnectPSP deliver it again.
-        if (!receipt.written) await deps.store.recordWebhook(record, false).catch(() => undefined);
-        if (err instanceof ConnectPspError || (err instanceof DomainError && err.kind === 'not_confirmed')) {
-          outcome = 'deferred';
-          log.warn('webhook recorded, not yet applied', { code: err instanceof ConnectPspError ? err.code : err.kind });
-          throw new HttpError(503, 'Recorded; could not confirm with ConnectPSP yet. Deliver again later.', { type: 'gateway_error' });
-        }
-        throw err;
-      }
-      // Nothing changed (a late copy, an unknown transaction, a cash-out notice): write it on its own.
-      if (!receipt.written) await deps.store.recordWebhook(record, true);
-      log.info('webhook applied', { outcome });
+      throw err;
+    }
+    const dedupeKey = webhookDedupeKey(event, rawBody);
+    const transactionId = event.eventType === 'UNKNOWN' ? null : event.data.transactionId;
+    const record = {
+      dedupeKey,
+      eventType: event.eventType === 'UNKNOWN' ? event.rawEventType : event.eventType,
+      transactionId,
+      rawBody: rawBody.toString('utf8'),
+      receivedAt: deps.now().toISOString(),
+    };
+    const log = deps.logger.child({ eventType: event.eventType, transactionId, eventId: event.eventId });
+    if (await deps.store.isWebhookProcessed(dedupeKey)) {
+      outcome = 'duplicate';
+      log.info('webhook duplicate acknowledged');
+      res.status(200).json({ received: true, duplicate: true });
+      return;
+    }
+    if (deps.applyLater) {
+      await deps.store.recordWebhook(record, false);
+      outcome = 'recorded';
       res.status(200).json({ received: true });
-    },
-  );
+      deps.applyLater(record);
+      return;
+    }
+    const receipt: WebhookReceipt = { record, written: false };
+    try {
+      outcome = await deps.service.applyEvent(event, receipt);
+    } catch (err) {
+      // Not applied: written down unprocessed, for the reconciler to replay. ConnectPSP unreachable
+      // for the confirming GET is expected now and then; the 503 makes ConnectPSP deliver it again.
+      if (!receipt.written) await deps.store.recordWebhook(record, false).catch(() => undefined);
+      if (err instanceof ConnectPspError || (err instanceof DomainError && err.kind === 'not_confirmed')) {
+        outcome = 'deferred';
+        log.warn('webhook recorded, not yet applied', { code: err instanceof ConnectPspError ? err.code : err.kind });
+        throw new HttpError(503, 'Recorded; could not confirm with ConnectPSP yet. Deliver again later.', { type: 'gateway_error' });
+      }
+      throw err;
+    }
+    // Nothing changed (a late copy, an unknown transaction, a cash-out notice): write it on its own.
+    if (!receipt.written) await deps.store.recordWebhook(record, true);
+    log.info('webhook applied', { outcome });
+    res.status(200).json({ received: true });
+  });
   return router;
 }

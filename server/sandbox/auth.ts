@@ -57,7 +57,11 @@ export interface Auth {
  * valid only for this sandbox instance, and a restart invalidates them (clients get a 401 and
  * re-authenticate, which they must handle against the real gateway anyway).
  */
-export function createAuth(credentials: SandboxCredentials, now: () => number, tokenFaults: TokenFaults = { generation: 0, refuseTokens: false }): Auth {
+export function createAuth(
+  credentials: SandboxCredentials,
+  now: () => number,
+  tokenFaults: TokenFaults = { generation: 0, refuseTokens: false },
+): Auth {
   let jwtSecret = randomBytes(32);
   let generation = tokenFaults.generation;
 

@@ -180,7 +180,11 @@ export class CashIns {
   /** Before a change that sends a webhook: remember what the read side will keep saying for a while. */
   private lagReads(record: CashInRecord): void {
     const lagMs = this.options.faults?.readLagMs ?? 0;
-    if (lagMs > 0) this.lagged.set(record.transactionId, { view: this.lagged.get(record.transactionId)?.view ?? cashInView(record), until: this.options.now() + lagMs });
+    if (lagMs > 0)
+      this.lagged.set(record.transactionId, {
+        view: this.lagged.get(record.transactionId)?.view ?? cashInView(record),
+        until: this.options.now() + lagMs,
+      });
   }
 
   /** The cash-in a sandbox BR Code points at, from its location URL (`…/pix/v2/<id>`). */
@@ -251,7 +255,10 @@ export class CashIns {
     const faults = this.options.faults;
     const refusal = faults?.takeRefundRefusal();
     if (refusal === 'MISSING_END_TO_END_ID') {
-      throw new SandboxProblem('MISSING_END_TO_END_ID', `Cash-in ${record.transactionId} has no settlement end-to-end id yet; try again later.`);
+      throw new SandboxProblem(
+        'MISSING_END_TO_END_ID',
+        `Cash-in ${record.transactionId} has no settlement end-to-end id yet; try again later.`,
+      );
     }
     if (refusal === 'INSUFFICIENT_FUNDS') {
       throw new SandboxProblem('INSUFFICIENT_FUNDS', `The balance cannot cover the refund of cash-in ${record.transactionId}.`);
@@ -259,7 +266,14 @@ export class CashIns {
     debit(this.options.store.banks, record.amount);
     if (faults?.refunds.async) {
       // Accepted, not settled: the 202 shows the cash-in still PAID with its refund PROCESSING.
-      record.refund = { reason: request.reason, description: request.description ?? null, status: 'PROCESSING', failure: null, settleAt: this.options.now() + faults.refunds.settleAfterMs, fails: faults.refundFails() };
+      record.refund = {
+        reason: request.reason,
+        description: request.description ?? null,
+        status: 'PROCESSING',
+        failure: null,
+        settleAt: this.options.now() + faults.refunds.settleAfterMs,
+        fails: faults.refundFails(),
+      };
       this.commit(record);
       this.scheduleRefund(record);
       return record;
@@ -291,7 +305,14 @@ export class CashIns {
         // The devolution bounced: the money is back in the account, the cash-in stays PAID. The
         // docs name no event for this (docs/connectpsp.md §8), so none is sent: GET tells.
         credit(this.options.store.banks, record.amount);
-        record.refund = { ...refund, status: 'FAILED', failure: { code: this.options.faults?.refunds.failureCode ?? 'REFUND_REJECTED', message: 'The payer\'s bank rejected the devolution.' } };
+        record.refund = {
+          ...refund,
+          status: 'FAILED',
+          failure: {
+            code: this.options.faults?.refunds.failureCode ?? 'REFUND_REJECTED',
+            message: "The payer's bank rejected the devolution.",
+          },
+        };
         this.commit(record);
         return;
       }
@@ -303,7 +324,8 @@ export class CashIns {
 
   /** At start: settle the asynchronous refunds a restart interrupted. */
   resume(): void {
-    for (const record of this.options.store.allCashIns()) if (record.status === 'PAID' && record.refund?.status === 'PROCESSING') this.scheduleRefund(record);
+    for (const record of this.options.store.allCashIns())
+      if (record.status === 'PAID' && record.refund?.status === 'PROCESSING') this.scheduleRefund(record);
   }
 
   close(): void {
@@ -316,7 +338,10 @@ export class CashIns {
     const record = this.get(id);
     if (record.status === 'EXPIRED') return record;
     if (record.status !== 'AWAITING_PAYMENT') {
-      throw new SandboxProblem('CASH_IN_ALREADY_PAID', `Cash-in ${record.transactionId} is ${record.status}; only an unpaid one can expire.`);
+      throw new SandboxProblem(
+        'CASH_IN_ALREADY_PAID',
+        `Cash-in ${record.transactionId} is ${record.status}; only an unpaid one can expire.`,
+      );
     }
     record.expiresAt = this.options.now();
     this.expireIfDue(record);
@@ -335,7 +360,10 @@ export class CashIns {
     const record = this.get(id);
     if (record.status === 'CANCELLED') return record;
     if (record.status !== 'AWAITING_PAYMENT') {
-      throw new SandboxProblem('CASH_IN_ALREADY_PAID', `Cash-in ${record.transactionId} is ${record.status}; only an unpaid one can be cancelled.`);
+      throw new SandboxProblem(
+        'CASH_IN_ALREADY_PAID',
+        `Cash-in ${record.transactionId} is ${record.status}; only an unpaid one can be cancelled.`,
+      );
     }
     record.status = 'CANCELLED';
     this.commit(record);

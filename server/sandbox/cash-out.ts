@@ -132,7 +132,10 @@ export class CashOuts {
   returnToPayer(id: string): CashOutRecord {
     const record = this.get(id);
     if (record.status !== 'COMPLETED') {
-      throw new SandboxProblem('CASH_OUT_NOT_COMPLETED', `Cash-out ${record.transactionId} is ${record.status}; only a COMPLETED one can be returned.`);
+      throw new SandboxProblem(
+        'CASH_OUT_NOT_COMPLETED',
+        `Cash-out ${record.transactionId} is ${record.status}; only a COMPLETED one can be returned.`,
+      );
     }
     record.status = 'REFUNDED';
     record.originalEndToEndId = record.endToEndId;
@@ -188,7 +191,10 @@ export class CashOuts {
     this.timers.delete(record.transactionId);
   }
 
-  private commit(record: CashOutRecord, eventType: 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED'): void {
+  private commit(
+    record: CashOutRecord,
+    eventType: 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED',
+  ): void {
     this.options.store.reindexCashOut(record);
     this.options.store.save();
     this.options.webhooks.publish(eventType, cashOutView(record), record.webhookUrl ?? this.options.defaultWebhookUrl);

@@ -35,7 +35,10 @@ const pixPayRequestSchema = payRequestSchema.extend({
 });
 
 const failCashOutSchema = z.object({
-  code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'must be an UPPER_SNAKE_CASE code').optional(),
+  code: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'must be an UPPER_SNAKE_CASE code')
+    .optional(),
   message: z.string().min(1).max(500).optional(),
 });
 
@@ -85,7 +88,10 @@ export function controlRoutes(deps: {
     const parsed = parseBrCode(copyAndPaste.trim());
     if (!parsed.ok) throw new SandboxProblem('VALIDATION_ERROR', `copyAndPaste: ${parsed.reason}`);
     if (!parsed.value.locationUrl) {
-      throw new SandboxProblem('VALIDATION_ERROR', 'copyAndPaste: a static code (Pix key) cannot be paid in the sandbox; use a cash-in code');
+      throw new SandboxProblem(
+        'VALIDATION_ERROR',
+        'copyAndPaste: a static code (Pix key) cannot be paid in the sandbox; use a cash-in code',
+      );
     }
     const record = cashIns.getByLocation(parsed.value.locationUrl);
     res.json(cashInView(cashIns.pay(record.transactionId, options)));
@@ -107,7 +113,9 @@ export function controlRoutes(deps: {
 
   router.post('/cash-out/:id/fail', function failCashOut(req, res) {
     const { code, message } = parseBody(failCashOutSchema, req.body);
-    const failure = code ? { code, message: message ?? `Cash-out failed (${code}).` } : { ...PIX_KEY_NOT_FOUND, ...(message ? { message } : {}) };
+    const failure = code
+      ? { code, message: message ?? `Cash-out failed (${code}).` }
+      : { ...PIX_KEY_NOT_FOUND, ...(message ? { message } : {}) };
     res.json(cashOutView(cashOuts.fail(req.params.id, failure)));
   });
 

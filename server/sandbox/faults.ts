@@ -28,7 +28,9 @@ export const faultsRequestSchema = z.object({
    * `GET /cash-in/{id}` answers the state from before the last change for `ms` after it (the read
    * side lags the webhook), and/or waits `slowGetMs` before answering every GET.
    */
-  reads: z.object({ lagMs: z.number().int().min(0).max(600_000).optional(), slowGetMs: z.number().int().min(0).max(60_000).optional() }).optional(),
+  reads: z
+    .object({ lagMs: z.number().int().min(0).max(600_000).optional(), slowGetMs: z.number().int().min(0).max(60_000).optional() })
+    .optional(),
   /** Refusals (4xx) are stored under their idempotency key and replayed, as ConnectPSP's docs say answers are. */
   idempotency: z.object({ storeRefusals: z.boolean().optional() }).optional(),
   /**
@@ -43,9 +45,14 @@ export const faultsRequestSchema = z.object({
       outcome: z.enum(['succeed', 'fail']).optional(),
       /** Share of refunds that fail, drawn per refund; overrides `outcome` when set. */
       failRate: z.number().min(0).max(1).optional(),
-      failureCode: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/).optional(),
+      failureCode: z
+        .string()
+        .regex(/^[A-Z][A-Z0-9_]{1,63}$/)
+        .optional(),
       /** The next `count` refund calls are refused with `code` (422), before any money moves. */
-      refuseNext: z.object({ count: z.number().int().min(0).max(1000), code: z.enum(['INSUFFICIENT_FUNDS', 'MISSING_END_TO_END_ID']) }).optional(),
+      refuseNext: z
+        .object({ count: z.number().int().min(0).max(1000), code: z.enum(['INSUFFICIENT_FUNDS', 'MISSING_END_TO_END_ID']) })
+        .optional(),
     })
     .optional(),
 });
@@ -78,7 +85,9 @@ export class Faults {
   readLagMs = 0;
   slowGetMs = 0;
   storeRefusals = false;
-  refunds: { async: boolean; settleAfterMs: number; outcome: 'succeed' | 'fail'; failRate: number | null; failureCode: string } = { ...DEFAULT_REFUNDS };
+  refunds: { async: boolean; settleAfterMs: number; outcome: 'succeed' | 'fail'; failRate: number | null; failureCode: string } = {
+    ...DEFAULT_REFUNDS,
+  };
   refuseRefunds: { count: number; code: 'INSUFFICIENT_FUNDS' | 'MISSING_END_TO_END_ID' } | undefined;
 
   /** Applies a `POST /faults` body; fields left out keep their current value. */

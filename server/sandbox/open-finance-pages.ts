@@ -31,7 +31,11 @@ export function journeyPaths(base: string, transactionId: string) {
 }
 
 export function assetPaths(base: string) {
-  return { stylesheet: `${base}/assets/bank.css`, countdown: `${base}/assets/countdown.js`, logo: (id: string) => `${base}/logos/${encodeURIComponent(id)}.svg` };
+  return {
+    stylesheet: `${base}/assets/bank.css`,
+    countdown: `${base}/assets/countdown.js`,
+    logo: (id: string) => `${base}/logos/${encodeURIComponent(id)}.svg`,
+  };
 }
 
 /** `R$ 10,50` (with the no-break space pt-BR uses). */
@@ -236,12 +240,18 @@ export interface OutcomePageInput {
 
 const OUTCOMES: Record<OutcomePageInput['state']['kind'], { title: string; text: string }> = {
   paid: { title: 'Este pagamento já foi feito', text: 'O pagamento já foi autorizado e concluído. Nada mais será debitado.' },
-  rejected: { title: 'Pagamento recusado', text: 'Você recusou este pagamento. Nenhum valor foi debitado. Na loja, você pode tentar de novo ou escolher outra forma de pagamento.' },
+  rejected: {
+    title: 'Pagamento recusado',
+    text: 'Você recusou este pagamento. Nenhum valor foi debitado. Na loja, você pode tentar de novo ou escolher outra forma de pagamento.',
+  },
   timed_out: {
     title: 'O tempo para autorizar acabou',
     text: 'O prazo de 5 minutos para autorizar este pagamento terminou e o consentimento expirou. Nenhum valor foi debitado. Na loja, você pode tentar de novo ou pagar com o QR Code Pix.',
   },
-  expired: { title: 'Cobrança expirada', text: 'Esta cobrança expirou antes de ser paga. Nenhum valor foi debitado. Volte para a loja para gerar uma nova.' },
+  expired: {
+    title: 'Cobrança expirada',
+    text: 'Esta cobrança expirou antes de ser paga. Nenhum valor foi debitado. Volte para a loja para gerar uma nova.',
+  },
 };
 
 /** A journey that has ended (or cannot go on): what happened, the code, and the way back. */
@@ -249,7 +259,10 @@ export function outcomePage(input: OutcomePageInput): string {
   const outcome = OUTCOMES[input.state.kind];
   const back = safeHref(input.redirectUrl);
   const code = 'code' in input.state ? `<p class="code">Código: <span class="mono">${escapeHtml(input.state.code)}</span></p>\n` : '';
-  const e2e = input.state.kind === 'paid' && input.endToEndId ? `<p>Identificador do pagamento (E2E): <span class="mono">${escapeHtml(input.endToEndId)}</span></p>\n` : '';
+  const e2e =
+    input.state.kind === 'paid' && input.endToEndId
+      ? `<p>Identificador do pagamento (E2E): <span class="mono">${escapeHtml(input.endToEndId)}</span></p>\n`
+      : '';
   const main = `<h1>${outcome.title}</h1>
 <p class="lead">${escapeHtml(formatBrl(input.amount))} para ${escapeHtml(input.merchantName)}.</p>
 <p>${outcome.text}</p>
@@ -258,7 +271,12 @@ ${code}${e2e}${back ? `<p><a class="button" href="${escapeHtml(back)}">Voltar pa
 }
 
 /** A plain error page: unknown payment, bad request, unexpected failure. */
-export function errorPage(input: { base: string; title: string; text: string; link?: { href: string; label: string } | undefined }): string {
+export function errorPage(input: {
+  base: string;
+  title: string;
+  text: string;
+  link?: { href: string; label: string } | undefined;
+}): string {
   const main = `<h1>${escapeHtml(input.title)}</h1>
 <p>${escapeHtml(input.text)}</p>
 ${input.link ? `<p><a class="button" href="${escapeHtml(input.link.href)}">${escapeHtml(input.link.label)}</a></p>` : ''}`;

@@ -44,11 +44,19 @@ export function openFinanceRoutes(options: OpenFinanceRoutesOptions): Router {
   const router = Router();
 
   router.get('/assets/bank.css', (_req, res) => {
-    res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(STYLESHEET);
+    res
+      .set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
+      .send(STYLESHEET);
   });
 
   router.get('/assets/countdown.js', (_req, res) => {
-    res.set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(COUNTDOWN_SCRIPT);
+    res
+      .set({
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'public, max-age=3600',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      .send(COUNTDOWN_SCRIPT);
   });
 
   router.get('/logos/:file', (req, res) => {
@@ -145,7 +153,10 @@ export function openFinanceRoutes(options: OpenFinanceRoutesOptions): Router {
   router.post('/:transactionId/timeout', (req, res) => {
     const record = journey.find(req.params.transactionId);
     if (!record) {
-      return sendProblem(res, new SandboxProblem('CASH_IN_NOT_FOUND', `No Open Finance cash-in with id "${req.params.transactionId}".`).toBody());
+      return sendProblem(
+        res,
+        new SandboxProblem('CASH_IN_NOT_FOUND', `No Open Finance cash-in with id "${req.params.transactionId}".`).toBody(),
+      );
     }
     try {
       const ended = journey.timeout(record);
@@ -160,7 +171,12 @@ export function openFinanceRoutes(options: OpenFinanceRoutesOptions): Router {
   return router;
 
   function summary(record: OpenFinanceCashIn) {
-    return { transactionId: record.transactionId, amount: record.amount, merchantName, payer: { name: record.payer.name, document: record.payer.document } };
+    return {
+      transactionId: record.transactionId,
+      amount: record.amount,
+      merchantName,
+      payer: { name: record.payer.name, document: record.payer.document },
+    };
   }
 
   function outcomeInput(record: OpenFinanceCashIn, institution?: SandboxInstitution) {
@@ -183,7 +199,11 @@ export function openFinanceRoutes(options: OpenFinanceRoutesOptions): Router {
     sendPage(
       res,
       404,
-      errorPage({ base, title: 'Pagamento não encontrado', text: 'Este link de pagamento não existe neste sandbox, ou não é um pagamento via Open Finance. Volte para a loja e comece de novo.' }),
+      errorPage({
+        base,
+        title: 'Pagamento não encontrado',
+        text: 'Este link de pagamento não existe neste sandbox, ou não é um pagamento via Open Finance. Volte para a loja e comece de novo.',
+      }),
     );
   }
 
@@ -211,14 +231,27 @@ export function openFinanceRoutes(options: OpenFinanceRoutesOptions): Router {
 
   /** Body-parser failures and anything unexpected, as a page rather than JSON. */
   // Four declared parameters: Express recognises an error handler by its arity.
-  function htmlErrors(error: Parameters<ErrorRequestHandler>[0], _req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2], next: Parameters<ErrorRequestHandler>[3]): void {
+  function htmlErrors(
+    error: Parameters<ErrorRequestHandler>[0],
+    _req: Parameters<ErrorRequestHandler>[1],
+    res: Parameters<ErrorRequestHandler>[2],
+    next: Parameters<ErrorRequestHandler>[3],
+  ): void {
     if (res.headersSent) return next(error);
     const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
     if (type === 'entity.too.large' || type === 'entity.parse.failed' || type === 'parameters.too.many') {
-      return sendPage(res, 400, errorPage({ base, title: 'Pedido inválido', text: 'O formulário enviado não pôde ser lido. Volte e tente de novo.' }));
+      return sendPage(
+        res,
+        400,
+        errorPage({ base, title: 'Pedido inválido', text: 'O formulário enviado não pôde ser lido. Volte e tente de novo.' }),
+      );
     }
     console.error('[sandbox] unexpected error in the Open Finance journey', error);
-    sendPage(res, 500, errorPage({ base, title: 'Erro no banco sandbox', text: 'Algo deu errado do nosso lado. Tente de novo em instantes.' }));
+    sendPage(
+      res,
+      500,
+      errorPage({ base, title: 'Erro no banco sandbox', text: 'Algo deu errado do nosso lado. Tente de novo em instantes.' }),
+    );
   }
 }
 
@@ -279,7 +312,10 @@ function formField(req: Request, name: string): string | undefined {
  */
 function refuseCrossSite(req: Request, res: Response, next: () => void): void {
   if (req.get('sec-fetch-site') === 'cross-site') {
-    res.status(403).set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).send('Cross-site form submissions are refused.\n');
+    res
+      .status(403)
+      .set({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+      .send('Cross-site form submissions are refused.\n');
     return;
   }
   next();

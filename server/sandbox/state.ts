@@ -49,7 +49,14 @@ export interface CashInRecord {
    * The devolution asked for. `status` (sandbox's own, see `cashInView`): PROCESSING while an
    * asynchronous refund settles (`settleAt`), FAILED when it did not; absent for one settled at once.
    */
-  refund: { reason: string; description: string | null; status?: 'PROCESSING' | 'COMPLETED' | 'FAILED'; failure?: { code: string; message: string } | null; settleAt?: number; fails?: boolean } | null;
+  refund: {
+    reason: string;
+    description: string | null;
+    status?: 'PROCESSING' | 'COMPLETED' | 'FAILED';
+    failure?: { code: string; message: string } | null;
+    settleAt?: number;
+    fails?: boolean;
+  } | null;
 }
 
 /**

@@ -21,14 +21,16 @@ export function must(message: string) {
  * would refuse too. Two decimals at most, because a third cannot be paid.
  */
 export function reaisAmount(options: { allowZero?: boolean } = {}) {
-  return z
-    .number(must('must be a number (decimal reais, e.g. 10.50)'))
-    .refine((n) => Number.isFinite(n), 'must be a finite number')
-    .refine((n) => (options.allowZero ? n >= 0 : n > 0), options.allowZero ? 'must not be negative' : 'must be a positive number')
-    .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimal places')
-    // The BR Code amount field holds at most 10 integer digits (docs/protocols.md §1.2).
-    .refine((n) => n < 10_000_000_000, 'must be less than 10,000,000,000.00')
-    .transform((n) => Math.round(n * 100));
+  return (
+    z
+      .number(must('must be a number (decimal reais, e.g. 10.50)'))
+      .refine((n) => Number.isFinite(n), 'must be a finite number')
+      .refine((n) => (options.allowZero ? n >= 0 : n > 0), options.allowZero ? 'must not be negative' : 'must be a positive number')
+      .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimal places')
+      // The BR Code amount field holds at most 10 integer digits (docs/protocols.md §1.2).
+      .refine((n) => n < 10_000_000_000, 'must be less than 10,000,000,000.00')
+      .transform((n) => Math.round(n * 100))
+  );
 }
 
 /** CPF (11 digits) or CNPJ (14 digits), digits only (docs/connectpsp.md §6.4). Check digits are not verified. */
@@ -39,11 +41,7 @@ export const documentNumber = z
 export const personName = z.string(must('must be a string')).trim().min(1, 'is required').max(200, 'must be at most 200 characters');
 
 /** Length not documented; 128 fits any order id we have seen. */
-export const externalReference = z
-  .string(must('must be a string'))
-  .trim()
-  .min(1, 'is required')
-  .max(128, 'must be at most 128 characters');
+export const externalReference = z.string(must('must be a string')).trim().min(1, 'is required').max(128, 'must be at most 128 characters');
 
 export const httpUrl = z.url({ protocol: /^https?$/, ...must('must be an absolute http(s) URL') });
 
@@ -60,10 +58,7 @@ export const cashInRequestSchema = z.object({
     .max(525_600, 'must be at most 525600 (one year)')
     .optional(),
   webhookUrl: httpUrl.optional(),
-  payer: z.object(
-    { name: personName, document: documentNumber },
-    must('must be an object with name and document'),
-  ),
+  payer: z.object({ name: personName, document: documentNumber }, must('must be an object with name and document')),
   // Only `openFinance.redi…` is visible in the docs (docs/connectpsp.md §3.1); a redirect URL is the
   // reading every other Open Finance API supports.
   openFinance: z.object({ redirectUrl: httpUrl }, must('must be an object with redirectUrl')).optional(),

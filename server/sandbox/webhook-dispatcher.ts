@@ -15,7 +15,8 @@ import { newEventId } from './ids.js';
 import { hmacSha256Hex } from './signing.js';
 
 /** `CASHOUT_CANCELLED` is the sandbox's own name: the docs have the CANCELLED status but name no event for it. */
-export type WebhookEventType = 'CASHIN_PAID' | 'CASHIN_REFUNDED' | 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED';
+export type WebhookEventType =
+  'CASHIN_PAID' | 'CASHIN_REFUNDED' | 'CASHOUT_COMPLETED' | 'CASHOUT_FAILED' | 'CASHOUT_REFUNDED' | 'CASHOUT_CANCELLED';
 
 /** One delivery attempt, as `GET /sandbox/webhooks` lists it. */
 export interface WebhookAttempt {

@@ -167,7 +167,9 @@ const MIGRATIONS: string[] = [
  */
 export async function migrate(client: ClientBase): Promise<number[]> {
   await client.query("SELECT pg_advisory_xact_lock(hashtext('connectpsp-checkout migrations ' || coalesce(current_schema(), '')))");
-  await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  await client.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
   const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
   const done = new Set(rows.map((r) => r.version));
   const applied: number[] = [];

@@ -53,7 +53,14 @@ import { DuplicatePayoutReferenceError } from './store.js';
 import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
 import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
 import { toAlert, toWebhookVerdict, type AlertRow, type WebhookVerdictRow } from '../console/console-rows.js';
-import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
+import {
+  PAYOUT_INSERT_COLUMNS,
+  PAYOUT_UPDATE_SET,
+  payoutInsertValues,
+  payoutUpdateValues,
+  toPayout,
+  type PayoutRow,
+} from '../payouts/payout-rows.js';
 
 const toEvent = (r: EventRow): CheckoutEvent => ({ id: r.id, checkoutId: r.checkout_id, data: r.data });
 
@@ -172,7 +179,9 @@ export class PgStore implements Store {
     // client itself, where the pool's listener is not attached: without this one the process ends.
     // The query in flight rejects on its own (the request answers 503); the client is discarded.
     pool.on('connect', (client) => {
-      client.on('error', (err) => options.logger?.warn('PostgreSQL connection lost mid-query; it will be replaced', { error: err.message }));
+      client.on('error', (err) =>
+        options.logger?.warn('PostgreSQL connection lost mid-query; it will be replaced', { error: err.message }),
+      );
     });
     const store = new PgStore(pool, options.now ?? (() => new Date()));
     try {
@@ -276,12 +285,10 @@ export class PgStore implements Store {
   }
 
   async setPayerIfMissing(checkoutId: string, payer: { name: string; document: string }): Promise<CheckoutRecord> {
-    await this.#pool.query('UPDATE checkouts SET payer_name = $1, payer_document = $2, updated_at = $3 WHERE id = $4 AND payer_name IS NULL', [
-      payer.name,
-      payer.document,
-      this.#now().toISOString(),
-      checkoutId,
-    ]);
+    await this.#pool.query(
+      'UPDATE checkouts SET payer_name = $1, payer_document = $2, updated_at = $3 WHERE id = $4 AND payer_name IS NULL',
+      [payer.name, payer.document, this.#now().toISOString(), checkoutId],
+    );
     const checkout = await this.getCheckout(checkoutId);
     if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
     return checkout;
@@ -292,7 +299,9 @@ export class PgStore implements Store {
   }
 
   async #listCharges(db: ClientBase | pg.Pool, checkoutId: string): Promise<ChargeRecord[]> {
-    const { rows } = await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM charges WHERE checkout_id = $1 ORDER BY created_at, seq`, [checkoutId]);
+    const { rows } = await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM charges WHERE checkout_id = $1 ORDER BY created_at, seq`, [
+      checkoutId,
+    ]);
     return rows.map(toCharge);
   }
 
@@ -321,7 +330,11 @@ export class PgStore implements Store {
   }
 
   async discardChargeAttempt(checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<void> {
-    await this.#pool.query('DELETE FROM charge_attempts WHERE checkout_id = $1 AND method = $2 AND idempotency_key = $3', [checkoutId, method, idempotencyKey]);
+    await this.#pool.query('DELETE FROM charge_attempts WHERE checkout_id = $1 AND method = $2 AND idempotency_key = $3', [
+      checkoutId,
+      method,
+      idempotencyKey,
+    ]);
   }
 
   async saveCharge(charge: ChargeRecord, idempotencyKey: string): Promise<TransitionResult> {
@@ -351,7 +364,11 @@ export class PgStore implements Store {
         ],
       );
       await client.query('DELETE FROM charge_attempts WHERE idempotency_key = $1', [idempotencyKey]);
-      return this.#persist(client, current, planChargeSaved(current, await this.#listCharges(client, current.id), this.#now().toISOString()));
+      return this.#persist(
+        client,
+        current,
+        planChargeSaved(current, await this.#listCharges(client, current.id), this.#now().toISOString()),
+      );
     });
   }
 
@@ -411,13 +428,23 @@ export class PgStore implements Store {
          refund_failure = CASE WHEN $2 = 'refunded' THEN NULL ELSE refund_failure END,
          updated_at = $6
        WHERE transaction_id = $1`,
-      [update.transactionId, update.status, update.endToEndId ?? null, update.paidAt ?? null, update.refundEndToEndId ?? null, this.#now().toISOString()],
+      [
+        update.transactionId,
+        update.status,
+        update.endToEndId ?? null,
+        update.paidAt ?? null,
+        update.refundEndToEndId ?? null,
+        this.#now().toISOString(),
+      ],
     );
   }
 
   async setRefundState(update: RefundStateUpdate, message?: OutboxInput): Promise<boolean> {
     return this.#tx(async (client) => {
-      const { rows } = await client.query<{ status: string; refund_status: string | null }>('SELECT status, refund_status FROM charges WHERE transaction_id = $1 FOR UPDATE', [update.transactionId]);
+      const { rows } = await client.query<{ status: string; refund_status: string | null }>(
+        'SELECT status, refund_status FROM charges WHERE transaction_id = $1 FOR UPDATE',
+        [update.transactionId],
+      );
       const row = rows[0];
       if (!row || row.status === 'refunded') return false;
       if (update.onlyFrom && !update.onlyFrom.includes(row.refund_status as never)) return false;
@@ -429,7 +456,16 @@ export class PgStore implements Store {
            refund_requested_at = COALESCE($7, refund_requested_at),
            updated_at = $8
          WHERE transaction_id = $1`,
-        [update.transactionId, update.status, update.idempotencyKey !== undefined, update.idempotencyKey ?? null, update.reason ?? null, update.failure ?? null, update.requestedAt ?? null, this.#now().toISOString()],
+        [
+          update.transactionId,
+          update.status,
+          update.idempotencyKey !== undefined,
+          update.idempotencyKey ?? null,
+          update.reason ?? null,
+          update.failure ?? null,
+          update.requestedAt ?? null,
+          this.#now().toISOString(),
+        ],
       );
       if (message) await this.#enqueue(client, message);
       return true;
@@ -444,28 +480,48 @@ export class PgStore implements Store {
     return rows.map(toCharge);
   }
 
-  async scheduleReconcile(transactionId: string, schedule: { attempts: number; nextAt: string | null; parkedAt: string | null }): Promise<void> {
-    await this.#pool.query('UPDATE charges SET reconcile_attempts = $2, next_reconcile_at = $3, parked_at = $4 WHERE transaction_id = $1', [transactionId, schedule.attempts, schedule.nextAt, schedule.parkedAt]);
+  async scheduleReconcile(
+    transactionId: string,
+    schedule: { attempts: number; nextAt: string | null; parkedAt: string | null },
+  ): Promise<void> {
+    await this.#pool.query('UPDATE charges SET reconcile_attempts = $2, next_reconcile_at = $3, parked_at = $4 WHERE transaction_id = $1', [
+      transactionId,
+      schedule.attempts,
+      schedule.nextAt,
+      schedule.parkedAt,
+    ]);
   }
 
   /** The caller holds the checkout's row lock (or is creating the checkout): ids commit in order. */
   async #appendEvent(client: ClientBase, data: StatusEventData): Promise<CheckoutEvent> {
-    const { rows } = await client.query<{ id: number }>('INSERT INTO checkout_events (checkout_id, data) VALUES ($1, $2) RETURNING id', [data.checkoutId, json(data)]);
+    const { rows } = await client.query<{ id: number }>('INSERT INTO checkout_events (checkout_id, data) VALUES ($1, $2) RETURNING id', [
+      data.checkoutId,
+      json(data),
+    ]);
     return { id: rows[0]!.id, checkoutId: data.checkoutId, data };
   }
 
   async eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]> {
-    const { rows } = await this.#pool.query<EventRow>('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = $1 AND id > $2 ORDER BY id', [checkoutId, afterId]);
+    const { rows } = await this.#pool.query<EventRow>(
+      'SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = $1 AND id > $2 ORDER BY id',
+      [checkoutId, afterId],
+    );
     return rows.map(toEvent);
   }
 
   async latestEvent(checkoutId: string): Promise<CheckoutEvent | undefined> {
-    const { rows } = await this.#pool.query<EventRow>('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = $1 ORDER BY id DESC LIMIT 1', [checkoutId]);
+    const { rows } = await this.#pool.query<EventRow>(
+      'SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = $1 ORDER BY id DESC LIMIT 1',
+      [checkoutId],
+    );
     return rows[0] && toEvent(rows[0]);
   }
 
   async isWebhookProcessed(dedupeKey: string): Promise<boolean> {
-    const { rows } = await this.#pool.query<{ processed_at: string | null }>('SELECT processed_at FROM webhook_events WHERE dedupe_key = $1', [dedupeKey]);
+    const { rows } = await this.#pool.query<{ processed_at: string | null }>(
+      'SELECT processed_at FROM webhook_events WHERE dedupe_key = $1',
+      [dedupeKey],
+    );
     return rows[0]?.processed_at != null;
   }
 
@@ -503,13 +559,25 @@ export class PgStore implements Store {
   }
 
   async unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]> {
-    const { rows } = await this.#pool.query<{ dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }>(
+    const { rows } = await this.#pool.query<{
+      dedupe_key: string;
+      event_type: string;
+      transaction_id: string | null;
+      raw_body: string;
+      received_at: string;
+    }>(
       `SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events
        WHERE processed_at IS NULL AND ($1::timestamptz IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= $1::timestamptz)
        ORDER BY received_at, dedupe_key`,
       [dueAt ?? null],
     );
-    return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
+    return rows.map((r) => ({
+      dedupeKey: r.dedupe_key,
+      eventType: r.event_type,
+      transactionId: r.transaction_id,
+      rawBody: r.raw_body,
+      receivedAt: r.received_at,
+    }));
   }
 
   async #enqueue(db: ClientBase | pg.Pool, input: OutboxInput): Promise<void> {
@@ -544,7 +612,11 @@ export class PgStore implements Store {
   }
 
   async rescheduleMerchantEvent(id: string, nextAttemptAt: string, error: string): Promise<void> {
-    await this.#pool.query('UPDATE merchant_outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND delivered_at IS NULL', [id, nextAttemptAt, error.slice(0, 500)]);
+    await this.#pool.query('UPDATE merchant_outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1 AND delivered_at IS NULL', [
+      id,
+      nextAttemptAt,
+      error.slice(0, 500),
+    ]);
   }
 
   async merchantEventBacklog(): Promise<number> {
@@ -580,7 +652,9 @@ export class PgStore implements Store {
   // ---- Payouts ------------------------------------------------------------------------------------
 
   async insertPayout(payout: PayoutRecord): Promise<{ payout: PayoutRecord; created: boolean }> {
-    const placeholders = PAYOUT_INSERT_COLUMNS.split(',').map((_, i) => `$${i + 1}`).join(', ');
+    const placeholders = PAYOUT_INSERT_COLUMNS.split(',')
+      .map((_, i) => `$${i + 1}`)
+      .join(', ');
     try {
       // A racing insert under the same merchant key loses quietly and reads the winner's payout.
       const { rows } = await this.#pool.query<PayoutRow>(
@@ -597,7 +671,12 @@ export class PgStore implements Store {
     return { payout: existing, created: false };
   }
 
-  async #findPayout(db: ClientBase | pg.Pool, column: 'id' | 'idempotency_key' | 'transaction_id' | 'gateway_reference', value: string, lock = false): Promise<PayoutRecord | undefined> {
+  async #findPayout(
+    db: ClientBase | pg.Pool,
+    column: 'id' | 'idempotency_key' | 'transaction_id' | 'gateway_reference',
+    value: string,
+    lock = false,
+  ): Promise<PayoutRecord | undefined> {
     const { rows } = await db.query<PayoutRow>(`SELECT * FROM payouts WHERE ${column} = $1${lock ? ' FOR UPDATE' : ''}`, [value]);
     return rows[0] && toPayout(rows[0]);
   }
@@ -606,7 +685,9 @@ export class PgStore implements Store {
     return this.#findPayout(this.#pool, 'id', id);
   }
 
-  async findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined> {
+  async findPayout(
+    by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string },
+  ): Promise<PayoutRecord | undefined> {
     if ('idempotencyKey' in by) return this.#findPayout(this.#pool, 'idempotency_key', by.idempotencyKey);
     if ('transactionId' in by) return this.#findPayout(this.#pool, 'transaction_id', by.transactionId);
     return this.#findPayout(this.#pool, 'gateway_reference', by.gatewayReference);
@@ -626,7 +707,10 @@ export class PgStore implements Store {
       if (!current) return undefined;
       const change = plan(current);
       if (!change) return undefined;
-      const { rows } = await client.query<PayoutRow>(`UPDATE payouts SET ${PAYOUT_UPDATE_SET} WHERE id = $1 RETURNING *`, payoutUpdateValues(change.payout));
+      const { rows } = await client.query<PayoutRow>(
+        `UPDATE payouts SET ${PAYOUT_UPDATE_SET} WHERE id = $1 RETURNING *`,
+        payoutUpdateValues(change.payout),
+      );
       if (change.outbox) await this.#enqueue(client, change.outbox);
       return toPayout(rows[0]!);
     });
@@ -670,22 +754,36 @@ export class PgStore implements Store {
   }
 
   async merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]> {
-    const { rows } = await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM merchant_outbox WHERE strpos(data::text, $1) > 0 ORDER BY seq LIMIT $2`, [needle, limit]);
+    const { rows } = await this.#pool.query<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM merchant_outbox WHERE strpos(data::text, $1) > 0 ORDER BY seq LIMIT $2`,
+      [needle, limit],
+    );
     return rows.map(toOutbox);
   }
 
   async undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]> {
-    const { rows } = await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
+    const { rows } = await this.#pool.query<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT $1`,
+      [limit],
+    );
     return rows.map(toOutbox);
   }
 
   async redeliverMerchantEventNow(id: string, now: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query('UPDATE merchant_outbox SET next_attempt_at = $2 WHERE id = $1 AND delivered_at IS NULL', [id, now]);
+    const { rowCount } = await this.#pool.query('UPDATE merchant_outbox SET next_attempt_at = $2 WHERE id = $1 AND delivered_at IS NULL', [
+      id,
+      now,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 
   async recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void> {
-    await this.#pool.query('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES ($1, $2, $3, $4)', [attempt.messageId, attempt.at, attempt.delivered, attempt.answer.slice(0, 300)]);
+    await this.#pool.query('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES ($1, $2, $3, $4)', [
+      attempt.messageId,
+      attempt.at,
+      attempt.delivered,
+      attempt.answer.slice(0, 300),
+    ]);
   }
 
   async deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]> {
@@ -707,7 +805,10 @@ export class PgStore implements Store {
   }
 
   async listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]> {
-    const { rows } = await this.#pool.query<AlertRow>('SELECT * FROM alerts WHERE ($1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT $2', [query.includeResolved, query.limit]);
+    const { rows } = await this.#pool.query<AlertRow>(
+      'SELECT * FROM alerts WHERE ($1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT $2',
+      [query.includeResolved, query.limit],
+    );
     return rows.map(toAlert);
   }
 

@@ -25,7 +25,14 @@ import { DuplicatePayoutReferenceError } from './store.js';
 import type { PayoutChange, PayoutRecord, PayoutStatus } from '../payouts/payout.js';
 import type { AlertRecord, DeliveryAttempt, NewAlert, WebhookVerdict } from '../console/console-records.js';
 import { toAlert, toWebhookVerdict, type AlertRow, type WebhookVerdictRow } from '../console/console-rows.js';
-import { PAYOUT_INSERT_COLUMNS, PAYOUT_UPDATE_SET, payoutInsertValues, payoutUpdateValues, toPayout, type PayoutRow } from '../payouts/payout-rows.js';
+import {
+  PAYOUT_INSERT_COLUMNS,
+  PAYOUT_UPDATE_SET,
+  payoutInsertValues,
+  payoutUpdateValues,
+  toPayout,
+  type PayoutRow,
+} from '../payouts/payout-rows.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` remembers how many ran. Append only:
@@ -178,7 +185,8 @@ const MIGRATIONS: string[] = [
 /** SQLite's JSON columns are text: parse them, then map as every store does. */
 type SqliteCheckoutRow = Omit<CheckoutRow, 'methods' | 'metadata'> & { methods: string; metadata: string };
 type SqliteOutboxRow = Omit<OutboxRow, 'data'> & { data: string };
-const checkoutFrom = (r: SqliteCheckoutRow) => toCheckout({ ...r, methods: JSON.parse(r.methods) as PaymentMethod[], metadata: JSON.parse(r.metadata) as Record<string, string> });
+const checkoutFrom = (r: SqliteCheckoutRow) =>
+  toCheckout({ ...r, methods: JSON.parse(r.methods) as PaymentMethod[], metadata: JSON.parse(r.metadata) as Record<string, string> });
 const outboxFrom = (r: SqliteOutboxRow) => toOutbox({ ...r, data: JSON.parse(r.data) as unknown });
 
 type WriteOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -291,25 +299,29 @@ export class SqliteStore implements Store {
   ): Promise<CheckoutRecord> {
     const insert = () => {
       this.#stmt(
-          `INSERT INTO checkouts (id, client_secret_hash, amount, external_reference, description, payer_name,
+        `INSERT INTO checkouts (id, client_secret_hash, amount, external_reference, description, payer_name,
              payer_document, methods, expires_in_minutes, return_url, metadata, status, end_to_end_id, paid_at,
              refund_end_to_end_id, refunded_at, created_at, updated_at)
            VALUES (@id, @clientSecretHash, @amount, @externalReference, @description, @payerName, @payerDocument,
              @methods, @expiresInMinutes, @returnUrl, @metadata, @status, @endToEndId, @paidAt,
              @refundEndToEndId, @refundedAt, @createdAt, @updatedAt)`,
-        )
-        .run({
-          ...checkout,
-          payerName: checkout.payer?.name ?? null,
-          payerDocument: checkout.payer?.document ?? null,
-          methods: JSON.stringify(checkout.methods),
-          metadata: JSON.stringify(checkout.metadata),
-        });
+      ).run({
+        ...checkout,
+        payerName: checkout.payer?.name ?? null,
+        payerDocument: checkout.payer?.document ?? null,
+        methods: JSON.stringify(checkout.methods),
+        metadata: JSON.stringify(checkout.metadata),
+      });
       this.#appendEvent({ ...event, checkoutId: checkout.id });
       if (idempotency) {
         const response = idempotency.response(checkout);
-        this.#stmt('INSERT INTO idempotent_responses (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(idempotency.key, idempotency.requestHash, response.status, JSON.stringify(response.body), checkout.createdAt);
+        this.#stmt('INSERT INTO idempotent_responses (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)').run(
+          idempotency.key,
+          idempotency.requestHash,
+          response.status,
+          JSON.stringify(response.body),
+          checkout.createdAt,
+        );
       }
     };
     try {
@@ -334,15 +346,18 @@ export class SqliteStore implements Store {
 
   async getIdempotentResponse(key: string): Promise<StoredResponse | undefined> {
     const row = this.#stmt('SELECT request_hash, status, body FROM idempotent_responses WHERE key = ?').get(key) as
-      | { request_hash: string; status: number; body: string }
-      | undefined;
+      { request_hash: string; status: number; body: string } | undefined;
     return row && { requestHash: row.request_hash, status: row.status, body: JSON.parse(row.body) };
   }
 
   async setPayerIfMissing(checkoutId: string, payer: { name: string; document: string }): Promise<CheckoutRecord> {
     return this.#write(() => {
-      this.#stmt('UPDATE checkouts SET payer_name = ?, payer_document = ?, updated_at = ? WHERE id = ? AND payer_name IS NULL')
-        .run(payer.name, payer.document, this.#now().toISOString(), checkoutId);
+      this.#stmt('UPDATE checkouts SET payer_name = ?, payer_document = ?, updated_at = ? WHERE id = ? AND payer_name IS NULL').run(
+        payer.name,
+        payer.document,
+        this.#now().toISOString(),
+        checkoutId,
+      );
       const checkout = this.#getCheckout(checkoutId);
       if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
       return checkout;
@@ -369,32 +384,45 @@ export class SqliteStore implements Store {
     fresh: () => Omit<ChargeAttempt, 'checkoutId' | 'method' | 'createdAt'>,
   ): Promise<ChargeAttempt> {
     return this.#write(() => {
-      const existing = this.#stmt('SELECT idempotency_key, gateway_reference, created_at FROM charge_attempts WHERE checkout_id = ? AND method = ?')
-        .get(checkoutId, method) as { idempotency_key: string; gateway_reference: string; created_at: string } | undefined;
+      const existing = this.#stmt(
+        'SELECT idempotency_key, gateway_reference, created_at FROM charge_attempts WHERE checkout_id = ? AND method = ?',
+      ).get(checkoutId, method) as { idempotency_key: string; gateway_reference: string; created_at: string } | undefined;
       if (existing) {
-        return { checkoutId, method, idempotencyKey: existing.idempotency_key, gatewayReference: existing.gateway_reference, createdAt: existing.created_at };
+        return {
+          checkoutId,
+          method,
+          idempotencyKey: existing.idempotency_key,
+          gatewayReference: existing.gateway_reference,
+          createdAt: existing.created_at,
+        };
       }
       const attempt: ChargeAttempt = { checkoutId, method, ...fresh(), createdAt: this.#now().toISOString() };
-      this.#stmt('INSERT INTO charge_attempts (checkout_id, method, idempotency_key, gateway_reference, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(checkoutId, method, attempt.idempotencyKey, attempt.gatewayReference, attempt.createdAt);
+      this.#stmt(
+        'INSERT INTO charge_attempts (checkout_id, method, idempotency_key, gateway_reference, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(checkoutId, method, attempt.idempotencyKey, attempt.gatewayReference, attempt.createdAt);
       return attempt;
     });
   }
 
   async discardChargeAttempt(checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<void> {
-    await this.#write(() => this.#stmt('DELETE FROM charge_attempts WHERE checkout_id = ? AND method = ? AND idempotency_key = ?').run(checkoutId, method, idempotencyKey));
+    await this.#write(() =>
+      this.#stmt('DELETE FROM charge_attempts WHERE checkout_id = ? AND method = ? AND idempotency_key = ?').run(
+        checkoutId,
+        method,
+        idempotencyKey,
+      ),
+    );
   }
 
   async saveCharge(charge: ChargeRecord, idempotencyKey: string): Promise<TransitionResult> {
     return this.#write(() => {
       this.#stmt(
-          `INSERT INTO charges (transaction_id, checkout_id, method, status, amount, internal_code, gateway_reference,
+        `INSERT INTO charges (transaction_id, checkout_id, method, status, amount, internal_code, gateway_reference,
              copy_and_paste, payment_url, expires_at, end_to_end_id, paid_at, refund_end_to_end_id, created_at, updated_at)
            VALUES (@transactionId, @checkoutId, @method, @status, @amount, @internalCode, @gatewayReference,
              @copyAndPaste, @paymentUrl, @expiresAt, @endToEndId, @paidAt, @refundEndToEndId, @createdAt, @updatedAt)
            ON CONFLICT (transaction_id) DO NOTHING`,
-        )
-        .run(charge);
+      ).run(charge);
       this.#stmt('DELETE FROM charge_attempts WHERE idempotency_key = ?').run(idempotencyKey);
       const current = this.#getCheckout(charge.checkoutId);
       if (!current) throw new Error(`checkout ${charge.checkoutId} does not exist`);
@@ -406,7 +434,10 @@ export class SqliteStore implements Store {
     const result = await this.#write(() => {
       const checkout = this.#getCheckout(checkoutId);
       if (!checkout) throw new Error(`checkout ${checkoutId} does not exist`);
-      const result = this.#persist(checkout, planTransition(checkout, this.#listCharges(checkoutId), to, change, this.#now().toISOString()));
+      const result = this.#persist(
+        checkout,
+        planTransition(checkout, this.#listCharges(checkoutId), to, change, this.#now().toISOString()),
+      );
       if (receipt && !receipt.written) this.#recordWebhook(receipt.record, true);
       return result;
     });
@@ -419,11 +450,10 @@ export class SqliteStore implements Store {
     if (plan.charge) this.#updateCharge(plan.charge);
     if (plan.checkout) {
       this.#stmt(
-          `UPDATE checkouts SET status = @status, end_to_end_id = @endToEndId, paid_at = @paidAt,
+        `UPDATE checkouts SET status = @status, end_to_end_id = @endToEndId, paid_at = @paidAt,
              refund_end_to_end_id = @refundEndToEndId, refunded_at = @refundedAt, updated_at = @updatedAt
            WHERE id = @id`,
-        )
-        .run(plan.checkout);
+      ).run(plan.checkout);
     }
     const event = plan.event ? this.#appendEvent(plan.event) : null;
     if (plan.outbox) this.#enqueue(plan.outbox);
@@ -432,7 +462,7 @@ export class SqliteStore implements Store {
 
   #updateCharge(update: ChargeUpdate): void {
     this.#stmt(
-        `UPDATE charges SET status = @status,
+      `UPDATE charges SET status = @status,
            end_to_end_id = COALESCE(@endToEndId, end_to_end_id),
            paid_at = COALESCE(@paidAt, paid_at),
            refund_end_to_end_id = COALESCE(@refundEndToEndId, refund_end_to_end_id),
@@ -440,57 +470,65 @@ export class SqliteStore implements Store {
            refund_failure = CASE WHEN @status = 'refunded' THEN NULL ELSE refund_failure END,
            updated_at = @now
          WHERE transaction_id = @transactionId`,
-      )
-      .run({ endToEndId: null, paidAt: null, refundEndToEndId: null, ...update, now: this.#now().toISOString() });
+    ).run({ endToEndId: null, paidAt: null, refundEndToEndId: null, ...update, now: this.#now().toISOString() });
   }
 
   async setRefundState(update: RefundStateUpdate, message?: OutboxInput): Promise<boolean> {
     return this.#write(() => {
-      const row = this.#stmt('SELECT status, refund_status FROM charges WHERE transaction_id = ?').get(update.transactionId) as { status: string; refund_status: string | null } | undefined;
+      const row = this.#stmt('SELECT status, refund_status FROM charges WHERE transaction_id = ?').get(update.transactionId) as
+        { status: string; refund_status: string | null } | undefined;
       if (!row || row.status === 'refunded') return false;
       if (update.onlyFrom && !update.onlyFrom.includes(row.refund_status as never)) return false;
       this.#stmt(
-          `UPDATE charges SET refund_status = @status,
+        `UPDATE charges SET refund_status = @status,
              refund_idempotency_key = CASE WHEN @keySet THEN @idempotencyKey ELSE refund_idempotency_key END,
              refund_reason = COALESCE(@reason, refund_reason),
              refund_failure = @failure,
              refund_requested_at = COALESCE(@requestedAt, refund_requested_at),
              updated_at = @now
            WHERE transaction_id = @transactionId`,
-        )
-        .run({
-          transactionId: update.transactionId,
-          status: update.status,
-          keySet: update.idempotencyKey === undefined ? 0 : 1,
-          idempotencyKey: update.idempotencyKey ?? null,
-          reason: update.reason ?? null,
-          failure: update.failure ?? null,
-          requestedAt: update.requestedAt ?? null,
-          now: this.#now().toISOString(),
-        });
+      ).run({
+        transactionId: update.transactionId,
+        status: update.status,
+        keySet: update.idempotencyKey === undefined ? 0 : 1,
+        idempotencyKey: update.idempotencyKey ?? null,
+        reason: update.reason ?? null,
+        failure: update.failure ?? null,
+        requestedAt: update.requestedAt ?? null,
+        now: this.#now().toISOString(),
+      });
       if (message) this.#enqueue(message);
       return true;
     });
   }
 
   async refundsInFlight(limit: number): Promise<ChargeRecord[]> {
-    const rows = this.#stmt("SELECT * FROM charges WHERE refund_status IN ('requested', 'processing') AND status = 'paid' ORDER BY refund_requested_at LIMIT ?").all(limit) as ChargeRow[];
+    const rows = this.#stmt(
+      "SELECT * FROM charges WHERE refund_status IN ('requested', 'processing') AND status = 'paid' ORDER BY refund_requested_at LIMIT ?",
+    ).all(limit) as ChargeRow[];
     return rows.map(toCharge);
   }
 
-  async scheduleReconcile(transactionId: string, schedule: { attempts: number; nextAt: string | null; parkedAt: string | null }): Promise<void> {
+  async scheduleReconcile(
+    transactionId: string,
+    schedule: { attempts: number; nextAt: string | null; parkedAt: string | null },
+  ): Promise<void> {
     await this.#write(() =>
-      this.#stmt('UPDATE charges SET reconcile_attempts = ?, next_reconcile_at = ?, parked_at = ? WHERE transaction_id = ?').run(schedule.attempts, schedule.nextAt, schedule.parkedAt, transactionId),
+      this.#stmt('UPDATE charges SET reconcile_attempts = ?, next_reconcile_at = ?, parked_at = ? WHERE transaction_id = ?').run(
+        schedule.attempts,
+        schedule.nextAt,
+        schedule.parkedAt,
+        transactionId,
+      ),
     );
   }
 
   #enqueue(input: OutboxInput): void {
     const now = this.#now().toISOString();
     this.#stmt(
-        `INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
+      `INSERT INTO merchant_outbox (id, dedupe_key, type, data, created_at, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
-      )
-      .run(newMerchantEventId(), input.dedupeKey, input.type, JSON.stringify(input.data), now, now);
+    ).run(newMerchantEventId(), input.dedupeKey, input.type, JSON.stringify(input.data), now, now);
   }
 
   async enqueueMerchantEvent(input: OutboxInput): Promise<void> {
@@ -499,8 +537,9 @@ export class SqliteStore implements Store {
 
   async claimDueMerchantEvents(now: string, leaseUntil: string, limit: number): Promise<OutboxMessage[]> {
     return this.#write(() => {
-      const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?')
-        .all(now, limit) as SqliteOutboxRow[];
+      const rows = this.#stmt(
+        'SELECT * FROM merchant_outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?',
+      ).all(now, limit) as SqliteOutboxRow[];
       const lease = this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?');
       for (const row of rows) lease.run(leaseUntil, row.id);
       return rows.map((r) => outboxFrom({ ...r, attempts: r.attempts + 1, next_attempt_at: leaseUntil }));
@@ -513,7 +552,11 @@ export class SqliteStore implements Store {
 
   async rescheduleMerchantEvent(id: string, nextAttemptAt: string, error: string): Promise<void> {
     await this.#write(() =>
-      this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL').run(nextAttemptAt, error.slice(0, 500), id),
+      this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND delivered_at IS NULL').run(
+        nextAttemptAt,
+        error.slice(0, 500),
+        id,
+      ),
     );
   }
 
@@ -531,19 +574,23 @@ export class SqliteStore implements Store {
   }
 
   async eventsAfter(checkoutId: string, afterId: number): Promise<CheckoutEvent[]> {
-    const rows = this.#stmt('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = ? AND id > ? ORDER BY id')
-      .all(checkoutId, afterId) as { id: number; checkout_id: string; data: string }[];
+    const rows = this.#stmt('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = ? AND id > ? ORDER BY id').all(
+      checkoutId,
+      afterId,
+    ) as { id: number; checkout_id: string; data: string }[];
     return rows.map((r) => ({ id: r.id, checkoutId: r.checkout_id, data: JSON.parse(r.data) as StatusEventData }));
   }
 
   async latestEvent(checkoutId: string): Promise<CheckoutEvent | undefined> {
-    const row = this.#stmt('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = ? ORDER BY id DESC LIMIT 1')
-      .get(checkoutId) as { id: number; checkout_id: string; data: string } | undefined;
+    const row = this.#stmt('SELECT id, checkout_id, data FROM checkout_events WHERE checkout_id = ? ORDER BY id DESC LIMIT 1').get(
+      checkoutId,
+    ) as { id: number; checkout_id: string; data: string } | undefined;
     return row && { id: row.id, checkoutId: row.checkout_id, data: JSON.parse(row.data) as StatusEventData };
   }
 
   async isWebhookProcessed(dedupeKey: string): Promise<boolean> {
-    const row = this.#stmt('SELECT processed_at FROM webhook_events WHERE dedupe_key = ?').get(dedupeKey) as { processed_at: string | null } | undefined;
+    const row = this.#stmt('SELECT processed_at FROM webhook_events WHERE dedupe_key = ?').get(dedupeKey) as
+      { processed_at: string | null } | undefined;
     return row?.processed_at != null;
   }
 
@@ -553,53 +600,69 @@ export class SqliteStore implements Store {
 
   #recordWebhook(record: WebhookRecord, processed: boolean): void {
     this.#stmt(
-        `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at, processed_at)
+      `INSERT INTO webhook_events (dedupe_key, event_type, transaction_id, raw_body, received_at, processed_at)
          VALUES (@dedupeKey, @eventType, @transactionId, @rawBody, @receivedAt, @processedAt)
          ON CONFLICT (dedupe_key) DO UPDATE SET processed_at = COALESCE(processed_at, excluded.processed_at)`,
-      )
-      .run({ ...record, processedAt: processed ? this.#now().toISOString() : null });
+    ).run({ ...record, processedAt: processed ? this.#now().toISOString() : null });
   }
 
   async markWebhookProcessed(dedupeKey: string): Promise<void> {
-    await this.#write(() => this.#stmt('UPDATE webhook_events SET processed_at = ? WHERE dedupe_key = ?').run(this.#now().toISOString(), dedupeKey));
+    await this.#write(() =>
+      this.#stmt('UPDATE webhook_events SET processed_at = ? WHERE dedupe_key = ?').run(this.#now().toISOString(), dedupeKey),
+    );
   }
 
   async deferWebhook(dedupeKey: string, nextAttemptAt: (attempts: number) => string, error: string): Promise<number> {
     return this.#write(() => {
-      const row = this.#stmt('SELECT attempts FROM webhook_events WHERE dedupe_key = ? AND processed_at IS NULL').get(dedupeKey) as { attempts: number } | undefined;
+      const row = this.#stmt('SELECT attempts FROM webhook_events WHERE dedupe_key = ? AND processed_at IS NULL').get(dedupeKey) as
+        { attempts: number } | undefined;
       if (!row) return 0;
       const attempts = row.attempts + 1;
-      this.#stmt('UPDATE webhook_events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE dedupe_key = ?').run(attempts, nextAttemptAt(attempts), error.slice(0, 500), dedupeKey);
+      this.#stmt('UPDATE webhook_events SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE dedupe_key = ?').run(
+        attempts,
+        nextAttemptAt(attempts),
+        error.slice(0, 500),
+        dedupeKey,
+      );
       return attempts;
     });
   }
 
   async unprocessedWebhooks(dueAt?: string): Promise<WebhookRecord[]> {
     const rows = this.#stmt(
-        `SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events
+      `SELECT dedupe_key, event_type, transaction_id, raw_body, received_at FROM webhook_events
          WHERE processed_at IS NULL AND (@dueAt IS NULL OR next_attempt_at IS NULL OR next_attempt_at <= @dueAt) ORDER BY received_at`,
-      )
-      .all({ dueAt: dueAt ?? null }) as { dedupe_key: string; event_type: string; transaction_id: string | null; raw_body: string; received_at: string }[];
-    return rows.map((r) => ({ dedupeKey: r.dedupe_key, eventType: r.event_type, transactionId: r.transaction_id, rawBody: r.raw_body, receivedAt: r.received_at }));
+    ).all({ dueAt: dueAt ?? null }) as {
+      dedupe_key: string;
+      event_type: string;
+      transaction_id: string | null;
+      raw_body: string;
+      received_at: string;
+    }[];
+    return rows.map((r) => ({
+      dedupeKey: r.dedupe_key,
+      eventType: r.event_type,
+      transactionId: r.transaction_id,
+      rawBody: r.raw_body,
+      receivedAt: r.received_at,
+    }));
   }
 
   async unrefundedDuplicatePayments(limit: number): Promise<ChargeRecord[]> {
     const rows = this.#stmt(
-        `SELECT ch.* FROM charges ch JOIN checkouts co ON co.id = ch.checkout_id
+      `SELECT ch.* FROM charges ch JOIN checkouts co ON co.id = ch.checkout_id
          WHERE ch.status = 'paid' AND co.end_to_end_id IS NOT NULL AND ch.end_to_end_id IS NOT co.end_to_end_id
          ORDER BY ch.updated_at LIMIT ?`,
-      )
-      .all(limit) as ChargeRow[];
+    ).all(limit) as ChargeRow[];
     return rows.map(toCharge);
   }
 
   async chargesAwaitingPaymentExpiringBefore(before: string, limit: number): Promise<ChargeRecord[]> {
     const rows = this.#stmt(
-        `SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < @before AND parked_at IS NULL
+      `SELECT * FROM charges WHERE status = 'awaiting_payment' AND expires_at < @before AND parked_at IS NULL
            AND (next_reconcile_at IS NULL OR next_reconcile_at <= @before)
          ORDER BY COALESCE(next_reconcile_at, expires_at) LIMIT @limit`,
-      )
-      .all({ before, limit }) as ChargeRow[];
+    ).all({ before, limit }) as ChargeRow[];
     return rows.map(toCharge);
   }
 
@@ -610,7 +673,11 @@ export class SqliteStore implements Store {
       const existing = this.#findPayout('idempotency_key', payout.idempotencyKey);
       if (existing) return { payout: existing, created: false };
       try {
-        this.#stmt(`INSERT INTO payouts (${PAYOUT_INSERT_COLUMNS}) VALUES (${PAYOUT_INSERT_COLUMNS.split(',').map(() => '?').join(', ')})`).run(...payoutInsertValues(payout));
+        this.#stmt(
+          `INSERT INTO payouts (${PAYOUT_INSERT_COLUMNS}) VALUES (${PAYOUT_INSERT_COLUMNS.split(',')
+            .map(() => '?')
+            .join(', ')})`,
+        ).run(...payoutInsertValues(payout));
       } catch (err) {
         if (isUniqueViolation(err, 'payouts.external_reference')) throw new DuplicatePayoutReferenceError(payout.externalReference);
         throw err;
@@ -628,15 +695,18 @@ export class SqliteStore implements Store {
     return this.#findPayout('id', id);
   }
 
-  async findPayout(by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string }): Promise<PayoutRecord | undefined> {
+  async findPayout(
+    by: { idempotencyKey: string } | { transactionId: string } | { gatewayReference: string },
+  ): Promise<PayoutRecord | undefined> {
     if ('idempotencyKey' in by) return this.#findPayout('idempotency_key', by.idempotencyKey);
     if ('transactionId' in by) return this.#findPayout('transaction_id', by.transactionId);
     return this.#findPayout('gateway_reference', by.gatewayReference);
   }
 
   async listPayouts(query: { limit: number; beforeSeq?: number | undefined; status?: PayoutStatus | undefined }): Promise<PayoutRecord[]> {
-    const rows = this.#stmt('SELECT * FROM payouts WHERE (@before IS NULL OR seq < @before) AND (@status IS NULL OR status = @status) ORDER BY seq DESC LIMIT @limit')
-      .all({ before: query.beforeSeq ?? null, status: query.status ?? null, limit: query.limit }) as PayoutRow[];
+    const rows = this.#stmt(
+      'SELECT * FROM payouts WHERE (@before IS NULL OR seq < @before) AND (@status IS NULL OR status = @status) ORDER BY seq DESC LIMIT @limit',
+    ).all({ before: query.beforeSeq ?? null, status: query.status ?? null, limit: query.limit }) as PayoutRow[];
     return rows.map(toPayout);
   }
 
@@ -682,35 +752,51 @@ export class SqliteStore implements Store {
   async webhooksFor(transactionIds: readonly string[]): Promise<WebhookVerdict[]> {
     if (transactionIds.length === 0) return [];
     const rows = this.#db
-      .prepare(`SELECT dedupe_key, event_type, transaction_id, received_at, processed_at, attempts, last_error FROM webhook_events WHERE transaction_id IN (${transactionIds.map(() => '?').join(', ')}) ORDER BY received_at, dedupe_key`)
+      .prepare(
+        `SELECT dedupe_key, event_type, transaction_id, received_at, processed_at, attempts, last_error FROM webhook_events WHERE transaction_id IN (${transactionIds.map(() => '?').join(', ')}) ORDER BY received_at, dedupe_key`,
+      )
       .all(...transactionIds) as WebhookVerdictRow[];
     return rows.map(toWebhookVerdict);
   }
 
   async merchantEventsMentioning(needle: string, limit: number): Promise<OutboxMessage[]> {
-    const rows = this.#stmt("SELECT * FROM merchant_outbox WHERE instr(data, ?) > 0 ORDER BY seq LIMIT ?").all(needle, limit) as SqliteOutboxRow[];
+    const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE instr(data, ?) > 0 ORDER BY seq LIMIT ?').all(
+      needle,
+      limit,
+    ) as SqliteOutboxRow[];
     return rows.map(outboxFrom);
   }
 
   async undeliveredMerchantEvents(limit: number): Promise<OutboxMessage[]> {
-    const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?').all(limit) as SqliteOutboxRow[];
+    const rows = this.#stmt('SELECT * FROM merchant_outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?').all(
+      limit,
+    ) as SqliteOutboxRow[];
     return rows.map(outboxFrom);
   }
 
   async redeliverMerchantEventNow(id: string, now: string): Promise<boolean> {
-    return this.#write(() => this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(now, id).changes > 0);
+    return this.#write(
+      () => this.#stmt('UPDATE merchant_outbox SET next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL').run(now, id).changes > 0,
+    );
   }
 
   async recordDeliveryAttempt(attempt: DeliveryAttempt): Promise<void> {
     await this.#write(() =>
-      this.#stmt('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES (?, ?, ?, ?)').run(attempt.messageId, attempt.at, attempt.delivered ? 1 : 0, attempt.answer.slice(0, 300)),
+      this.#stmt('INSERT INTO merchant_delivery_attempts (message_id, at, delivered, answer) VALUES (?, ?, ?, ?)').run(
+        attempt.messageId,
+        attempt.at,
+        attempt.delivered ? 1 : 0,
+        attempt.answer.slice(0, 300),
+      ),
     );
   }
 
   async deliveryAttempts(messageIds: readonly string[]): Promise<DeliveryAttempt[]> {
     if (messageIds.length === 0) return [];
     const rows = this.#db
-      .prepare(`SELECT message_id, at, delivered, answer FROM merchant_delivery_attempts WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) ORDER BY seq`)
+      .prepare(
+        `SELECT message_id, at, delivered, answer FROM merchant_delivery_attempts WHERE message_id IN (${messageIds.map(() => '?').join(', ')}) ORDER BY seq`,
+      )
       .all(...messageIds) as { message_id: string; at: string; delivered: number; answer: string }[];
     return rows.map((r) => ({ messageId: r.message_id, at: r.at, delivered: r.delivered === 1, answer: r.answer }));
   }
@@ -726,7 +812,9 @@ export class SqliteStore implements Store {
   }
 
   async listAlerts(query: { includeResolved: boolean; limit: number }): Promise<AlertRecord[]> {
-    const rows = this.#stmt(`SELECT * FROM alerts WHERE (? = 1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT ?`).all(query.includeResolved ? 1 : 0, query.limit) as AlertRow[];
+    const rows = this.#stmt(
+      `SELECT * FROM alerts WHERE (? = 1 OR resolved_at IS NULL) ORDER BY resolved_at IS NOT NULL, last_at DESC, id DESC LIMIT ?`,
+    ).all(query.includeResolved ? 1 : 0, query.limit) as AlertRow[];
     return rows.map(toAlert);
   }
 

@@ -14,9 +14,19 @@ const PG_UNAVAILABLE_CODES = new Set([
   '40001', // serialization_failure: try again
   '40P01', // deadlock_detected: try again
 ]);
-const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NODE_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** pg's own messages for a connection that ended or a wait that ran out. */
-const PG_MESSAGES = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Query read timeout|Connection ended unexpectedly|Client was closed and is not queryable|Cannot use a pool after calling end/i;
+const PG_MESSAGES =
+  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Query read timeout|Connection ended unexpectedly|Client was closed and is not queryable|Cannot use a pool after calling end/i;
 /** SQLite: another writer holds the file, or the disk said no. */
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)/;
 
@@ -24,7 +34,8 @@ export function isStoreUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (PG_UNAVAILABLE_CODES.has(code) || code.startsWith('08') || NODE_NETWORK_CODES.has(code) || SQLITE_UNAVAILABLE.test(code)) return true;
+    if (PG_UNAVAILABLE_CODES.has(code) || code.startsWith('08') || NODE_NETWORK_CODES.has(code) || SQLITE_UNAVAILABLE.test(code))
+      return true;
   }
   return PG_MESSAGES.test(err.message);
 }

@@ -170,7 +170,12 @@ export interface OutboxMessage {
  * change produces; the store writes it in the same transaction, so a status change and its
  * notification are committed together or not at all.
  */
-export type MerchantEventRule = (result: { changed: boolean; chargeChanged: boolean; checkout: CheckoutRecord; charges: readonly ChargeRecord[] }) => OutboxInput | null;
+export type MerchantEventRule = (result: {
+  changed: boolean;
+  chargeChanged: boolean;
+  checkout: CheckoutRecord;
+  charges: readonly ChargeRecord[];
+}) => OutboxInput | null;
 
 export interface TransitionResult {
   /** False when the move was not allowed (duplicate, late, out of order): nothing was written. */
@@ -208,7 +213,11 @@ export class DuplicatePayoutReferenceError extends Error {
  */
 export interface Store {
   /** Inserts the checkout, its first status event and (when given) the idempotent response, atomically. */
-  createCheckout(checkout: CheckoutRecord, event: Omit<StatusEventData, 'checkoutId'>, idempotency?: { key: string; requestHash: string; response: (checkout: CheckoutRecord) => StoredResponse }): Promise<CheckoutRecord>;
+  createCheckout(
+    checkout: CheckoutRecord,
+    event: Omit<StatusEventData, 'checkoutId'>,
+    idempotency?: { key: string; requestHash: string; response: (checkout: CheckoutRecord) => StoredResponse },
+  ): Promise<CheckoutRecord>;
   getCheckout(id: string): Promise<CheckoutRecord | undefined>;
   getIdempotentResponse(key: string): Promise<StoredResponse | undefined>;
   /** Saves the payer the browser gave, only if the merchant gave none (the merchant's payer wins). */
@@ -218,7 +227,11 @@ export interface Store {
   getCharge(transactionId: string): Promise<ChargeRecord | undefined>;
 
   /** The pending attempt for this checkout and method, creating it from `fresh()` when there is none. */
-  openChargeAttempt(checkoutId: string, method: PaymentMethod, fresh: () => Omit<ChargeAttempt, 'checkoutId' | 'method' | 'createdAt'>): Promise<ChargeAttempt>;
+  openChargeAttempt(
+    checkoutId: string,
+    method: PaymentMethod,
+    fresh: () => Omit<ChargeAttempt, 'checkoutId' | 'method' | 'createdAt'>,
+  ): Promise<ChargeAttempt>;
   /** Forgets an attempt ConnectPSP definitively refused, so the next try uses a new key. */
   discardChargeAttempt(checkoutId: string, method: PaymentMethod, idempotencyKey: string): Promise<void>;
   /**

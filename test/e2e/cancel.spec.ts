@@ -29,7 +29,11 @@ test('a merchant cancel reaches the open widget live; a payment after it is stil
 
   expect((await request.post('/sandbox/pix/pay', { data: { copyAndPaste: code } })).status()).toBe(200);
   await expect
-    .poll(async () => ((await (await request.get(`/v1/checkouts/${id}`, { headers: merchant })).json()) as { charges: { status: string }[] }).charges[0]?.status)
+    .poll(
+      async () =>
+        ((await (await request.get(`/v1/checkouts/${id}`, { headers: merchant })).json()) as { charges: { status: string }[] }).charges[0]
+          ?.status,
+    )
     .toBe('paid');
   const after = (await (await request.get(`/v1/checkouts/${id}`, { headers: merchant })).json()) as { status: string };
   expect(after.status).toBe('cancelled');

@@ -25,7 +25,11 @@ declare global {
 async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
   });
@@ -33,14 +37,19 @@ async function expectNoAxeViolations(page: Page, what: string): Promise<void> {
 }
 
 async function paidCheckout(request: APIRequestContext, externalReference: string): Promise<string> {
-  const created = await request.post('/v1/checkouts', { headers: merchant, data: { amount: 4_990, externalReference, description: 'Caneca', payer: { name: 'Maria da Silva', document: '52998224725' } } });
+  const created = await request.post('/v1/checkouts', {
+    headers: merchant,
+    data: { amount: 4_990, externalReference, description: 'Caneca', payer: { name: 'Maria da Silva', document: '52998224725' } },
+  });
   expect(created.status()).toBe(201);
   const { id, clientSecret } = (await created.json()) as { id: string; clientSecret: string };
   const charge = await request.post(`/v1/checkouts/${id}/pix`, { headers: { Authorization: `Bearer ${clientSecret}` }, data: {} });
   expect(charge.status()).toBe(200);
   const { transactionId } = (await charge.json()) as { transactionId: string };
   expect((await request.post(`/sandbox/cash-in/${transactionId}/pay`, { data: {} })).status()).toBe(200);
-  await expect.poll(async () => ((await (await request.get(`/v1/checkouts/${id}`, { headers: merchant })).json()) as { status: string }).status).toBe('paid');
+  await expect
+    .poll(async () => ((await (await request.get(`/v1/checkouts/${id}`, { headers: merchant })).json()) as { status: string }).status)
+    .toBe('paid');
   return id;
 }
 
@@ -51,7 +60,11 @@ test('an operator signs in, refunds, pays out, rebalances and resolves an alert;
   // An alert to resolve: a payout the balance cannot cover (INSUFFICIENT_FUNDS, action: rebalance).
   const refused = await request.post('/v1/payouts', {
     headers: { ...merchant, 'Idempotency-Key': `e2e-big-${Date.now()}` },
-    data: { amount: 999_999_999, externalReference: `e2e-big-${Date.now()}`, payee: { name: 'Ana Lima', document: '52998224725', destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'ana@example.com' } } },
+    data: {
+      amount: 999_999_999,
+      externalReference: `e2e-big-${Date.now()}`,
+      payee: { name: 'Ana Lima', document: '52998224725', destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'ana@example.com' } },
+    },
   });
   expect(refused.status()).toBe(422);
 
@@ -60,7 +73,10 @@ test('an operator signs in, refunds, pays out, rebalances and resolves an alert;
     document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   await page.goto('/console');
-  await page.getByRole('button', { name: /^(English|Português)$/ }).first().waitFor();
+  await page
+    .getByRole('button', { name: /^(English|Português)$/ })
+    .first()
+    .waitFor();
   // Portuguese first (the page's language), then the rest of the run in English.
   if ((await page.locator('html').getAttribute('lang')) !== 'pt-BR') await page.getByRole('button', { name: 'Português' }).click();
   await expect(page.getByRole('heading', { name: 'Entrar no console' })).toBeVisible();
@@ -122,7 +138,9 @@ test('an operator signs in, refunds, pays out, rebalances and resolves an alert;
   const transactional = page.getByTestId('transactional');
   await expect(transactional).toContainText('R$');
   await expectNoAxeViolations(page, 'balances');
-  const balance = (await (await request.get('/v1/balance', { headers: merchant })).json()) as { consolidated: { transactionalBalance: number } };
+  const balance = (await (await request.get('/v1/balance', { headers: merchant })).json()) as {
+    consolidated: { transactionalBalance: number };
+  };
   const target = Math.floor(balance.consolidated.transactionalBalance / 100) + 1_000;
   await page.getByLabel('Target transactional balance (R$)').fill(String(target));
   await page.getByRole('button', { name: 'Rebalance', exact: true }).click();

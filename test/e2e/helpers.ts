@@ -30,18 +30,21 @@ declare global {
  * widget's `status` attribute turns `paid` (for the pay → DOM latency).
  */
 export async function recordWidget(page: Page): Promise<void> {
-  await page.addInitScript((types) => {
-    window.__events = [];
-    window.__violations = [];
-    window.__paidAt = null;
-    for (const type of types) {
-      document.addEventListener(type, (e) => window.__events.push({ type, detail: (e as CustomEvent).detail, at: performance.now() }));
-    }
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    new MutationObserver(() => {
-      if (window.__paidAt === null && document.querySelector('connectpsp-checkout[status="paid"]')) window.__paidAt = performance.now();
-    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['status'] });
-  }, [...EVENT_TYPES]);
+  await page.addInitScript(
+    (types) => {
+      window.__events = [];
+      window.__violations = [];
+      window.__paidAt = null;
+      for (const type of types) {
+        document.addEventListener(type, (e) => window.__events.push({ type, detail: (e as CustomEvent).detail, at: performance.now() }));
+      }
+      document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      new MutationObserver(() => {
+        if (window.__paidAt === null && document.querySelector('connectpsp-checkout[status="paid"]')) window.__paidAt = performance.now();
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ['status'] });
+    },
+    [...EVENT_TYPES],
+  );
 }
 
 export async function events(page: Page, type?: string): Promise<RecordedEvent[]> {
@@ -111,7 +114,11 @@ export async function axeViolations(page: Page): Promise<string[]> {
   const source = await readFile(AXE_PATH, 'utf8');
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(source);
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown[] }[] }[] }> };
+      }
+    ).axe;
     const { violations } = await axe.run(document, { resultTypes: ['violations'] });
     return violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
   });
@@ -126,7 +133,12 @@ export interface TestCheckout {
 export async function createCheckout(request: APIRequestContext, body: Record<string, unknown>): Promise<TestCheckout> {
   const response = await request.post('/v1/checkouts', {
     headers: { Authorization: `Bearer ${E2E_API_KEY}` },
-    data: { amount: 4990, externalReference: `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, description: 'Pedido #1042', ...body },
+    data: {
+      amount: 4990,
+      externalReference: `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+      description: 'Pedido #1042',
+      ...body,
+    },
   });
   expect(response.status(), await response.text()).toBe(201);
   return (await response.json()) as TestCheckout;

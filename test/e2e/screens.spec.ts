@@ -8,7 +8,17 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import { E2E_API_KEY } from './env.js';
-import { axeViolations, createCheckout, events, fillPayer, FIXTURE_PATH, recordWidget, serveFixture, widget, type TestCheckout } from './helpers.js';
+import {
+  axeViolations,
+  createCheckout,
+  events,
+  fillPayer,
+  FIXTURE_PATH,
+  recordWidget,
+  serveFixture,
+  widget,
+  type TestCheckout,
+} from './helpers.js';
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -20,7 +30,9 @@ const PAYER = { name: 'Maria da Silva', document: '52998224725' };
 /** Where the docs' screenshots go, when asked for. */
 async function screenshot(page: Page, name: string): Promise<void> {
   if (!process.env.UPDATE_SCREENSHOTS) return;
-  await widget(page).root.locator('[part~=base]').screenshot({ path: `docs/screenshots/${name}.png`, animations: 'disabled' });
+  await widget(page)
+    .root.locator('[part~=base]')
+    .screenshot({ path: `docs/screenshots/${name}.png`, animations: 'disabled' });
 }
 
 /** The widget's live region, where screen readers hear what changed. */
@@ -73,7 +85,10 @@ for (const size of SIZES) {
       await serveFixture(page, () => checkout);
     });
 
-    test('9, 3, 6: the QR after one round trip; the time left beside the amount, above the fold, last minute marked; the whole Copia e Cola code', async ({ page, request }) => {
+    test('9, 3, 6: the QR after one round trip; the time left beside the amount, above the fold, last minute marked; the whole Copia e Cola code', async ({
+      page,
+      request,
+    }) => {
       checkout = await createCheckout(request, { payer: PAYER, createCharge: 'pix', expiresInMinutes: 15 });
       const calls: string[] = [];
       page.on('request', (r) => {
@@ -83,7 +98,10 @@ for (const size of SIZES) {
       const w = widget(page);
       await expect(w.qr).toBeVisible();
       // The live stream opens as the QR is drawn, not before it: it is no round trip on the way.
-      expect(calls.filter((c) => c !== 'GET events'), 'the session answer carries the code: one call before the QR').toEqual(['GET session']);
+      expect(
+        calls.filter((c) => c !== 'GET events'),
+        'the session answer carries the code: one call before the QR',
+      ).toEqual(['GET session']);
       await expect(w.root).toHaveAttribute('status', 'awaiting_payment');
 
       const countdown = w.root.locator('[part~=countdown]');
@@ -127,7 +145,13 @@ for (const size of SIZES) {
       await expect(w.root.locator('[part~=e2e]')).toHaveText(/^E/);
       const dl = w.root.locator('[part~=details]');
       expect(await dl.evaluate((e) => getComputedStyle(e).display)).toBe('grid');
-      expect(await dl.locator('dd').first().evaluate((e) => getComputedStyle(e).marginInlineStart), 'no list indent').toBe('0px');
+      expect(
+        await dl
+          .locator('dd')
+          .first()
+          .evaluate((e) => getComputedStyle(e).marginInlineStart),
+        'no list indent',
+      ).toBe('0px');
       await expectNoAxeViolations(page, 'the paid receipt');
       await screenshot(page, `paid-${size.name}`);
 
@@ -148,7 +172,11 @@ for (const size of SIZES) {
       await screenshot(page, `refunded-${size.name}`);
     });
 
-    test('1, 6: refused at the bank is declined, not expired: its own status and announcement, nothing debited, retry or QR', async ({ page, request, baseURL }) => {
+    test('1, 6: refused at the bank is declined, not expired: its own status and announcement, nothing debited, retry or QR', async ({
+      page,
+      request,
+      baseURL,
+    }) => {
       checkout = await createCheckout(request, { payer: PAYER, methods: ['pix', 'open_finance'], returnUrl: `${baseURL}${FIXTURE_PATH}` });
       await page.goto(FIXTURE_PATH);
       const w = widget(page);
@@ -188,7 +216,11 @@ for (const size of SIZES) {
       expect(await events(page, 'connectpsp-expired')).toHaveLength(0);
     });
 
-    test('2, 5: back without approving says so with the bank\'s 5 minutes; approved, the receipt names the payer and says "Valor" once', async ({ page, request, baseURL }) => {
+    test('2, 5: back without approving says so with the bank\'s 5 minutes; approved, the receipt names the payer and says "Valor" once', async ({
+      page,
+      request,
+      baseURL,
+    }) => {
       checkout = await createCheckout(request, { payer: PAYER, methods: ['open_finance'], returnUrl: `${baseURL}${FIXTURE_PATH}` });
       await page.goto(FIXTURE_PATH);
       const w = widget(page);
@@ -213,7 +245,9 @@ for (const size of SIZES) {
 
       await expect(w.root.getByRole('heading', { name: 'Pagamento ainda não aprovado' })).toBeVisible();
       await expect(w.root).toContainText('Você ainda não aprovou no seu banco');
-      await expect(w.root.locator('[part~=countdown]'), 'the bank\'s window, not the checkout\'s 15 minutes').toHaveText(/Tempo para aprovar: 0[0-4]:\d\d/);
+      await expect(w.root.locator('[part~=countdown]'), "the bank's window, not the checkout's 15 minutes").toHaveText(
+        /Tempo para aprovar: 0[0-4]:\d\d/,
+      );
       await expect(w.root.getByRole('button', { name: 'Voltar ao banco' })).toBeVisible();
       await expectPrimaryThenSecondary(page);
       await expect(liveRegion(page)).toContainText('Pagamento ainda não aprovado');
@@ -249,7 +283,10 @@ for (const size of SIZES) {
       expect(await background()).toBe('rgb(28, 28, 30)');
     });
 
-    test('8: the live region says what is true: the method screen when the payer is known, "unstable" only while it is', async ({ page, request }) => {
+    test('8: the live region says what is true: the method screen when the payer is known, "unstable" only while it is', async ({
+      page,
+      request,
+    }) => {
       checkout = await createCheckout(request, { payer: PAYER, methods: ['pix', 'open_finance'] });
       await page.goto(FIXTURE_PATH);
       const w = widget(page);
@@ -263,7 +300,9 @@ for (const size of SIZES) {
       await expect(w.qr).toBeVisible();
       await expect(liveRegion(page)).toContainText('Conexão instável');
       cut = false;
-      await expect.poll(() => page.evaluate(() => document.querySelector('connectpsp-checkout')!.connection), { timeout: 20_000 }).toBe('live');
+      await expect
+        .poll(() => page.evaluate(() => document.querySelector('connectpsp-checkout')!.connection), { timeout: 20_000 })
+        .toBe('live');
       await expect(liveRegion(page)).not.toContainText('Conexão instável');
       await expect(w.root.locator('.reconnecting')).toHaveCount(0);
     });
@@ -271,7 +310,10 @@ for (const size of SIZES) {
     test('8: an unknown checkout id and a wrong client secret get the same message, which fits both', async ({ page, request }) => {
       const real = await createCheckout(request, {});
       const messages: string[] = [];
-      for (const wrong of [{ id: 'chk_000000000000000000000000', clientSecret: real.clientSecret }, { id: real.id, clientSecret: `${real.id}_secret_wrong` }]) {
+      for (const wrong of [
+        { id: 'chk_000000000000000000000000', clientSecret: real.clientSecret },
+        { id: real.id, clientSecret: `${real.id}_secret_wrong` },
+      ]) {
         checkout = wrong;
         await page.goto(FIXTURE_PATH);
         const w = widget(page);

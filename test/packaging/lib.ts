@@ -28,7 +28,10 @@ export function packTarballs(): Tarballs {
     if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'cpc-pack-'));
-  execFileSync('npm', ['pack', '-w', 'widget', '-w', 'server', '--ignore-scripts', '--pack-destination', dir, '--silent'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync('npm', ['pack', '-w', 'widget', '-w', 'server', '--ignore-scripts', '--pack-destination', dir, '--silent'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
   const files = readdirSync(dir);
   const find = (re: RegExp) => {
     const name = files.find((f) => re.test(f));
@@ -70,7 +73,9 @@ export function npmInstall(dir: string, args: string[]): InstallResult {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const output = `${result.stdout}\n${result.stderr}`;
   if (result.status !== 0) throw new Error(`npm install ${args.join(' ')} failed:\n${output}`);
-  const lock = JSON.parse(execFileSync('cat', [join(dir, 'package-lock.json')], { encoding: 'utf8' })) as { packages: Record<string, unknown> };
+  const lock = JSON.parse(execFileSync('cat', [join(dir, 'package-lock.json')], { encoding: 'utf8' })) as {
+    packages: Record<string, unknown>;
+  };
   const packages = Object.keys(lock.packages)
     .filter((p) => p.startsWith('node_modules/'))
     .map((p) => p.replace(/^.*node_modules\//, ''));

@@ -73,8 +73,12 @@ describe('the connectpsp-checkout tarball', () => {
     const dir = emptyProject('cpc-widget-unpack');
     try {
       execFileSync('tar', ['xzf', tarballs.widget, '-C', dir]);
-      const pkg = JSON.parse(readFileSync(join(dir, 'package/package.json'), 'utf8')) as { scripts?: Record<string, string>; dependencies?: Record<string, string> };
-      for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(pkg.scripts?.[hook], undefined, `no ${hook} script`);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package/package.json'), 'utf8')) as {
+        scripts?: Record<string, string>;
+        dependencies?: Record<string, string>;
+      };
+      for (const hook of ['preinstall', 'install', 'postinstall', 'prepare'])
+        assert.equal(pkg.scripts?.[hook], undefined, `no ${hook} script`);
       assert.deepEqual(Object.keys(pkg.dependencies ?? {}), ['lit']);
 
       const shipped = new Set(tarballFiles(tarballs.widget));
@@ -89,10 +93,17 @@ describe('the connectpsp-checkout tarball', () => {
       assert.match(typeOf('locale'), /'pt-BR' \| 'en' \| 'es'/);
       assert.match(typeOf('redirect-mode'), /'same-tab' \| 'popup'/);
 
-      const vscode = JSON.parse(readFileSync(join(dir, 'package/dist/vscode.html-custom-data.json'), 'utf8')) as { tags: { name: string; attributes: { name: string; values?: { name: string }[] }[] }[] };
+      const vscode = JSON.parse(readFileSync(join(dir, 'package/dist/vscode.html-custom-data.json'), 'utf8')) as {
+        tags: { name: string; attributes: { name: string; values?: { name: string }[] }[] }[];
+      };
       const method = vscode.tags.find((t) => t.name === 'connectpsp-checkout')?.attributes.find((a) => a.name === 'method');
-      assert.deepEqual(method?.values?.map((v) => v.name), ['pix', 'open_finance']);
-      const webTypes = JSON.parse(readFileSync(join(dir, 'package/dist/web-types.json'), 'utf8')) as { contributions: { html: { elements: { name: string; events: { name: string }[] }[] } } };
+      assert.deepEqual(
+        method?.values?.map((v) => v.name),
+        ['pix', 'open_finance'],
+      );
+      const webTypes = JSON.parse(readFileSync(join(dir, 'package/dist/web-types.json'), 'utf8')) as {
+        contributions: { html: { elements: { name: string; events: { name: string }[] }[] } };
+      };
       const events = webTypes.contributions.html.elements.find((e) => e.name === 'connectpsp-checkout')?.events.map((e) => e.name);
       assert.ok(events?.includes('connectpsp-paid'));
     } finally {
@@ -107,7 +118,9 @@ describe('the connectpsp-checkout tarball', () => {
       const others = installed.packages.filter((p) => p !== 'connectpsp-checkout' && !LIT_FAMILY.includes(p));
       assert.deepEqual(others, [], `nothing but Lit: ${installed.packages.join(', ')}`);
       assert.doesNotMatch(installed.output, /> (preinstall|install|postinstall)\b/, 'no install script ran');
-      console.log(`# widget package install: ${installed.packages.length} packages, ${installed.megabytes.toFixed(1)} MB, ${installed.seconds.toFixed(1)} s`);
+      console.log(
+        `# widget package install: ${installed.packages.length} packages, ${installed.megabytes.toFixed(1)} MB, ${installed.seconds.toFixed(1)} s`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -123,7 +136,20 @@ describe('the widget package in a React 19 app and under @lit-labs/ssr', () => {
     npmInstall(app, [tarballs.widget, '@lit-labs/ssr@4.1.0', '--prefer-offline']);
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', jsx: 'react-jsx', strict: true, noEmit: true, skipLibCheck: true, lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [] }, include: ['src'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          jsx: 'react-jsx',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+          types: [],
+        },
+        include: ['src'],
+      }),
     );
     execFileSync('mkdir', ['-p', join(app, 'src')]);
     writeFileSync(
@@ -174,7 +200,10 @@ export const wrong = <ConnectpspCheckout method="card" />;
 createRoot(document.getElementById('root')!).render(<App />);
 `,
     );
-    writeFileSync(join(app, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"></head><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>');
+    writeFileSync(
+      join(app, 'index.html'),
+      '<!doctype html><html><head><meta charset="utf-8"></head><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>',
+    );
   });
   after(() => rmSync(app, { recursive: true, force: true }));
 
@@ -184,7 +213,10 @@ createRoot(document.getElementById('root')!).render(<App />);
   });
 
   it('builds with Vite and runs in Chromium: props reach the element, events reach React handlers', async () => {
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
     assert.equal(build.status, 0, build.stdout + build.stderr);
 
     const server = await serveStatic(join(app, 'dist'));

@@ -20,7 +20,9 @@ describe('BR Codes from POST /v1/checkouts/:id/pix', () => {
   for (const amount of [1, 1050, 99_999_99, 123_456]) {
     it(`pix-utils parses the code for ${amount} centavos as a valid dynamic PIX that states the amount`, async () => {
       const c = await server.createCheckout({ amount });
-      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const charge = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       const parsed = parsePix(charge.copyAndPaste);
       assert.ok(!hasError(parsed), JSON.stringify(parsed));
       assert.ok(isDynamicPix(parsed), 'a charge for one payment is a dynamic code with a location URL');

@@ -161,7 +161,10 @@ describe('encodeBrCode', () => {
     const staticBase = { kind: 'static', pixKey: 'a@b.co', merchantName: 'LOJA', merchantCity: 'RECIFE' } as const;
     assert.throws(() => encodeBrCode({ ...staticBase, pixKey: 'k'.repeat(78) }), /pixKey must be 1 to 77/);
     assert.throws(() => encodeBrCode({ ...staticBase, txid: 'has-dash' }), /txid must be 1 to 25/);
-    assert.throws(() => encodeBrCode({ ...staticBase, pixKey: 'k'.repeat(77), message: 'm'.repeat(10) }), /Pix template \(26\) is \d+ characters/);
+    assert.throws(
+      () => encodeBrCode({ ...staticBase, pixKey: 'k'.repeat(77), message: 'm'.repeat(10) }),
+      /Pix template \(26\) is \d+ characters/,
+    );
   });
 });
 
@@ -247,7 +250,10 @@ describe('parseBrCode rejections', () => {
   });
 
   test('a merchant template that is not valid TLV', () => {
-    assert.match(reasonOf(sealed('000201' + tlv('26', '0014br.gov.bcb.pix25') + TAIL)), /field 26 \(merchant account\) is not a valid template/);
+    assert.match(
+      reasonOf(sealed('000201' + tlv('26', '0014br.gov.bcb.pix25') + TAIL)),
+      /field 26 \(merchant account\) is not a valid template/,
+    );
   });
 
   test('missing or wrong currency, country, category, name, city', () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ROUTES, type CheckoutView, type ErrorBody, type PixChargeView, type StatusEventData } from '../../widget/contract/wire-contract.js';
+import {
+  ROUTES,
+  type CheckoutView,
+  type ErrorBody,
+  type PixChargeView,
+  type StatusEventData,
+} from '../../widget/contract/wire-contract.js';
 import type { Balance } from '../../server/connectpsp/types.js';
 import { eventually, postJson, startTestServer, type TestServer } from './helpers.js';
 import { openSse } from './sse-reader.js';
@@ -22,7 +28,8 @@ async function checkoutWithCharge() {
 
 const view = async (id: string) => (await (await server.merchant(ROUTES.checkout(id))).json()) as CheckoutView;
 const cancel = (id: string, body = '{}') => server.merchant(`/v1/checkouts/${encodeURIComponent(id)}/cancel`, { method: 'POST', body });
-const eventsOf = async (id: string) => (await server.store.getMerchantEvents(100_000)).filter((m) => JSON.stringify(m.data).includes(id)).map((m) => m.type);
+const eventsOf = async (id: string) =>
+  (await server.store.getMerchantEvents(100_000)).filter((m) => JSON.stringify(m.data).includes(id)).map((m) => m.type);
 const transactional = async () => ((await (await server.merchant('/v1/balance')).json()) as Balance).consolidated.transactionalBalance;
 
 describe('POST /v1/checkouts/:id/cancel', () => {
@@ -75,7 +82,11 @@ describe('POST /v1/checkouts/:id/cancel', () => {
     assert.equal(recorded.status, 'cancelled', 'the checkout stays cancelled');
     assert.ok(recorded.charges[0]!.endToEndId);
     assert.equal(await transactional(), before + checkout.amount);
-    await eventually(async () => (await eventsOf(checkout.id)).includes('checkout.payment_after_cancel'), 5000, 'checkout.payment_after_cancel');
+    await eventually(
+      async () => (await eventsOf(checkout.id)).includes('checkout.payment_after_cancel'),
+      5000,
+      'checkout.payment_after_cancel',
+    );
 
     const refund = await server.merchant(ROUTES.refund(checkout.id), { method: 'POST', body: '{}' });
     assert.ok(refund.status === 200 || refund.status === 202, `refund answered ${refund.status}`);
@@ -86,7 +97,10 @@ describe('POST /v1/checkouts/:id/cancel', () => {
     assert.equal(refunded.status, 'cancelled');
     assert.equal(await transactional(), before);
     await eventually(async () => (await eventsOf(checkout.id)).includes('checkout.payment_refunded'), 5000, 'checkout.payment_refunded');
-    assert.deepEqual((await eventsOf(checkout.id)).filter((t) => t !== 'checkout.payment_refunded'), ['checkout.cancelled', 'checkout.payment_after_cancel']);
+    assert.deepEqual(
+      (await eventsOf(checkout.id)).filter((t) => t !== 'checkout.payment_refunded'),
+      ['checkout.cancelled', 'checkout.payment_after_cancel'],
+    );
   });
 
   it('answers 404 for an unknown checkout and 400 naming an unknown body field', async () => {

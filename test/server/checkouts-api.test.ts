@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ROUTES, type CheckoutSession, type CheckoutView, type ErrorBody, type PixChargeView } from '../../widget/contract/wire-contract.js';
+import {
+  ROUTES,
+  type CheckoutSession,
+  type CheckoutView,
+  type ErrorBody,
+  type PixChargeView,
+} from '../../widget/contract/wire-contract.js';
 import { parseBrCode } from '../../server/pix/brcode.js';
 import { API_KEY, VALID_CPF, postJson, startTestServer, type TestServer } from './helpers.js';
 
@@ -19,7 +25,10 @@ async function errorOf(res: Response): Promise<ErrorBody['error']> {
 
 describe('POST /v1/checkouts', () => {
   it('creates a checkout and answers 201 with id, clientSecret and status open', async () => {
-    const res = await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify({ amount: 1050, externalReference: 'create-1' }) });
+    const res = await server.merchant('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ amount: 1050, externalReference: 'create-1' }),
+    });
     assert.equal(res.status, 201);
     const body = (await res.json()) as CheckoutView & { clientSecret: string };
     assert.match(body.id, /^chk_[0-9A-Za-z]{24}$/);
@@ -53,13 +62,23 @@ describe('POST /v1/checkouts', () => {
     // A replay with the same key is the same checkout with the same single charge.
     const again = (await (await create()).json()) as CheckoutView & { clientSecret: string };
     assert.equal(again.id, created.id);
-    assert.deepEqual(again.charges.map((c) => c.transactionId), [created.charges[0]!.transactionId]);
+    assert.deepEqual(
+      again.charges.map((c) => c.transactionId),
+      [created.charges[0]!.transactionId],
+    );
   });
 
   it('refuses createCharge without a payer, without pix among the methods, or with another value, naming the field', async () => {
     const payer = { name: 'Ana Souza', document: VALID_CPF };
-    for (const extra of [{ createCharge: 'pix' }, { createCharge: 'pix', payer, methods: ['open_finance'] }, { createCharge: 'open_finance', payer }]) {
-      const res = await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify({ amount: 100, externalReference: `cc-${JSON.stringify(extra).length}`, ...extra }) });
+    for (const extra of [
+      { createCharge: 'pix' },
+      { createCharge: 'pix', payer, methods: ['open_finance'] },
+      { createCharge: 'open_finance', payer },
+    ]) {
+      const res = await server.merchant('/v1/checkouts', {
+        method: 'POST',
+        body: JSON.stringify({ amount: 100, externalReference: `cc-${JSON.stringify(extra).length}`, ...extra }),
+      });
       assert.equal(res.status, 400, JSON.stringify(extra));
       assert.equal((await errorOf(res)).field, 'createCharge');
     }
@@ -69,7 +88,11 @@ describe('POST /v1/checkouts', () => {
     const none = await postJson(server.url + '/v1/checkouts', { amount: 100, externalReference: 'x' });
     assert.equal(none.status, 401);
     assert.equal((await errorOf(none)).field, 'Authorization');
-    const wrong = await fetch(server.url + '/v1/checkouts', { method: 'POST', headers: { authorization: `Bearer ${API_KEY}x`, 'content-type': 'application/json' }, body: '{}' });
+    const wrong = await fetch(server.url + '/v1/checkouts', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}x`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(wrong.status, 401);
   });
 
@@ -81,7 +104,11 @@ describe('POST /v1/checkouts', () => {
     ['missing amount', { externalReference: 'b5' }, 'amount'],
     ['missing externalReference', { amount: 100 }, 'externalReference'],
     ['an unknown field', { amount: 100, externalReference: 'b6', amout: 1 }, 'amout'],
-    ['a CPF with wrong check digits', { amount: 100, externalReference: 'b7', payer: { name: 'Ana', document: '12345678900' } }, 'payer.document'],
+    [
+      'a CPF with wrong check digits',
+      { amount: 100, externalReference: 'b7', payer: { name: 'Ana', document: '12345678900' } },
+      'payer.document',
+    ],
     ['a document of the wrong length', { amount: 100, externalReference: 'b8', payer: { name: 'Ana', document: '123' } }, 'payer.document'],
     ['an unknown method', { amount: 100, externalReference: 'b9', methods: ['card'] }, 'methods.0'],
     ['expiresInMinutes over a day', { amount: 100, externalReference: 'b10', expiresInMinutes: 5000 }, 'expiresInMinutes'],
@@ -100,7 +127,8 @@ describe('POST /v1/checkouts', () => {
   }
 
   it('says "is required" only for a missing field, and what is wrong for a present one', async () => {
-    const send = async (body: unknown) => (await errorOf(await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify(body) }))).message;
+    const send = async (body: unknown) =>
+      (await errorOf(await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify(body) }))).message;
     assert.match(await send({ externalReference: 'm1' }), /amount is required/);
     assert.doesNotMatch(await send({ amount: '100', externalReference: 'm2' }), /required/);
     assert.doesNotMatch(await send({ amount: 100, externalReference: 5 }), /required/);
@@ -111,20 +139,30 @@ describe('POST /v1/checkouts', () => {
     const malformed = await server.merchant('/v1/checkouts', { method: 'POST', body: '{"amount": 10' });
     assert.equal(malformed.status, 400);
     assert.equal((await errorOf(malformed)).field, 'body');
-    const huge = await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify({ amount: 1, externalReference: 'h', description: 'x'.repeat(100_000) }) });
+    const huge = await server.merchant('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ amount: 1, externalReference: 'h', description: 'x'.repeat(100_000) }),
+    });
     assert.equal(huge.status, 413);
   });
 
   it('refuses a second checkout with the same externalReference (409) and writes nothing', async () => {
     await server.createCheckout({ externalReference: 'dup-ref' });
-    const res = await server.merchant('/v1/checkouts', { method: 'POST', body: JSON.stringify({ amount: 999, externalReference: 'dup-ref' }) });
+    const res = await server.merchant('/v1/checkouts', {
+      method: 'POST',
+      body: JSON.stringify({ amount: 999, externalReference: 'dup-ref' }),
+    });
     assert.equal(res.status, 409);
     assert.equal((await errorOf(res)).field, 'externalReference');
   });
 
   it('replays the first answer for a repeated Idempotency-Key, and refuses the key with another body', async () => {
     const send = (amount: number) =>
-      server.merchant('/v1/checkouts', { method: 'POST', headers: { 'idempotency-key': 'idem-1' }, body: JSON.stringify({ amount, externalReference: 'idem-order' }) });
+      server.merchant('/v1/checkouts', {
+        method: 'POST',
+        headers: { 'idempotency-key': 'idem-1' },
+        body: JSON.stringify({ amount, externalReference: 'idem-order' }),
+      });
     const first = (await (await send(500)).json()) as { id: string; clientSecret: string };
     const again = await send(500);
     assert.equal(again.status, 201);
@@ -218,7 +256,9 @@ describe('browser routes', () => {
   it('POST /pix from many tabs at once creates a single charge', async () => {
     const c = await server.createCheckout();
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' }).then((r) => r.json() as Promise<PixChargeView>)),
+      Array.from({ length: 8 }, () =>
+        server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' }).then((r) => r.json() as Promise<PixChargeView>),
+      ),
     );
     assert.equal(new Set(answers.map((a) => a.transactionId)).size, 1);
     const view = (await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView;
@@ -230,10 +270,16 @@ describe('browser routes', () => {
     const missing = await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' });
     assert.equal(missing.status, 400);
     assert.equal((await errorOf(missing)).field, 'payer');
-    const bad = await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ payer: { name: 'Ana', document: '111.111.111-11' } }) });
+    const bad = await server.browser(ROUTES.pix(c.id), c.clientSecret, {
+      method: 'POST',
+      body: JSON.stringify({ payer: { name: 'Ana', document: '111.111.111-11' } }),
+    });
     assert.equal(bad.status, 400);
     assert.equal((await errorOf(bad)).field, 'payer.document');
-    const ok = await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ payer: { name: 'Ana Souza', document: '123.456.789-09' } }) });
+    const ok = await server.browser(ROUTES.pix(c.id), c.clientSecret, {
+      method: 'POST',
+      body: JSON.stringify({ payer: { name: 'Ana Souza', document: '123.456.789-09' } }),
+    });
     assert.equal(ok.status, 200);
     const session = (await (await server.browser(ROUTES.session(c.id), c.clientSecret)).json()) as CheckoutSession;
     assert.equal(session.payerRequired, false);
@@ -250,26 +296,43 @@ describe('browser routes', () => {
     assert.equal((await errorOf(unknown)).field, 'amount');
   });
 
-  it('POST /open-finance: only for checkouts that offer it, and only back to the merchant\'s own origins', async () => {
+  it("POST /open-finance: only for checkouts that offer it, and only back to the merchant's own origins", async () => {
     const pixOnly = await server.createCheckout();
-    const refused = await server.browser(ROUTES.openFinance(pixOnly.id), pixOnly.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://shop.example/checkout' }) });
+    const refused = await server.browser(ROUTES.openFinance(pixOnly.id), pixOnly.clientSecret, {
+      method: 'POST',
+      body: JSON.stringify({ returnUrl: 'https://shop.example/checkout' }),
+    });
     assert.equal(refused.status, 409);
 
     const strict = await startTestServer({ ALLOWED_ORIGINS: 'https://shop.example' });
     try {
       const c = await strict.createCheckout({ methods: ['pix', 'open_finance'], returnUrl: 'https://merchant.example/pay' });
-      const evil = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://evil.example/phish' }) });
+      const evil = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, {
+        method: 'POST',
+        body: JSON.stringify({ returnUrl: 'https://evil.example/phish' }),
+      });
       assert.equal(evil.status, 400);
       assert.equal((await errorOf(evil)).field, 'returnUrl');
-      const notUrl = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'javascript:alert(1)' }) });
+      const notUrl = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, {
+        method: 'POST',
+        body: JSON.stringify({ returnUrl: 'javascript:alert(1)' }),
+      });
       assert.equal(notUrl.status, 400);
-      const ok = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://shop.example/checkout?order=1' }) });
+      const ok = await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, {
+        method: 'POST',
+        body: JSON.stringify({ returnUrl: 'https://shop.example/checkout?order=1' }),
+      });
       assert.equal(ok.status, 200);
       const intent = (await ok.json()) as { method: string; paymentUrl: string; expiresAt: string; transactionId: string };
       assert.equal(intent.method, 'open_finance');
       assert.match(intent.paymentUrl, /^http/);
       // Idempotent like /pix: the same intent again.
-      const again = (await (await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, { method: 'POST', body: JSON.stringify({ returnUrl: 'https://shop.example/checkout?order=1' }) })).json()) as { transactionId: string };
+      const again = (await (
+        await strict.browser(ROUTES.openFinance(c.id), c.clientSecret, {
+          method: 'POST',
+          body: JSON.stringify({ returnUrl: 'https://shop.example/checkout?order=1' }),
+        })
+      ).json()) as { transactionId: string };
       assert.equal(again.transactionId, intent.transactionId);
       // Without a returnUrl the checkout's own is used.
       const c2 = await strict.createCheckout({ methods: ['open_finance'], returnUrl: 'https://merchant.example/pay' });
@@ -285,11 +348,22 @@ describe('browser routes', () => {
 
   it('answers CORS preflights for browser routes, never for merchant routes', async () => {
     const c = await server.createCheckout();
-    const pre = await fetch(server.url + ROUTES.pix(c.id), { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const pre = await fetch(server.url + ROUTES.pix(c.id), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), '*');
     assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Authorization/);
-    const merchant = await server.merchant('/v1/checkouts', { method: 'POST', headers: { origin: 'https://shop.example' }, body: JSON.stringify({ amount: 100, externalReference: 'cors-1' }) });
+    const merchant = await server.merchant('/v1/checkouts', {
+      method: 'POST',
+      headers: { origin: 'https://shop.example' },
+      body: JSON.stringify({ amount: 100, externalReference: 'cors-1' }),
+    });
     assert.equal(merchant.headers.get('access-control-allow-origin'), null);
   });
 

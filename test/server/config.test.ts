@@ -21,13 +21,23 @@ describe('loadConfig', () => {
     const url = 'postgres://app@db.internal/checkout';
     const timeouts = { statementTimeoutMs: 5000, connectTimeoutMs: 5000 };
     assert.deepEqual(loadConfig({ DATABASE_URL: url }).database, { kind: 'postgres', url, preparedStatements: true, ...timeouts });
-    assert.deepEqual(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database, { kind: 'postgres', url, preparedStatements: false, ...timeouts });
+    assert.deepEqual(loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' }).database, {
+      kind: 'postgres',
+      url,
+      preparedStatements: false,
+      ...timeouts,
+    });
     assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'sometimes' }), /DATABASE_PREPARED_STATEMENTS/);
   });
 
   it('bounds PostgreSQL statements and connection waits, configurably, and caps event streams per checkout', () => {
     const url = 'postgres://app@db.internal/checkout';
-    const config = loadConfig({ DATABASE_URL: url, DATABASE_STATEMENT_TIMEOUT_MS: '750', DATABASE_CONNECT_TIMEOUT_MS: '400', SSE_MAX_STREAMS_PER_CHECKOUT: '3' });
+    const config = loadConfig({
+      DATABASE_URL: url,
+      DATABASE_STATEMENT_TIMEOUT_MS: '750',
+      DATABASE_CONNECT_TIMEOUT_MS: '400',
+      SSE_MAX_STREAMS_PER_CHECKOUT: '3',
+    });
     assert.deepEqual(config.database, { kind: 'postgres', url, preparedStatements: true, statementTimeoutMs: 750, connectTimeoutMs: 400 });
     assert.equal(config.sseMaxStreamsPerCheckout, 3);
     assert.equal(loadConfig({}).sseMaxStreamsPerCheckout, 5);
@@ -39,7 +49,14 @@ describe('loadConfig', () => {
       () => loadConfig({ CONNECTPSP_ENV: 'production' }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        for (const key of ['CONNECTPSP_CLIENT_ID', 'CONNECTPSP_CLIENT_SECRET', 'CONNECTPSP_APPLICATION_TOKEN', 'CONNECTPSP_CRYPTO_TOKEN', 'CHECKOUT_API_KEY', 'PUBLIC_URL']) {
+        for (const key of [
+          'CONNECTPSP_CLIENT_ID',
+          'CONNECTPSP_CLIENT_SECRET',
+          'CONNECTPSP_APPLICATION_TOKEN',
+          'CONNECTPSP_CRYPTO_TOKEN',
+          'CHECKOUT_API_KEY',
+          'PUBLIC_URL',
+        ]) {
           assert.match(err.message, new RegExp(key));
         }
         return true;
@@ -69,8 +86,13 @@ describe('loadConfig', () => {
   it('wants a merchant webhook secret with a merchant webhook URL against a real host', () => {
     const live = {
       CONNECTPSP_ENV: 'production',
-      CONNECTPSP_CLIENT_ID: '1', CONNECTPSP_CLIENT_SECRET: 's', CONNECTPSP_APPLICATION_TOKEN: 'a', CONNECTPSP_CRYPTO_TOKEN: 'c',
-      CHECKOUT_API_KEY: 'sk_live_0123456789abcdef', PUBLIC_URL: 'https://pay.example.com', MERCHANT_WEBHOOK_URL: 'https://shop.example.com/hooks',
+      CONNECTPSP_CLIENT_ID: '1',
+      CONNECTPSP_CLIENT_SECRET: 's',
+      CONNECTPSP_APPLICATION_TOKEN: 'a',
+      CONNECTPSP_CRYPTO_TOKEN: 'c',
+      CHECKOUT_API_KEY: 'sk_live_0123456789abcdef',
+      PUBLIC_URL: 'https://pay.example.com',
+      MERCHANT_WEBHOOK_URL: 'https://shop.example.com/hooks',
     };
     assert.throws(() => loadConfig(live), /MERCHANT_WEBHOOK_SECRET/);
     assert.throws(() => loadConfig({ ...live, MERCHANT_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }), /24 random bytes/);
@@ -79,13 +101,19 @@ describe('loadConfig', () => {
   });
 
   it('names each malformed variable', () => {
-    assert.throws(() => loadConfig({ PORT: 'eighty', CONNECTPSP_ENV: 'prod', DATABASE_URL: 'mysql://x', ALLOWED_ORIGINS: 'shop' }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /PORT/);
-      assert.match(err.message, /CONNECTPSP_ENV/);
-      return true;
-    });
-    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x', ALLOWED_ORIGINS: 'shop' }), /DATABASE_URL[\s\S]*ALLOWED_ORIGINS|ALLOWED_ORIGINS[\s\S]*DATABASE_URL/);
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', CONNECTPSP_ENV: 'prod', DATABASE_URL: 'mysql://x', ALLOWED_ORIGINS: 'shop' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /PORT/);
+        assert.match(err.message, /CONNECTPSP_ENV/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'mysql://x', ALLOWED_ORIGINS: 'shop' }),
+      /DATABASE_URL[\s\S]*ALLOWED_ORIGINS|ALLOWED_ORIGINS[\s\S]*DATABASE_URL/,
+    );
     assert.throws(() => loadConfig({ CHECKOUT_API_KEY: 'short' }), /CHECKOUT_API_KEY/);
   });
 

@@ -82,7 +82,13 @@ async function startGateway(routes: Record<string, Route>, prefix = ''): Promise
     const text = Buffer.concat(chunks).toString('utf8');
     const url = req.url ?? '';
     const path = url.startsWith(prefix) ? url.slice(prefix.length) : url;
-    const request: SeenRequest = { method: req.method ?? '', url, path, headers: req.headers, body: text === '' ? undefined : JSON.parse(text) };
+    const request: SeenRequest = {
+      method: req.method ?? '',
+      url,
+      path,
+      headers: req.headers,
+      body: text === '' ? undefined : JSON.parse(text),
+    };
     requests.push(request);
 
     const key = `${request.method} ${templateOf(path)}`;
@@ -188,10 +194,16 @@ const CREATE_CASH_IN = {
 const CREATE_CASH_OUT = {
   amount: 50_000,
   externalReference: 'withdraw_xyz789',
-  payee: { name: 'Maria Silva', document: '12345678909', destination: { type: 'PIX' as const, pixKeyType: 'CPF' as const, pixKey: '12345678909' } },
+  payee: {
+    name: 'Maria Silva',
+    document: '12345678909',
+    destination: { type: 'PIX' as const, pixKeyType: 'CPF' as const, pixKey: '12345678909' },
+  },
 };
 
-const ok = (body: unknown, status = 200): Route => () => ({ status, body });
+const ok =
+  (body: unknown, status = 200): Route =>
+  () => ({ status, body });
 
 /** Awaits a rejection and hands back the error for further asserts. */
 async function rejection(promise: Promise<unknown>): Promise<ConnectPspError> {
@@ -310,14 +322,22 @@ describe('ConnectPspClient: authentication', () => {
   it('on any other 401 (a gateway that restarted or revoked the token) drops the token and re-authenticates once', async () => {
     const gateway = await startGateway({
       'POST /cash-in': (request) =>
-        request.headers.authorization === 'Bearer jwt-1' ? problem(401, 'INVALID_TOKEN', 'The access token is not valid.') : { status: 201, body: CASH_IN },
+        request.headers.authorization === 'Bearer jwt-1'
+          ? problem(401, 'INVALID_TOKEN', 'The access token is not valid.')
+          : { status: 201, body: CASH_IN },
     });
     const client = makeClient(gateway);
     await client.createCashIn(CREATE_CASH_IN, { idempotencyKey: 'k-401' });
     assert.equal(gateway.calls('/auth/token').length, 2);
     const attempts = gateway.calls('/cash-in');
-    assert.deepEqual(attempts.map((a) => a.headers.authorization), ['Bearer jwt-1', 'Bearer jwt-2']);
-    assert.deepEqual(attempts.map((a) => a.headers['x-idempotency-key']), ['k-401', 'k-401']);
+    assert.deepEqual(
+      attempts.map((a) => a.headers.authorization),
+      ['Bearer jwt-1', 'Bearer jwt-2'],
+    );
+    assert.deepEqual(
+      attempts.map((a) => a.headers['x-idempotency-key']),
+      ['k-401', 'k-401'],
+    );
     // The fresh token is kept for the next call.
     await client.createCashIn(CREATE_CASH_IN, { idempotencyKey: 'k-401b' });
     assert.equal(gateway.calls('/auth/token').length, 2);
@@ -409,7 +429,10 @@ describe('ConnectPspClient: retries and idempotency', () => {
     assert.equal(cashOut.status, 'PROCESSING');
     const attempts = gateway.calls('/cash-out');
     assert.equal(attempts.length, 2);
-    assert.deepEqual(attempts.map((request) => request.headers['x-idempotency-key']), ['idem-4', 'idem-4']);
+    assert.deepEqual(
+      attempts.map((request) => request.headers['x-idempotency-key']),
+      ['idem-4', 'idem-4'],
+    );
     const cashOutCalls = calls.filter((info) => info.path === '/cash-out');
     assert.deepEqual(
       cashOutCalls.map(({ status, code, attempt }) => ({ status, code, attempt })),
@@ -449,11 +472,14 @@ describe('ConnectPspClient: retries and idempotency', () => {
     assert.ok(error instanceof ConnectPspConnectionError);
     assert.equal(error.code, 'NETWORK_ERROR');
     assert.equal(error.status, 0);
-    assert.deepEqual(calls.map((info) => [info.attempt, info.status, info.code]), [
-      [1, 0, 'NETWORK_ERROR'],
-      [2, 0, 'NETWORK_ERROR'],
-      [3, 0, 'NETWORK_ERROR'],
-    ]);
+    assert.deepEqual(
+      calls.map((info) => [info.attempt, info.status, info.code]),
+      [
+        [1, 0, 'NETWORK_ERROR'],
+        [2, 0, 'NETWORK_ERROR'],
+        [3, 0, 'NETWORK_ERROR'],
+      ],
+    );
   });
 
   it('refuses a money-moving call without an idempotency key, before any request', async () => {
@@ -603,7 +629,9 @@ describe('ConnectPspClient: amounts and response parsing', () => {
     const first = await client.createCashIn(input, { idempotencyKey: 'idem-9' });
     const second = await client.createCashIn(input, { idempotencyKey: 'idem-10' });
 
-    assert.deepEqual((gateway.calls('/cash-in')[0]?.body as { openFinance: unknown }).openFinance, { redirectUrl: 'https://merchant.example/return' });
+    assert.deepEqual((gateway.calls('/cash-in')[0]?.body as { openFinance: unknown }).openFinance, {
+      redirectUrl: 'https://merchant.example/return',
+    });
     assert.equal(first.paymentUrl, 'https://bank.example/authorize/1');
     assert.equal(second.paymentUrl, 'https://bank.example/authorize/2');
     assert.equal(second.pixData, null);
@@ -611,7 +639,8 @@ describe('ConnectPspClient: amounts and response parsing', () => {
 
   it('maps problem+json to typed errors carrying code, status, detail, title and type', async () => {
     const gateway = await startGateway({
-      'POST /cash-out': () => problem(422, 'INSUFFICIENT_FUNDS', 'The requested amount of R$ 500.00 exceeds available balance of R$ 100.00.'),
+      'POST /cash-out': () =>
+        problem(422, 'INSUFFICIENT_FUNDS', 'The requested amount of R$ 500.00 exceeds available balance of R$ 100.00.'),
     });
     const error = await rejection(makeClient(gateway).createCashOut(CREATE_CASH_OUT, { idempotencyKey: 'idem-11' }));
 
@@ -658,9 +687,7 @@ describe('ConnectPspClient: amounts and response parsing', () => {
   it('rejects a 2xx body that breaks the contract with INVALID_RESPONSE naming the field, without retrying', async () => {
     const gateway = await startGateway({
       'GET /cash-in/{id}': (_request, index) =>
-        index === 0
-          ? { status: 200, body: { ...CASH_IN, pixData: { copyAndPaste: 42 } } }
-          : { status: 200, raw: 'not json' },
+        index === 0 ? { status: 200, body: { ...CASH_IN, pixData: { copyAndPaste: 42 } } } : { status: 200, raw: 'not json' },
     });
     const client = makeClient(gateway);
 
@@ -696,7 +723,10 @@ describe('ConnectPspTokenCache', () => {
     });
 
     const results = await Promise.allSettled([cache.getToken(), cache.getToken(), cache.getToken()]);
-    assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
     assert.equal(fetches, 1);
     assert.equal(await cache.getToken(), 'jwt-2');
   });

@@ -115,7 +115,10 @@ describe('constructConnectPspEvent', () => {
     assert.equal(event.eventType, 'CASHOUT_FAILED');
     if (event.eventType !== 'CASHOUT_FAILED') return;
     assert.equal(event.data.amount, 50_000);
-    assert.deepEqual(event.data.failure, { code: 'PIX_KEY_NOT_FOUND', message: 'The provided PIX key did not resolve to a valid account.' });
+    assert.deepEqual(event.data.failure, {
+      code: 'PIX_KEY_NOT_FOUND',
+      message: 'The provided PIX key did not resolve to a valid account.',
+    });
   });
 
   it('returns UNKNOWN, without throwing, for an event type it does not know', () => {
@@ -147,7 +150,10 @@ describe('constructConnectPspEvent', () => {
   });
 
   it('checks the signature before looking at the body', () => {
-    assert.throws(() => constructConnectPspEvent(Buffer.from('not json'), { signature: '0'.repeat(64) }, CRYPTO_TOKEN), WebhookSignatureError);
+    assert.throws(
+      () => constructConnectPspEvent(Buffer.from('not json'), { signature: '0'.repeat(64) }, CRYPTO_TOKEN),
+      WebhookSignatureError,
+    );
   });
 
   it('throws WebhookPayloadError on a signed body that is not JSON', () => {

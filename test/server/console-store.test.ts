@@ -17,7 +17,13 @@ const implementations: { name: string; skip: string | false; setup: () => Promis
     async setup() {
       const dir = mkdtempSync(join(tmpdir(), 'cpc-console-'));
       const store = new SqliteStore(join(dir, 'store.db'));
-      return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
   },
   {
@@ -26,7 +32,13 @@ const implementations: { name: string; skip: string | false; setup: () => Promis
     async setup() {
       const schema = await createTestSchema();
       const store = await PgStore.open(schema.url());
-      return { store, cleanup: async () => { await store.close(); await schema.drop(); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await schema.drop();
+        },
+      };
     },
   },
 ];
@@ -45,14 +57,35 @@ for (const impl of implementations) {
       await store.createCheckout(b, firstEvent(b));
       const charge = chargeRecord(b.id);
       await store.saveCharge(charge, 'key-b');
-      await store.transition(b.id, 'paid', { patch: { endToEndId: 'E99999999202612011200abcdefghijk', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E99999999202612011200abcdefghijk' } });
-      assert.deepEqual((await store.searchCheckouts({ q: a.id, limit: 10 })).map((c) => c.id), [a.id]);
+      await store.transition(b.id, 'paid', {
+        patch: { endToEndId: 'E99999999202612011200abcdefghijk', paidAt: new Date().toISOString() },
+        charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E99999999202612011200abcdefghijk' },
+      });
+      assert.deepEqual(
+        (await store.searchCheckouts({ q: a.id, limit: 10 })).map((c) => c.id),
+        [a.id],
+      );
       assert.deepEqual(new Set((await store.searchCheckouts({ q: 'shop-2026-', limit: 10 })).map((c) => c.id)), new Set([a.id, b.id]));
-      assert.deepEqual((await store.searchCheckouts({ q: 'E99999999202612011200abcdefghijk', limit: 10 })).map((c) => c.id), [b.id]);
-      assert.deepEqual((await store.searchCheckouts({ q: 'shop-2026-', status: 'paid', limit: 10 })).map((c) => c.id), [b.id]);
+      assert.deepEqual(
+        (await store.searchCheckouts({ q: 'E99999999202612011200abcdefghijk', limit: 10 })).map((c) => c.id),
+        [b.id],
+      );
+      assert.deepEqual(
+        (await store.searchCheckouts({ q: 'shop-2026-', status: 'paid', limit: 10 })).map((c) => c.id),
+        [b.id],
+      );
       assert.deepEqual(await store.searchCheckouts({ q: 'hop-2026', limit: 10 }), [], 'a prefix, not a substring');
 
-      await store.recordWebhook({ dedupeKey: `wh-${charge.transactionId}`, eventType: 'CASHIN_PAID', transactionId: charge.transactionId, rawBody: '{}', receivedAt: new Date().toISOString() }, true);
+      await store.recordWebhook(
+        {
+          dedupeKey: `wh-${charge.transactionId}`,
+          eventType: 'CASHIN_PAID',
+          transactionId: charge.transactionId,
+          rawBody: '{}',
+          receivedAt: new Date().toISOString(),
+        },
+        true,
+      );
       const verdicts = await store.webhooksFor([charge.transactionId, 'tx-unknown']);
       assert.equal(verdicts.length, 1);
       assert.ok(verdicts[0]!.processedAt);
@@ -71,25 +104,40 @@ for (const impl of implementations) {
       assert.deepEqual(funds.context, { status: 422 });
       assert.equal(await store.resolveAlert(funds.id, at), true);
       assert.equal(await store.resolveAlert(funds.id, at), false);
-      assert.equal((await store.listAlerts({ includeResolved: false, limit: 10 })).some((a) => a.id === funds.id), false);
+      assert.equal(
+        (await store.listAlerts({ includeResolved: false, limit: 10 })).some((a) => a.id === funds.id),
+        false,
+      );
       await store.recordAlert(alert);
       const again = (await store.listAlerts({ includeResolved: true, limit: 10 })).filter((a) => a.code === 'INSUFFICIENT_FUNDS');
       assert.equal(again.length, 2, 'a new occurrence after resolving opens a new alert');
     });
 
     it('lists the undelivered outbox, redelivers now, and keeps each delivery attempt', async () => {
-      await store.enqueueMerchantEvent({ dedupeKey: 'console-1', type: 'payout.completed', data: { data: { payout: { id: 'po_console' } } } });
+      await store.enqueueMerchantEvent({
+        dedupeKey: 'console-1',
+        type: 'payout.completed',
+        data: { data: { payout: { id: 'po_console' } } },
+      });
       const [message] = await store.merchantEventsMentioning('po_console', 10);
       assert.ok(message);
       assert.ok((await store.undeliveredMerchantEvents(100)).some((m) => m.id === message.id));
       await store.rescheduleMerchantEvent(message.id, '9999-12-31T00:00:00.000Z', 'gave up');
       const now = new Date().toISOString();
       assert.equal(await store.redeliverMerchantEventNow(message.id, now), true);
-      assert.ok((await store.claimDueMerchantEvents(now, new Date(Date.now() + 60_000).toISOString(), 100)).some((m) => m.id === message.id));
+      assert.ok(
+        (await store.claimDueMerchantEvents(now, new Date(Date.now() + 60_000).toISOString(), 100)).some((m) => m.id === message.id),
+      );
       await store.recordDeliveryAttempt({ messageId: message.id, at: now, delivered: false, answer: 'HTTP 500' });
       await store.recordDeliveryAttempt({ messageId: message.id, at: now, delivered: true, answer: 'HTTP 200' });
       await store.markMerchantEventDelivered(message.id, now);
-      assert.deepEqual((await store.deliveryAttempts([message.id])).map((a) => [a.delivered, a.answer]), [[false, 'HTTP 500'], [true, 'HTTP 200']]);
+      assert.deepEqual(
+        (await store.deliveryAttempts([message.id])).map((a) => [a.delivered, a.answer]),
+        [
+          [false, 'HTTP 500'],
+          [true, 'HTTP 200'],
+        ],
+      );
       assert.equal(await store.redeliverMerchantEventNow(message.id, now), false, 'a delivered message is not sent again');
       assert.deepEqual(await store.deliveryAttempts([]), []);
     });

@@ -7,7 +7,19 @@ import { createLogger } from '../../server/logger.js';
 
 describe('persisted alerts', () => {
   it('turns an alert log line into an alert: code, subject, action, redacted context', () => {
-    const alert = alertFromLog('ALERT refund failed', { alert: true, code: 'REFUND_FAILED', checkoutId: 'chk_1', transactionId: 'tx', action: 'Refund again.', document: '12345678909', clientSecret: 's3cr3t' }, '2026-12-01T00:00:00.000Z');
+    const alert = alertFromLog(
+      'ALERT refund failed',
+      {
+        alert: true,
+        code: 'REFUND_FAILED',
+        checkoutId: 'chk_1',
+        transactionId: 'tx',
+        action: 'Refund again.',
+        document: '12345678909',
+        clientSecret: 's3cr3t',
+      },
+      '2026-12-01T00:00:00.000Z',
+    );
     assert.equal(alert.code, 'REFUND_FAILED');
     assert.equal(alert.subject, 'chk_1');
     assert.equal(alert.action, 'Refund again.');
@@ -19,12 +31,20 @@ describe('persisted alerts', () => {
   it('records only error lines marked alert, and still writes every line to the log', async () => {
     const lines: string[] = [];
     const recorded: NewAlert[] = [];
-    const logger = recordingAlerts(createLogger('debug', {}, (l) => lines.push(l)), async (a) => void recorded.push(a));
+    const logger = recordingAlerts(
+      createLogger('debug', {}, (l) => lines.push(l)),
+      async (a) => void recorded.push(a),
+    );
     logger.error('plain error', { code: 'X' });
     logger.warn('a warning', { alert: true });
-    logger.child({ component: 'c' }).error('ALERT ConnectPSP INSUFFICIENT_FUNDS', { alert: true, code: 'INSUFFICIENT_FUNDS', action: 'Top up.' });
+    logger
+      .child({ component: 'c' })
+      .error('ALERT ConnectPSP INSUFFICIENT_FUNDS', { alert: true, code: 'INSUFFICIENT_FUNDS', action: 'Top up.' });
     assert.equal(lines.length, 3);
-    assert.deepEqual(recorded.map((a) => a.code), ['INSUFFICIENT_FUNDS']);
+    assert.deepEqual(
+      recorded.map((a) => a.code),
+      ['INSUFFICIENT_FUNDS'],
+    );
     assert.equal(recorded[0]!.subject, '');
   });
 });

@@ -100,38 +100,46 @@ describe('PostgreSQL behind a TCP proxy that cuts and freezes connections', { sk
   });
 
   for (const preparedStatements of [true, false]) {
-    it(`connections cut mid-query and mid-transaction end no process, and the store recovers by itself (prepared statements ${preparedStatements})`, { timeout: 30_000 }, async () => {
-      const store = await PgStore.open(proxy.urlFor(schema.url()), { preparedStatements, statementTimeoutMs: 1000 });
-      try {
-        const { checkout, charge } = await checkoutAwaitingPayment(store);
-        // Statements and transactions in flight for a while, every connection cut under them again and again.
-        const work: Promise<unknown>[] = [];
-        const until = Date.now() + 600;
-        const load = (async () => {
+    it(
+      `connections cut mid-query and mid-transaction end no process, and the store recovers by itself (prepared statements ${preparedStatements})`,
+      { timeout: 30_000 },
+      async () => {
+        const store = await PgStore.open(proxy.urlFor(schema.url()), { preparedStatements, statementTimeoutMs: 1000 });
+        try {
+          const { checkout, charge } = await checkoutAwaitingPayment(store);
+          // Statements and transactions in flight for a while, every connection cut under them again and again.
+          const work: Promise<unknown>[] = [];
+          const until = Date.now() + 600;
+          const load = (async () => {
+            while (Date.now() < until) {
+              const batch = Array.from({ length: 10 }, (_, i) =>
+                i % 2 === 0
+                  ? store.getCheckout(checkout.id)
+                  : store.transition(checkout.id, 'paid', {
+                      charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
+                    }),
+              );
+              work.push(...batch);
+              await Promise.allSettled(batch);
+            }
+          })();
+          let cuts = 0;
           while (Date.now() < until) {
-            const batch = Array.from({ length: 10 }, (_, i) =>
-              i % 2 === 0 ? store.getCheckout(checkout.id) : store.transition(checkout.id, 'paid', { charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } }),
-            );
-            work.push(...batch);
-            await Promise.allSettled(batch);
+            await new Promise((r) => setTimeout(r, 15));
+            cuts += proxy.cut();
           }
-        })();
-        let cuts = 0;
-        while (Date.now() < until) {
-          await new Promise((r) => setTimeout(r, 15));
-          cuts += proxy.cut();
+          await load;
+          await Promise.allSettled(work);
+          // The process is still here (an unhandled 'error' on a checked-out client would have ended it).
+          assert.ok(cuts > 0, 'connections were cut');
+          // Recovery with no restart: the pool opens fresh connections.
+          await eventually(async () => (await store.ping().catch(() => false)) === true, 5000, 'the store answering again');
+          assert.equal((await store.getCheckout(checkout.id))?.id, checkout.id);
+        } finally {
+          await store.close();
         }
-        await load;
-        await Promise.allSettled(work);
-        // The process is still here (an unhandled 'error' on a checked-out client would have ended it).
-        assert.ok(cuts > 0, 'connections were cut');
-        // Recovery with no restart: the pool opens fresh connections.
-        await eventually(async () => (await store.ping().catch(() => false)) === true, 5000, 'the store answering again');
-        assert.equal((await store.getCheckout(checkout.id))?.id, checkout.id);
-      } finally {
-        await store.close();
-      }
-    });
+      },
+    );
   }
 
   it('a frozen network: statements give up within the statement timeout instead of hanging', { timeout: 30_000 }, async () => {
@@ -151,7 +159,11 @@ describe('PostgreSQL behind a TCP proxy that cuts and freezes connections', { sk
   describe('the whole server', () => {
     let server: TestServer;
     before(async () => {
-      server = await startTestServer({ DATABASE_URL: proxy.urlFor(schema.url()), DATABASE_STATEMENT_TIMEOUT_MS: '500', DATABASE_CONNECT_TIMEOUT_MS: '500' });
+      server = await startTestServer({
+        DATABASE_URL: proxy.urlFor(schema.url()),
+        DATABASE_STATEMENT_TIMEOUT_MS: '500',
+        DATABASE_CONNECT_TIMEOUT_MS: '500',
+      });
     });
     after(async () => {
       proxy.thaw();
@@ -174,8 +186,24 @@ describe('PostgreSQL behind a TCP proxy that cuts and freezes connections', { sk
         const session = await server.browser(ROUTES.session(checkout.id), checkout.clientSecret);
         assert.equal(session.status, 503);
         // A verified webhook that cannot be written down is 503 too: ConnectPSP delivers it again.
-        const body = JSON.stringify({ eventType: 'CASHIN_PAID', eventAt: new Date().toISOString(), data: { transactionId: 'tx_outage', internalCode: 'X', externalReference: 'r', endToEndId: 'E1', status: 'PAID', amount: 10.5, payer: null } });
-        const hook = await fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
+        const body = JSON.stringify({
+          eventType: 'CASHIN_PAID',
+          eventAt: new Date().toISOString(),
+          data: {
+            transactionId: 'tx_outage',
+            internalCode: 'X',
+            externalReference: 'r',
+            endToEndId: 'E1',
+            status: 'PAID',
+            amount: 10.5,
+            payer: null,
+          },
+        });
+        const hook = await fetch(server.url + ROUTES.connectpspWebhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) },
+          body,
+        });
         assert.equal(hook.status, 503);
         assert.ok(hook.headers.get('retry-after'));
       } finally {

@@ -74,7 +74,12 @@ describe('logger', () => {
   it('never writes secrets or full documents', () => {
     const lines: string[] = [];
     const log = createLogger('debug', {}, (l) => lines.push(l));
-    log.info('x', { clientSecret: 'chk_1_secret_abc', headers: { authorization: 'Bearer sk' }, payer: { document: '12345678909' }, cryptoToken: 'ct' });
+    log.info('x', {
+      clientSecret: 'chk_1_secret_abc',
+      headers: { authorization: 'Bearer sk' },
+      payer: { document: '12345678909' },
+      cryptoToken: 'ct',
+    });
     const text = lines.join('\n');
     for (const secret of ['chk_1_secret_abc', 'Bearer sk', '12345678909', '"ct"']) assert.ok(!text.includes(secret), secret);
     assert.deepEqual(redact({ document: '12345678909' }), { document: '***09' });
@@ -91,7 +96,10 @@ describe('operator alerts', () => {
     alertIfNeeded(log, connectPspErrorFrom(422, { code: 'INSUFFICIENT_FUNDS', status: 422, title: 'x', detail: 'y' }));
     alertIfNeeded(log, connectPspErrorFrom(422, { code: 'CASH_IN_NOT_PAID', status: 422, title: 'x', detail: 'y' }));
     const records = lines.map((l) => JSON.parse(l) as { level: string; alert?: boolean; code: string; action?: string });
-    assert.deepEqual(records.map((r) => r.code), ['INVALID_CREDENTIALS', 'INSUFFICIENT_FUNDS']);
+    assert.deepEqual(
+      records.map((r) => r.code),
+      ['INVALID_CREDENTIALS', 'INSUFFICIENT_FUNDS'],
+    );
     for (const r of records) {
       assert.equal(r.level, 'error');
       assert.equal(r.alert, true);
@@ -103,7 +111,12 @@ describe('operator alerts', () => {
     const { SignatureFailureMonitor } = await import('../../server/alerts.js');
     const lines: string[] = [];
     let t = 0;
-    const monitor = new SignatureFailureMonitor(createLogger('debug', {}, (l) => lines.push(l)), 3, 60_000, () => t);
+    const monitor = new SignatureFailureMonitor(
+      createLogger('debug', {}, (l) => lines.push(l)),
+      3,
+      60_000,
+      () => t,
+    );
     monitor.record();
     t += 70_000; // the first failure leaves the window
     monitor.record();
@@ -121,7 +134,10 @@ describe('alerts for refused credentials', () => {
     const { alertIfNeeded } = await import('../../server/alerts.js');
     const { ConnectPspAuthenticationError } = await import('../../server/connectpsp/errors.js');
     const lines: string[] = [];
-    alertIfNeeded(createLogger('debug', {}, (l) => lines.push(l)), new ConnectPspAuthenticationError({ status: 401, code: 'INVALID_TOKEN' }));
+    alertIfNeeded(
+      createLogger('debug', {}, (l) => lines.push(l)),
+      new ConnectPspAuthenticationError({ status: 401, code: 'INVALID_TOKEN' }),
+    );
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /"alert":true/);
     assert.match(lines[0]!, /CONNECTPSP_CLIENT_ID/);
@@ -143,6 +159,7 @@ describe('confirms (what a confirming GET must say for a webhook to be applied)'
       ['PAID', 'EXPIRED', false],
       ['EXPIRED', 'EXPIRED', true],
     ];
-    for (const [truth, claimed, expected] of table) assert.equal(confirms(truth as never, claimed as never), expected, `${truth} confirms ${claimed}`);
+    for (const [truth, claimed, expected] of table)
+      assert.equal(confirms(truth as never, claimed as never), expected, `${truth} confirms ${claimed}`);
   });
 });

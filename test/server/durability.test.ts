@@ -6,9 +6,15 @@ import { eventually, postJson, startTestServer } from './helpers.js';
 describe('durability', () => {
   it('a restart on the same SQLite file keeps checkouts, charges, events and idempotency records', async () => {
     const first = await startTestServer();
-    const created = await first.merchant('/v1/checkouts', { method: 'POST', headers: { 'idempotency-key': 'restart-key' }, body: JSON.stringify({ amount: 2500, externalReference: 'restart-order', payer: { name: 'Ana Souza', document: '12345678909' } }) });
+    const created = await first.merchant('/v1/checkouts', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'restart-key' },
+      body: JSON.stringify({ amount: 2500, externalReference: 'restart-order', payer: { name: 'Ana Souza', document: '12345678909' } }),
+    });
     const checkout = (await created.json()) as { id: string; clientSecret: string };
-    const charge = (await (await first.browser(ROUTES.pix(checkout.id), checkout.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+    const charge = (await (
+      await first.browser(ROUTES.pix(checkout.id), checkout.clientSecret, { method: 'POST', body: '{}' })
+    ).json()) as PixChargeView;
     const eventsBefore = await first.store.eventsAfter(checkout.id, 0);
     await first.close(); // keep the directory
 
@@ -21,7 +27,11 @@ describe('durability', () => {
       // The client secret still opens the session (only its hash was stored).
       assert.equal((await second.browser(ROUTES.session(checkout.id), checkout.clientSecret)).status, 200);
       // The idempotent create answers as before.
-      const replay = await second.merchant('/v1/checkouts', { method: 'POST', headers: { 'idempotency-key': 'restart-key' }, body: JSON.stringify({ amount: 2500, externalReference: 'restart-order', payer: { name: 'Ana Souza', document: '12345678909' } }) });
+      const replay = await second.merchant('/v1/checkouts', {
+        method: 'POST',
+        headers: { 'idempotency-key': 'restart-key' },
+        body: JSON.stringify({ amount: 2500, externalReference: 'restart-order', payer: { name: 'Ana Souza', document: '12345678909' } }),
+      });
       assert.equal(((await replay.json()) as { id: string }).id, checkout.id);
     } finally {
       await second.destroy();
@@ -36,9 +46,27 @@ describe('durability', () => {
     const body = JSON.stringify({
       eventType: 'CASHIN_PAID',
       eventAt: new Date().toISOString(),
-      data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId: 'E12345678202611301200abcdefghijk', status: 'PAID', amount: 10.5, payer: { name: 'Maria Silva', document: '12345678909', bankData: null }, paidAt: new Date().toISOString() },
+      data: {
+        transactionId: charge.transactionId,
+        internalCode: 'X',
+        externalReference: 'r',
+        endToEndId: 'E12345678202611301200abcdefghijk',
+        status: 'PAID',
+        amount: 10.5,
+        payer: { name: 'Maria Silva', document: '12345678909', bankData: null },
+        paidAt: new Date().toISOString(),
+      },
     });
-    await first.store.recordWebhook({ dedupeKey: `CASHIN_PAID:${charge.transactionId}:PAID:E12345678202611301200abcdefghijk`, eventType: 'CASHIN_PAID', transactionId: charge.transactionId, rawBody: body, receivedAt: new Date().toISOString() }, false);
+    await first.store.recordWebhook(
+      {
+        dedupeKey: `CASHIN_PAID:${charge.transactionId}:PAID:E12345678202611301200abcdefghijk`,
+        eventType: 'CASHIN_PAID',
+        transactionId: charge.transactionId,
+        rawBody: body,
+        receivedAt: new Date().toISOString(),
+      },
+      false,
+    );
     await first.close();
     const second = await startTestServer({}, first.dir);
     try {
@@ -92,7 +120,9 @@ describe('expiry', () => {
     const server = await startTestServer();
     try {
       const c = await server.createCheckout({ expiresInMinutes: 1 });
-      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const charge = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       // Our clock says nothing yet; the gateway expires it.
       assert.equal((await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/expire`)).status, 200);
       const stored = (await server.store.getCharge(charge.transactionId))!;
@@ -101,7 +131,9 @@ describe('expiry', () => {
       assert.equal(expired.status, 'expired');
       assert.equal(expired.charges[0]!.status, 'expired');
 
-      const fresh = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const fresh = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       assert.notEqual(fresh.transactionId, charge.transactionId);
       const view = (await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView;
       assert.equal(view.status, 'awaiting_payment');
@@ -115,7 +147,9 @@ describe('expiry', () => {
     const server = await startTestServer();
     try {
       const c = await server.createCheckout();
-      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const charge = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/expire`);
       await server.service.reconcileCharge((await server.store.getCharge(charge.transactionId))!);
       assert.equal(((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).status, 'expired');

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { loadConfig } from '../../server/config.js';
-import { ROUTES, type CheckoutSession, type CheckoutView, type PixChargeView, type StatusEventData } from '../../widget/contract/wire-contract.js';
+import {
+  ROUTES,
+  type CheckoutSession,
+  type CheckoutView,
+  type PixChargeView,
+  type StatusEventData,
+} from '../../widget/contract/wire-contract.js';
 import { eventually, postJson, startTestServer, type TestServer } from './helpers.js';
 import { openSse } from './sse-reader.js';
 
@@ -52,10 +58,14 @@ describe('embedded sandbox state across restarts', () => {
       const gone = await postJson(`${second.url}/sandbox/cash-in/${charge.transactionId}/pay`);
       assert.equal(gone.status, 404);
       // The start-up pass asks about every open charge: this one is unknown, so it ends.
-      const view = await eventually(async () => {
-        const v = await checkoutOf(second, id);
-        return v.status === 'expired' && v;
-      }, 5000, 'the checkout expired');
+      const view = await eventually(
+        async () => {
+          const v = await checkoutOf(second, id);
+          return v.status === 'expired' && v;
+        },
+        5000,
+        'the checkout expired',
+      );
       assert.equal(view.charges[0]!.status, 'cancelled');
       // The widget is told which code ended and why, so it can say the gateway no longer knows it.
       const session = (await (await second.browser(ROUTES.session(id), clientSecret)).json()) as CheckoutSession;
@@ -73,11 +83,17 @@ describe('embedded sandbox state across restarts', () => {
 
   it('puts the state file beside a SQLite file, and keeps it in memory otherwise', () => {
     const base = { CHECKOUT_API_KEY: 'sk_test_0123456789abcdef' };
-    assert.equal(loadConfig({ ...base, DATABASE_URL: 'sqlite:./data/connectpsp-checkout.db' }).sandboxStateFile, './data/connectpsp-checkout.sandbox.json');
+    assert.equal(
+      loadConfig({ ...base, DATABASE_URL: 'sqlite:./data/connectpsp-checkout.db' }).sandboxStateFile,
+      './data/connectpsp-checkout.sandbox.json',
+    );
     assert.equal(loadConfig({ ...base, DATABASE_URL: 'sqlite:/tmp/x/shop' }).sandboxStateFile, '/tmp/x/shop.sandbox.json');
     assert.equal(loadConfig({ ...base, DATABASE_URL: 'sqlite::memory:' }).sandboxStateFile, undefined);
     assert.equal(loadConfig({ ...base, DATABASE_URL: 'postgres://localhost/x' }).sandboxStateFile, undefined);
-    assert.equal(loadConfig({ ...base, DATABASE_URL: 'postgres://localhost/x', SANDBOX_STATE_FILE: '/tmp/s.json' }).sandboxStateFile, '/tmp/s.json');
+    assert.equal(
+      loadConfig({ ...base, DATABASE_URL: 'postgres://localhost/x', SANDBOX_STATE_FILE: '/tmp/s.json' }).sandboxStateFile,
+      '/tmp/s.json',
+    );
     assert.equal(loadConfig({ ...base, SANDBOX_STATE_FILE: ':memory:' }).sandboxStateFile, undefined);
     // A separate sandbox (`npm run sandbox`) keeps its own state: nothing for the server to keep.
     assert.equal(loadConfig({ ...base, CONNECTPSP_BASE_URL: 'http://127.0.0.1:4010/sandbox/connectpsp' }).sandboxStateFile, undefined);

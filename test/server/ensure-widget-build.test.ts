@@ -24,13 +24,20 @@ function project(): string {
   writeFileSync(join(root, 'widget/element.ts'), "import { x } from '../shared.js';\nexport const y = x;\n");
   writeFileSync(join(root, 'shared.ts'), 'export const x = 1;\n');
   const build = `if (process.env.BUILD_FAILS) process.exit(3); const fs = require('fs'); fs.mkdirSync('widget/dist', { recursive: true }); for (const f of ${JSON.stringify(OUTPUTS)}) fs.writeFileSync('widget/dist/' + f, ''); fs.appendFileSync('builds.log', 'x');`;
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'p', private: true, scripts: { 'build:widget': `node -e "${build.replaceAll('"', '\\"')}"` } }));
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'p', private: true, scripts: { 'build:widget': `node -e "${build.replaceAll('"', '\\"')}"` } }),
+  );
   return root;
 }
 
 function run(root: string, env: Record<string, string> = {}) {
   const { npm_execpath: _, ...inherited } = process.env;
-  const result = spawnSync(process.execPath, [join(root, 'scripts/ensure-widget-build.mjs')], { cwd: root, encoding: 'utf8', env: { ...inherited, CONNECTPSP_ENV: 'sandbox', ...env } });
+  const result = spawnSync(process.execPath, [join(root, 'scripts/ensure-widget-build.mjs')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...inherited, CONNECTPSP_ENV: 'sandbox', ...env },
+  });
   let builds = 0;
   try {
     builds = readFileSync(join(root, 'builds.log'), 'utf8').length;

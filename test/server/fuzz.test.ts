@@ -59,15 +59,82 @@ type Rng = ReturnType<typeof rngFrom>;
 
 const LONG = 'x'.repeat(10_000);
 const HOSTILE_STRINGS = [
-  '', ' ', '\t', 'a', 'null', 'undefined', 'true', '0', '-1', '1e309', 'NaN', 'Infinity',
-  '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty',
-  '💩', 'ümlaut', 'Ａ', '\u0000', 'a\u0000b', '\u202eevil', '\ud800', '\uffff', 'é'.normalize('NFD'),
-  '%00', '%', '%E0%A4%A', '%2e%2e%2f', '../../etc/passwd', '..\\..\\windows',
-  '<script>alert(1)</script>', "' OR 1=1 --", '"; DROP TABLE checkouts; --', '${jndi:ldap://x/a}', '{{7*7}}',
-  'chk_', 'chk_' + 'A'.repeat(24), 'chk_' + 'A'.repeat(23) + '!', 'x'.repeat(300), LONG,
+  '',
+  ' ',
+  '\t',
+  'a',
+  'null',
+  'undefined',
+  'true',
+  '0',
+  '-1',
+  '1e309',
+  'NaN',
+  'Infinity',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '💩',
+  'ümlaut',
+  'Ａ',
+  '\u0000',
+  'a\u0000b',
+  '\u202eevil',
+  '\ud800',
+  '\uffff',
+  'é'.normalize('NFD'),
+  '%00',
+  '%',
+  '%E0%A4%A',
+  '%2e%2e%2f',
+  '../../etc/passwd',
+  '..\\..\\windows',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '"; DROP TABLE checkouts; --',
+  '${jndi:ldap://x/a}',
+  '{{7*7}}',
+  'chk_',
+  'chk_' + 'A'.repeat(24),
+  'chk_' + 'A'.repeat(23) + '!',
+  'x'.repeat(300),
+  LONG,
 ];
-const HOSTILE_NUMBER_LITERALS = ['0', '-0', '-1', '0.5', '1.005', '1e21', '-1e21', '1e400', '-1e400', '9007199254740993', '123456789012345678901234567890', '1e-400', '1E2', '1000000001', '2147483648', '-2147483649'];
-const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', '', ' ', '💩', 'a.b', 'a[b]', '$where', 'x'.repeat(1000), '\u0000'];
+const HOSTILE_NUMBER_LITERALS = [
+  '0',
+  '-0',
+  '-1',
+  '0.5',
+  '1.005',
+  '1e21',
+  '-1e21',
+  '1e400',
+  '-1e400',
+  '9007199254740993',
+  '123456789012345678901234567890',
+  '1e-400',
+  '1E2',
+  '1000000001',
+  '2147483648',
+  '-2147483649',
+];
+const HOSTILE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  '',
+  ' ',
+  '💩',
+  'a.b',
+  'a[b]',
+  '$where',
+  'x'.repeat(1000),
+  '\u0000',
+];
 
 /** A random JSON text (not a JS value: keys like __proto__ and literals like 1e400 survive). */
 function randomJson(rng: Rng, depth = 0): string {
@@ -81,7 +148,11 @@ function randomJson(rng: Rng, depth = 0): string {
     ])();
   }
   if (roll < 0.6) return `[${Array.from({ length: rng.int(0, 4) }, () => randomJson(rng, depth + 1)).join(',')}]`;
-  const keys = Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.5) ? rng.pick(HOSTILE_KEYS) : rng.pick(['amount', 'externalReference', 'payer', 'metadata', 'transactionId', 'status', 'reason', 'data', 'eventType'])));
+  const keys = Array.from({ length: rng.int(0, 5) }, () =>
+    rng.chance(0.5)
+      ? rng.pick(HOSTILE_KEYS)
+      : rng.pick(['amount', 'externalReference', 'payer', 'metadata', 'transactionId', 'status', 'reason', 'data', 'eventType']),
+  );
   return `{${keys.map((k) => `${JSON.stringify(k)}:${randomJson(rng, depth + 1)}`).join(',')}}`;
 }
 
@@ -90,13 +161,15 @@ function enc(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    return [...value].map((ch) => {
-      try {
-        return encodeURIComponent(ch);
-      } catch {
-        return '%ED%A0%80';
-      }
-    }).join('');
+    return [...value]
+      .map((ch) => {
+        try {
+          return encodeURIComponent(ch);
+        } catch {
+          return '%ED%A0%80';
+        }
+      })
+      .join('');
   }
 }
 
@@ -156,9 +229,41 @@ interface Fixture {
   amount: number;
 }
 
-const ODD_CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/json; charset=latin1', 'application/json; charset=bogus', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', '', '*/*', 'application/json, text/html', 'application/vnd.api+json', 'ÿ/ÿ'];
+const ODD_CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=utf-16',
+  'application/json; charset=latin1',
+  'application/json; charset=bogus',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  '',
+  '*/*',
+  'application/json, text/html',
+  'application/vnd.api+json',
+  'ÿ/ÿ',
+];
 const ODD_ENCODINGS = ['gzip', 'deflate', 'br', 'identity', 'compress', 'gzip, gzip', 'bogus'];
-const ODD_METHODS = ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'SEARCH', 'MKCOL', 'LOCK', 'PURGE', 'REPORT', 'MOVE', 'COPY', 'TRACE', 'M-SEARCH', 'QUERY'];
+const ODD_METHODS = [
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'HEAD',
+  'PROPFIND',
+  'SEARCH',
+  'MKCOL',
+  'LOCK',
+  'PURGE',
+  'REPORT',
+  'MOVE',
+  'COPY',
+  'TRACE',
+  'M-SEARCH',
+  'QUERY',
+];
 
 function randomIdSegment(rng: Rng, fixtures: Fixture[]): string {
   return rng.pick<() => string>([
@@ -205,7 +310,11 @@ function merchantAuth(rng: Rng): { header?: string; valid: boolean } {
 
 /** A checkout-creation body that is certainly invalid (so a valid key must still get a 4xx). */
 function invalidCreateBody(rng: Rng): string {
-  const base: Record<string, unknown> = { amount: rng.int(1, 100_000), externalReference: `fuzz-${rng.int(0, 1e9)}`, payer: { name: 'Maria Silva', document: '12345678909' } };
+  const base: Record<string, unknown> = {
+    amount: rng.int(1, 100_000),
+    externalReference: `fuzz-${rng.int(0, 1e9)}`,
+    payer: { name: 'Maria Silva', document: '12345678909' },
+  };
   const extra: [string, string][] = [];
   // Hostility that may or may not be valid on its own…
   if (rng.chance(0.3)) base.description = rng.pick(HOSTILE_STRINGS).slice(0, 140);
@@ -216,11 +325,30 @@ function invalidCreateBody(rng: Rng): string {
     () => delete base.amount,
     () => (base.externalReference = rng.pick<unknown>(['', ' ', 'has space', 'x'.repeat(101), 5, null, '<script>', '\u0000', 'ü', ['a']])),
     () => extra.push([rng.pick(HOSTILE_KEYS), randomJson(rng)]),
-    () => (base.payer = rng.pick<unknown>([{ name: 'M' , document: '12345678909' }, { name: 'Maria', document: '123' }, { name: 'Maria', document: '12345678900' }, 'string', [], null, { name: 'Maria' }])),
+    () =>
+      (base.payer = rng.pick<unknown>([
+        { name: 'M', document: '12345678909' },
+        { name: 'Maria', document: '123' },
+        { name: 'Maria', document: '12345678900' },
+        'string',
+        [],
+        null,
+        { name: 'Maria' },
+      ])),
     () => (base.methods = rng.pick<unknown>([[], ['bitcoin'], 'pix', [null], [{}]])),
     () => (base.expiresInMinutes = rng.pick<unknown>([0, 1441, 1.5, '30', -5, null])),
     () => (base.returnUrl = rng.pick<unknown>(['javascript:alert(1)', 'ftp://x.example', 'not a url', '', 5, 'data:text/html,hi'])),
-    () => (base.metadata = rng.pick<unknown>([{ a: 1 }, { ['k'.repeat(41)]: 'v' }, Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])), 'str', [], { a: 'x'.repeat(501) }, { a: null }, { a: { b: 'c' } }])),
+    () =>
+      (base.metadata = rng.pick<unknown>([
+        { a: 1 },
+        { ['k'.repeat(41)]: 'v' },
+        Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])),
+        'str',
+        [],
+        { a: 'x'.repeat(501) },
+        { a: null },
+        { a: { b: 'c' } },
+      ])),
     () => (base.description = rng.pick<unknown>(['x'.repeat(141), 5, {}, []])),
   ])();
   if (rng.chance(0.2)) extra.push(['metadata', `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}`]);
@@ -231,11 +359,28 @@ function invalidChargeBody(rng: Rng, route: 'pix' | 'open-finance'): string | Bu
   return rng.pick<() => string | Buffer>([
     () => rawGarbageBody(rng),
     () => jsonWith({}, [[rng.pick(HOSTILE_KEYS.filter((k) => k !== '')), randomJson(rng)]]),
-    () => JSON.stringify({ payer: rng.pick<unknown>([{ name: 'M', document: '12345678909' }, { name: 'Maria', document: '1' }, 'x', [], null, { name: 'Maria Silva', document: '12345678909', extra: { ['__proto__']: 1 } }].slice(0, 5)) }),
+    () =>
+      JSON.stringify({
+        payer: rng.pick<unknown>(
+          [
+            { name: 'M', document: '12345678909' },
+            { name: 'Maria', document: '1' },
+            'x',
+            [],
+            null,
+            { name: 'Maria Silva', document: '12345678909', extra: { ['__proto__']: 1 } },
+          ].slice(0, 5),
+        ),
+      }),
     () => JSON.stringify({ payer: { name: 'Maria Silva', document: '12345678900' } }),
     () => '[]',
     () => `[${randomJson(rng)}]`,
-    () => JSON.stringify(route === 'open-finance' ? { returnUrl: rng.pick(['javascript:alert(1)', 'ftp://x', 'https://' + 'a'.repeat(600) + '.example', 'not a url']) } : { unknown: 1 }),
+    () =>
+      JSON.stringify(
+        route === 'open-finance'
+          ? { returnUrl: rng.pick(['javascript:alert(1)', 'ftp://x', 'https://' + 'a'.repeat(600) + '.example', 'not a url']) }
+          : { unknown: 1 },
+      ),
   ])();
 }
 
@@ -276,20 +421,50 @@ function webhookRequest(rng: Rng, fixtures: Fixture[]): FuzzRequest {
     () => JSON.stringify({ eventType: rng.pick<unknown>(['', null, 5, ['CASHIN_PAID']]), eventAt: 'x', data: {} }),
     () => JSON.stringify({ eventType: 'CASHIN_PAID', data: {} }),
     () => envelope('CASHIN_PAID', rng.pick<unknown>([null, 'x', [], 5, {}])),
-    () => envelope(rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']), cashIn({ amount: rng.pick<unknown>([-1, 1e308, 0.001, '10.50', null, Number.MAX_SAFE_INTEGER]) })),
+    () =>
+      envelope(
+        rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']),
+        cashIn({ amount: rng.pick<unknown>([-1, 1e308, 0.001, '10.50', null, Number.MAX_SAFE_INTEGER]) }),
+      ),
     () => envelope(rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']), cashIn({ status: rng.pick<unknown>(['paid', 'HACKED', '', 5, null]) })),
-    () => envelope(rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']), cashIn({ transactionId: rng.pick<unknown>(['', 5, null, {}, 'x'.repeat(5000), '\u0000', '__proto__']) })),
+    () =>
+      envelope(
+        rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']),
+        cashIn({ transactionId: rng.pick<unknown>(['', 5, null, {}, 'x'.repeat(5000), '\u0000', '__proto__']) }),
+      ),
     // Well-formed events about transactions the server never created: acknowledged, change nothing.
-    () => envelope(rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']), cashIn({ status: rng.pick(['PAID', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'AWAITING_PAYMENT']) })),
+    () =>
+      envelope(
+        rng.pick(['CASHIN_PAID', 'CASHIN_REFUNDED']),
+        cashIn({ status: rng.pick(['PAID', 'REFUNDED', 'EXPIRED', 'CANCELLED', 'AWAITING_PAYMENT']) }),
+      ),
     // A "paid" for a real charge: the server confirms with ConnectPSP, which says unpaid.
-    () => envelope('CASHIN_PAID', cashIn({ transactionId: awaiting.transactionId, amount: awaiting.amount / 100, status: rng.pick(['PAID', 'REFUNDED']) })),
+    () =>
+      envelope(
+        'CASHIN_PAID',
+        cashIn({ transactionId: awaiting.transactionId, amount: awaiting.amount / 100, status: rng.pick(['PAID', 'REFUNDED']) }),
+      ),
     // Wrong amount for a real charge: never marks it paid.
-    () => envelope('CASHIN_PAID', cashIn({ transactionId: awaiting.transactionId, amount: rng.pick([0.01, 999999.99, awaiting.amount]), status: 'PAID' })),
-    () => envelope(rng.pick(['CASHOUT_COMPLETED', 'CASHOUT_FAILED', 'CASHOUT_REFUNDED']), rng.pick<unknown>([{}, { transactionId: 5 }, null, [], { transactionId: 'x', status: 'NOPE' }])),
-    () => envelope(rng.pick(['SOMETHING_NEW', 'cashin_paid', '__proto__', 'constructor', '💩', 'x'.repeat(3000)]), JSON.parse(randomJson(rng))),
+    () =>
+      envelope(
+        'CASHIN_PAID',
+        cashIn({ transactionId: awaiting.transactionId, amount: rng.pick([0.01, 999999.99, awaiting.amount]), status: 'PAID' }),
+      ),
+    () =>
+      envelope(
+        rng.pick(['CASHOUT_COMPLETED', 'CASHOUT_FAILED', 'CASHOUT_REFUNDED']),
+        rng.pick<unknown>([{}, { transactionId: 5 }, null, [], { transactionId: 'x', status: 'NOPE' }]),
+      ),
+    () =>
+      envelope(rng.pick(['SOMETHING_NEW', 'cashin_paid', '__proto__', 'constructor', '💩', 'x'.repeat(3000)]), JSON.parse(randomJson(rng))),
     () => `{"eventType":"FUTURE_EVENT","eventAt":"2024-01-01T00:00:00Z","data":${deepNesting(rng, rng.int(2000, 20_000))}}`,
-    () => `{"eventType":"CASHIN_PAID","eventAt":"2024-01-01T00:00:00Z","data":${jsonWith(cashIn(), [['__proto__', '{"status":"PAID","polluted":true}'], ['constructor', '{"prototype":{"polluted":true}}']])}}`,
-    () => `{"eventType":"CASHIN_PAID","eventAt":"2024-01-01T00:00:00Z","data":{"transactionId":"t","amount":1e400,"status":"PAID","externalReference":"x"}}`,
+    () =>
+      `{"eventType":"CASHIN_PAID","eventAt":"2024-01-01T00:00:00Z","data":${jsonWith(cashIn(), [
+        ['__proto__', '{"status":"PAID","polluted":true}'],
+        ['constructor', '{"prototype":{"polluted":true}}'],
+      ])}}`,
+    () =>
+      `{"eventType":"CASHIN_PAID","eventAt":"2024-01-01T00:00:00Z","data":{"transactionId":"t","amount":1e400,"status":"PAID","externalReference":"x"}}`,
     () => 'x'.repeat(rng.int(257, 400) * 1024),
   ];
   const body = rng.pick(hostileBodies)();
@@ -311,7 +486,13 @@ function webhookRequest(rng: Rng, fixtures: Fixture[]): FuzzRequest {
   ])();
   if (signature !== undefined) headers['x-connect-signature'] = signature;
   if (rng.chance(0.5)) headers['x-event-id'] = rng.pick(HOSTILE_STRINGS).slice(0, 5000);
-  return { kind: 'webhook', method: rng.chance(0.95) ? 'POST' : rng.pick(ODD_METHODS.filter((m) => m !== 'HEAD')), path: '/v1/webhooks/connectpsp' + (rng.chance(0.1) ? rng.pick(['/', '?x=1', '/extra', '%00']) : ''), headers, body };
+  return {
+    kind: 'webhook',
+    method: rng.chance(0.95) ? 'POST' : rng.pick(ODD_METHODS.filter((m) => m !== 'HEAD')),
+    path: '/v1/webhooks/connectpsp' + (rng.chance(0.1) ? rng.pick(['/', '?x=1', '/extra', '%00']) : ''),
+    headers,
+    body,
+  };
 }
 
 function headersOf(headers: Record<string, string | undefined>): Record<string, string> {
@@ -320,104 +501,233 @@ function headersOf(headers: Record<string, string | undefined>): Record<string, 
 
 function withHostileExtras(rng: Rng, req: FuzzRequest): FuzzRequest {
   if (rng.chance(0.15)) req.headers['x-request-id'] = rng.pick(HOSTILE_STRINGS).slice(0, 7000);
-  if (rng.chance(0.15)) req.headers.origin = rng.pick(['https://evil.example', 'null', 'http://localhost:3000', rng.pick(HOSTILE_STRINGS).slice(0, 200)]);
+  if (rng.chance(0.15))
+    req.headers.origin = rng.pick(['https://evil.example', 'null', 'http://localhost:3000', rng.pick(HOSTILE_STRINGS).slice(0, 200)]);
   if (rng.chance(0.1)) req.headers['x-forwarded-for'] = rng.pick(['1.2.3.4', '::1', 'garbage', '1.2.3.4, 5.6.7.8', 'x'.repeat(3000)]);
   if (rng.chance(0.05)) req.headers['x-huge'] = 'h'.repeat(rng.int(4000, 12_000));
-  if (rng.chance(0.1)) req.path += (req.path.includes('?') ? '&' : '?') + rng.pick([`q=${'v'.repeat(rng.int(100, 8000))}`, 'a[b][c][d][e][f]=1', 'a[]=1&a[]=2', '__proto__[x]=1', 'constructor[prototype][x]=1', '%', '%E0%A4%A=1', 'x=%00', 'a=1&'.repeat(500)]);
+  if (rng.chance(0.1))
+    req.path +=
+      (req.path.includes('?') ? '&' : '?') +
+      rng.pick([
+        `q=${'v'.repeat(rng.int(100, 8000))}`,
+        'a[b][c][d][e][f]=1',
+        'a[]=1&a[]=2',
+        '__proto__[x]=1',
+        'constructor[prototype][x]=1',
+        '%',
+        '%E0%A4%A=1',
+        'x=%00',
+        'a=1&'.repeat(500),
+      ]);
   return req;
 }
 
 function generate(rng: Rng, fixtures: Fixture[], count: number): FuzzRequest[] {
   const kinds: [number, () => FuzzRequest][] = [
-    [14, () => {
-      const auth = merchantAuth(rng);
-      const body = auth.valid ? invalidCreateBody(rng) : rng.chance(0.5) ? JSON.stringify({ amount: 1050, externalReference: `fuzz-ok-${rng.int(0, 1e9)}` }) : rng.chance(0.5) ? invalidCreateBody(rng) : rawGarbageBody(rng);
-      const headers: Record<string, string> = { 'content-type': rng.chance(0.85) ? 'application/json' : rng.pick(ODD_CONTENT_TYPES) };
-      if (auth.header) headers.authorization = auth.header;
-      if (rng.chance(0.3)) headers['idempotency-key'] = rng.pick(['fuzz-key', '', ' ', 'k'.repeat(256), 'a/b', '💩', rng.pick(HOSTILE_STRINGS).slice(0, 3000)]);
-      if (rng.chance(0.05)) headers['content-encoding'] = rng.pick(ODD_ENCODINGS);
-      return { kind: 'merchant create', method: 'POST', path: '/v1/checkouts' + (rng.chance(0.05) ? '/' : ''), headers, body, mustFail: true };
-    }],
-    [10, () => {
-      const auth = merchantAuth(rng);
-      return { kind: 'merchant read', method: rng.chance(0.9) ? 'GET' : 'HEAD', path: `/v1/checkouts/${randomIdSegment(rng, fixtures)}`, headers: headersOf(auth.header === undefined ? {} : { authorization: auth.header }) };
-    }],
-    [10, () => {
-      const auth = merchantAuth(rng);
-      const fixture = rng.pick(fixtures);
-      // With the key, only invalid bodies: `{}` would legitimately refund the paid fixture.
-      const body = auth.valid ? invalidRefundBody(rng) : rng.chance(0.3) ? '{}' : invalidRefundBody(rng);
-      const id = rng.chance(0.7) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (auth.header) headers.authorization = auth.header;
-      return { kind: 'merchant refund', method: 'POST', path: `/v1/checkouts/${id}/refund`, headers, body, mustFail: true };
-    }],
-    [9, () => {
-      const fixture = rng.pick(fixtures);
-      const secret = rng.chance(0.3) ? fixture.checkout.clientSecret : randomSecret(rng, fixture, fixtures);
-      const id = rng.chance(0.8) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
-      const inQuery = rng.chance(0.4);
-      const path = `/v1/checkouts/${id}/session` + (secret !== undefined && inQuery ? `?client_secret=${enc(secret)}` : rng.chance(0.2) ? '?client_secret=a&client_secret=b' : '');
-      return { kind: 'browser session', method: rng.chance(0.9) ? 'GET' : rng.pick(['HEAD', 'POST', 'OPTIONS']), path, headers: headersOf(secret !== undefined && !inQuery ? { authorization: `Bearer ${secret}` } : {}) };
-    }],
-    [11, () => {
-      const fixture = rng.pick(fixtures);
-      const route = rng.chance(0.75) ? 'pix' : 'open-finance';
-      const valid = rng.chance(0.3);
-      const secret = valid ? fixture.checkout.clientSecret : randomSecret(rng, fixture, fixtures);
-      // With the right secret only invalid bodies (an empty one would legitimately create a charge).
-      const body = valid ? invalidChargeBody(rng, route) : rng.chance(0.5) ? '{}' : invalidChargeBody(rng, route);
-      const headers: Record<string, string> = { 'content-type': rng.chance(0.85) ? 'application/json' : rng.pick(ODD_CONTENT_TYPES) };
-      if (secret !== undefined) headers.authorization = `Bearer ${secret}`;
-      if (rng.chance(0.05)) headers['content-encoding'] = rng.pick(ODD_ENCODINGS);
-      const id = valid || rng.chance(0.7) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
-      return { kind: `browser ${route}`, method: 'POST', path: `/v1/checkouts/${id}/${route}`, headers, body, mustFail: true };
-    }],
-    [12, () => {
-      const fixture = rng.pick(fixtures);
-      const secret = rng.chance(0.5) ? fixture.checkout.clientSecret : randomSecret(rng, fixture, fixtures);
-      const id = rng.chance(0.85) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
-      const lastEventId = rng.pick<() => string | undefined>([
-        () => undefined,
-        () => String(rng.int(0, 12)),
-        () => String(rng.int(0, 40)),
-        () => rng.pick(['-1', '1.5', '1e3', ' 1', '0x10', '999999999999999', '9999999999999999', '18446744073709551616', 'abc', '', '１', '1\u0000', '%31']),
-        () => rng.pick(HOSTILE_STRINGS).slice(0, 6000),
-      ])();
-      const headers: Record<string, string> = { accept: rng.pick(['text/event-stream', '*/*', 'application/json', '']) };
-      let path = `/v1/checkouts/${id}/events`;
-      const query: string[] = [];
-      if (secret !== undefined) {
-        if (rng.chance(0.7)) query.push(`client_secret=${enc(secret)}`);
-        else headers.authorization = `Bearer ${secret}`;
-      }
-      if (lastEventId !== undefined) {
-        if (rng.chance(0.6)) headers['last-event-id'] = lastEventId;
-        else query.push(`lastEventId=${enc(lastEventId)}`);
-      }
-      if (rng.chance(0.1)) query.push(rng.pick(['lastEventId=1&lastEventId=2', 'client_secret[]=x', 'lastEventId[a]=1']));
-      if (query.length > 0) path += `?${query.join('&')}`;
-      return { kind: 'events', method: rng.chance(0.95) ? 'GET' : rng.pick(['HEAD', 'POST']), path, headers };
-    }],
+    [
+      14,
+      () => {
+        const auth = merchantAuth(rng);
+        const body = auth.valid
+          ? invalidCreateBody(rng)
+          : rng.chance(0.5)
+            ? JSON.stringify({ amount: 1050, externalReference: `fuzz-ok-${rng.int(0, 1e9)}` })
+            : rng.chance(0.5)
+              ? invalidCreateBody(rng)
+              : rawGarbageBody(rng);
+        const headers: Record<string, string> = { 'content-type': rng.chance(0.85) ? 'application/json' : rng.pick(ODD_CONTENT_TYPES) };
+        if (auth.header) headers.authorization = auth.header;
+        if (rng.chance(0.3))
+          headers['idempotency-key'] = rng.pick([
+            'fuzz-key',
+            '',
+            ' ',
+            'k'.repeat(256),
+            'a/b',
+            '💩',
+            rng.pick(HOSTILE_STRINGS).slice(0, 3000),
+          ]);
+        if (rng.chance(0.05)) headers['content-encoding'] = rng.pick(ODD_ENCODINGS);
+        return {
+          kind: 'merchant create',
+          method: 'POST',
+          path: '/v1/checkouts' + (rng.chance(0.05) ? '/' : ''),
+          headers,
+          body,
+          mustFail: true,
+        };
+      },
+    ],
+    [
+      10,
+      () => {
+        const auth = merchantAuth(rng);
+        return {
+          kind: 'merchant read',
+          method: rng.chance(0.9) ? 'GET' : 'HEAD',
+          path: `/v1/checkouts/${randomIdSegment(rng, fixtures)}`,
+          headers: headersOf(auth.header === undefined ? {} : { authorization: auth.header }),
+        };
+      },
+    ],
+    [
+      10,
+      () => {
+        const auth = merchantAuth(rng);
+        const fixture = rng.pick(fixtures);
+        // With the key, only invalid bodies: `{}` would legitimately refund the paid fixture.
+        const body = auth.valid ? invalidRefundBody(rng) : rng.chance(0.3) ? '{}' : invalidRefundBody(rng);
+        const id = rng.chance(0.7) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (auth.header) headers.authorization = auth.header;
+        return { kind: 'merchant refund', method: 'POST', path: `/v1/checkouts/${id}/refund`, headers, body, mustFail: true };
+      },
+    ],
+    [
+      9,
+      () => {
+        const fixture = rng.pick(fixtures);
+        const secret = rng.chance(0.3) ? fixture.checkout.clientSecret : randomSecret(rng, fixture, fixtures);
+        const id = rng.chance(0.8) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
+        const inQuery = rng.chance(0.4);
+        const path =
+          `/v1/checkouts/${id}/session` +
+          (secret !== undefined && inQuery ? `?client_secret=${enc(secret)}` : rng.chance(0.2) ? '?client_secret=a&client_secret=b' : '');
+        return {
+          kind: 'browser session',
+          method: rng.chance(0.9) ? 'GET' : rng.pick(['HEAD', 'POST', 'OPTIONS']),
+          path,
+          headers: headersOf(secret !== undefined && !inQuery ? { authorization: `Bearer ${secret}` } : {}),
+        };
+      },
+    ],
+    [
+      11,
+      () => {
+        const fixture = rng.pick(fixtures);
+        const route = rng.chance(0.75) ? 'pix' : 'open-finance';
+        const valid = rng.chance(0.3);
+        const secret = valid ? fixture.checkout.clientSecret : randomSecret(rng, fixture, fixtures);
+        // With the right secret only invalid bodies (an empty one would legitimately create a charge).
+        const body = valid ? invalidChargeBody(rng, route) : rng.chance(0.5) ? '{}' : invalidChargeBody(rng, route);
+        const headers: Record<string, string> = { 'content-type': rng.chance(0.85) ? 'application/json' : rng.pick(ODD_CONTENT_TYPES) };
+        if (secret !== undefined) headers.authorization = `Bearer ${secret}`;
+        if (rng.chance(0.05)) headers['content-encoding'] = rng.pick(ODD_ENCODINGS);
+        const id = valid || rng.chance(0.7) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
+        return { kind: `browser ${route}`, method: 'POST', path: `/v1/checkouts/${id}/${route}`, headers, body, mustFail: true };
+      },
+    ],
+    [
+      12,
+      () => {
+        const fixture = rng.pick(fixtures);
+        const secret = rng.chance(0.5) ? fixture.checkout.clientSecret : randomSecret(rng, fixture, fixtures);
+        const id = rng.chance(0.85) ? fixture.checkout.id : randomIdSegment(rng, fixtures);
+        const lastEventId = rng.pick<() => string | undefined>([
+          () => undefined,
+          () => String(rng.int(0, 12)),
+          () => String(rng.int(0, 40)),
+          () =>
+            rng.pick([
+              '-1',
+              '1.5',
+              '1e3',
+              ' 1',
+              '0x10',
+              '999999999999999',
+              '9999999999999999',
+              '18446744073709551616',
+              'abc',
+              '',
+              '１',
+              '1\u0000',
+              '%31',
+            ]),
+          () => rng.pick(HOSTILE_STRINGS).slice(0, 6000),
+        ])();
+        const headers: Record<string, string> = { accept: rng.pick(['text/event-stream', '*/*', 'application/json', '']) };
+        let path = `/v1/checkouts/${id}/events`;
+        const query: string[] = [];
+        if (secret !== undefined) {
+          if (rng.chance(0.7)) query.push(`client_secret=${enc(secret)}`);
+          else headers.authorization = `Bearer ${secret}`;
+        }
+        if (lastEventId !== undefined) {
+          if (rng.chance(0.6)) headers['last-event-id'] = lastEventId;
+          else query.push(`lastEventId=${enc(lastEventId)}`);
+        }
+        if (rng.chance(0.1)) query.push(rng.pick(['lastEventId=1&lastEventId=2', 'client_secret[]=x', 'lastEventId[a]=1']));
+        if (query.length > 0) path += `?${query.join('&')}`;
+        return { kind: 'events', method: rng.chance(0.95) ? 'GET' : rng.pick(['HEAD', 'POST']), path, headers };
+      },
+    ],
     [22, () => webhookRequest(rng, fixtures)],
-    [3, () => ({ kind: 'health', method: rng.pick(['GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE']), path: rng.pick(['/healthz', '/readyz', '/healthz/', '/readyz?x=1', '/HEALTHZ', '/healthz%00']), headers: headersOf(rng.chance(0.3) ? { 'content-type': 'application/json' } : {}), ...(rng.chance(0.3) ? { body: rawGarbageBody(rng) } : {}) })],
-    [2, () => ({ kind: 'metrics', method: rng.pick(['GET', 'POST', 'HEAD']), path: '/metrics' + rng.pick(['', '?format=json', '/x']), headers: headersOf(rng.chance(0.5) ? { authorization: `Bearer ${rng.pick(HOSTILE_STRINGS).slice(0, 100)}` } : {}) })],
-    [7, () => {
-      const method = rng.pick([...ODD_METHODS, 'GET', 'POST']);
-      const path = rng.pick<() => string>([
-        () => `/v1/checkouts/${rng.pick(fixtures).checkout.id}`,
-        () => '/v1/checkouts',
-        () => `/v1/checkouts/${rng.pick(fixtures).checkout.id}/${rng.pick(['pix', 'session', 'events', 'refund', 'open-finance', 'cancel', 'admin', ''])}`,
-        () => '/v1/webhooks/connectpsp',
-        () => rng.pick(['/', '/v1', '/v1/', '/v2/checkouts', '/admin', '/.env', '/.git/config', '/v1/checkouts/../../etc/passwd', '//v1//checkouts', '/v1/%2e%2e/%2e%2e/etc/passwd', '/%00', '/%', '/v1/checkouts/%E0%A4%A/session', '/💩', '/v1/webhooks', '/v1/webhooks/connectpsp/../../healthz', `/${'p'.repeat(rng.int(1000, 7000))}`]),
-      ])();
-      const headers: Record<string, string> = rng.chance(0.5) ? { authorization: `Bearer ${API_KEY}` } : {};
-      // A POST with the key always carries garbage: an empty body would be a valid refund request.
-      const withBody = method !== 'GET' && method !== 'HEAD' && (rng.chance(0.5) || (method === 'POST' && headers.authorization !== undefined));
-      if (withBody) headers['content-type'] = rng.pick(ODD_CONTENT_TYPES);
-      // Known routes reached with a valid key and an odd body must not succeed either.
-      return { kind: 'odd method/path', method, path, headers, ...(withBody ? { body: rawGarbageBody(rng) } : {}), mustFail: method === 'POST' };
-    }],
+    [
+      3,
+      () => ({
+        kind: 'health',
+        method: rng.pick(['GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE']),
+        path: rng.pick(['/healthz', '/readyz', '/healthz/', '/readyz?x=1', '/HEALTHZ', '/healthz%00']),
+        headers: headersOf(rng.chance(0.3) ? { 'content-type': 'application/json' } : {}),
+        ...(rng.chance(0.3) ? { body: rawGarbageBody(rng) } : {}),
+      }),
+    ],
+    [
+      2,
+      () => ({
+        kind: 'metrics',
+        method: rng.pick(['GET', 'POST', 'HEAD']),
+        path: '/metrics' + rng.pick(['', '?format=json', '/x']),
+        headers: headersOf(rng.chance(0.5) ? { authorization: `Bearer ${rng.pick(HOSTILE_STRINGS).slice(0, 100)}` } : {}),
+      }),
+    ],
+    [
+      7,
+      () => {
+        const method = rng.pick([...ODD_METHODS, 'GET', 'POST']);
+        const path = rng.pick<() => string>([
+          () => `/v1/checkouts/${rng.pick(fixtures).checkout.id}`,
+          () => '/v1/checkouts',
+          () =>
+            `/v1/checkouts/${rng.pick(fixtures).checkout.id}/${rng.pick(['pix', 'session', 'events', 'refund', 'open-finance', 'cancel', 'admin', ''])}`,
+          () => '/v1/webhooks/connectpsp',
+          () =>
+            rng.pick([
+              '/',
+              '/v1',
+              '/v1/',
+              '/v2/checkouts',
+              '/admin',
+              '/.env',
+              '/.git/config',
+              '/v1/checkouts/../../etc/passwd',
+              '//v1//checkouts',
+              '/v1/%2e%2e/%2e%2e/etc/passwd',
+              '/%00',
+              '/%',
+              '/v1/checkouts/%E0%A4%A/session',
+              '/💩',
+              '/v1/webhooks',
+              '/v1/webhooks/connectpsp/../../healthz',
+              `/${'p'.repeat(rng.int(1000, 7000))}`,
+            ]),
+        ])();
+        const headers: Record<string, string> = rng.chance(0.5) ? { authorization: `Bearer ${API_KEY}` } : {};
+        // A POST with the key always carries garbage: an empty body would be a valid refund request.
+        const withBody =
+          method !== 'GET' && method !== 'HEAD' && (rng.chance(0.5) || (method === 'POST' && headers.authorization !== undefined));
+        if (withBody) headers['content-type'] = rng.pick(ODD_CONTENT_TYPES);
+        // Known routes reached with a valid key and an odd body must not succeed either.
+        return {
+          kind: 'odd method/path',
+          method,
+          path,
+          headers,
+          ...(withBody ? { body: rawGarbageBody(rng) } : {}),
+          mustFail: method === 'POST',
+        };
+      },
+    ],
   ];
   const weightSum = kinds.reduce((n, [w]) => n + w, 0);
   const out: FuzzRequest[] = [];
@@ -445,7 +755,9 @@ interface Answer {
  * sockets below, where nothing filters them.)
  */
 function headerSafe(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1').replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
+  return Buffer.from(value, 'utf8')
+    .toString('latin1')
+    .replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
 }
 
 function send(baseUrl: string, agent: Agent, req: FuzzRequest): Promise<Answer> {
@@ -462,24 +774,28 @@ function send(baseUrl: string, agent: Agent, req: FuzzRequest): Promise<Answer> 
     // Framed explicitly: Node sends a GET body without Content-Length, and the server would then
     // read the body as a second (garbage) request on the same connection.
     const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, headerSafe(v)]));
-    if (req.body !== undefined && headers['transfer-encoding'] === undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    if (req.body !== undefined && headers['transfer-encoding'] === undefined)
+      headers['content-length'] = String(Buffer.byteLength(req.body));
     try {
-      r = httpRequest({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-        const isStream = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= 65_536) chunks.push(c);
-          if (isStream) {
-            // An open stream never ends by itself: the first bytes are enough.
-            done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-            r.destroy();
-          }
-        });
-        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      });
+      r = httpRequest(
+        { host: url.hostname, port: url.port, method: req.method, path: req.path, headers, agent, timeout: REQUEST_TIMEOUT_MS },
+        (res) => {
+          const isStream = String(res.headers['content-type'] ?? '').startsWith('text/event-stream');
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= 65_536) chunks.push(c);
+            if (isStream) {
+              // An open stream never ends by itself: the first bytes are enough.
+              done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+              r.destroy();
+            }
+          });
+          res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
     } catch (err) {
       // The client refused to send it (e.g. an invalid header character): nothing reached the server.
       done({ status: -1, headers: {}, body: '', error: (err as Error).message });
@@ -502,11 +818,13 @@ function check(req: FuzzRequest, a: Answer): string | undefined {
   if (a.status === 0) return `no HTTP answer (${a.error})`;
   if (a.status >= 500) return `answered ${a.status}: ${a.body.slice(0, 200)}`;
   if (req.mustFail && a.status >= 200 && a.status < 300) return `hostile input accepted with ${a.status}: ${a.body.slice(0, 200)}`;
-  if (a.headers['access-control-allow-origin'] !== undefined && MERCHANT_OR_WEBHOOK.test(req.path.split('?')[0]!)) return `CORS header on a merchant/webhook route: ${a.headers['access-control-allow-origin']}`;
+  if (a.headers['access-control-allow-origin'] !== undefined && MERCHANT_OR_WEBHOOK.test(req.path.split('?')[0]!))
+    return `CORS header on a merchant/webhook route: ${a.headers['access-control-allow-origin']}`;
   if (a.status >= 400 && req.method !== 'HEAD') {
     // Every answer of the app carries X-Request-Id; one without it came from Node's HTTP parser.
     const by = a.headers['x-request-id'] === undefined ? " (answered by Node's HTTP parser, before the app)" : '';
-    if (!String(a.headers['content-type'] ?? '').includes('application/json')) return `${a.status} with content-type "${a.headers['content-type']}"${by}: ${a.body.slice(0, 120)}`;
+    if (!String(a.headers['content-type'] ?? '').includes('application/json'))
+      return `${a.status} with content-type "${a.headers['content-type']}"${by}: ${a.body.slice(0, 120)}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(a.body);
@@ -514,14 +832,20 @@ function check(req: FuzzRequest, a: Answer): string | undefined {
       return `${a.status} with a body that is not JSON${by}: ${a.body.slice(0, 120)}`;
     }
     const error = (parsed as { error?: { type?: unknown; message?: unknown } }).error;
-    if (typeof error?.type !== 'string' || typeof error.message !== 'string') return `${a.status} without { error: { type, message } }: ${a.body.slice(0, 120)}`;
+    if (typeof error?.type !== 'string' || typeof error.message !== 'string')
+      return `${a.status} without { error: { type, message } }: ${a.body.slice(0, 120)}`;
   }
   return undefined;
 }
 
 function describeRequest(req: FuzzRequest): string {
-  const body = req.body === undefined ? '' : ` body(${req.body.length}B)=${JSON.stringify((Buffer.isBuffer(req.body) ? req.body.toString('latin1') : req.body).slice(0, 100))}`;
-  const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…(${v.length})` : v)}`).join('; ');
+  const body =
+    req.body === undefined
+      ? ''
+      : ` body(${req.body.length}B)=${JSON.stringify((Buffer.isBuffer(req.body) ? req.body.toString('latin1') : req.body).slice(0, 100))}`;
+  const headers = Object.entries(req.headers)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…(${v.length})` : v)}`)
+    .join('; ');
   return `${req.method} ${req.path.length > 120 ? `${req.path.slice(0, 120)}…(${req.path.length})` : req.path} [${headers}]${body}`;
 }
 
@@ -568,7 +892,8 @@ function checkRaw(payload: string, status: number | null, raw: string): string |
   const split = raw.indexOf('\r\n\r\n');
   const head = split < 0 ? raw : raw.slice(0, split);
   const body = split < 0 ? '' : raw.slice(split + 4);
-  if (payload.startsWith('HEAD ')) return body.length > 0 ? `${status} to HEAD with a ${body.length}-byte body: ${JSON.stringify(body.slice(0, 80))}` : undefined;
+  if (payload.startsWith('HEAD '))
+    return body.length > 0 ? `${status} to HEAD with a ${body.length}-byte body: ${JSON.stringify(body.slice(0, 80))}` : undefined;
   if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) return undefined;
   try {
     const error = (JSON.parse(body) as { error?: { type?: unknown; message?: unknown } }).error;
@@ -622,7 +947,9 @@ interface Snapshot {
 function tableDump(dbFile: string): { tables: Record<string, unknown[]>; webhookLog: Map<string, string>; alertCodes: string[] } {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+      (r) => r.name,
+    );
     const tables: Record<string, unknown[]> = {};
     const webhookLog = new Map<string, string>();
     let alertCodes: string[] = [];
@@ -630,7 +957,8 @@ function tableDump(dbFile: string): { tables: Record<string, unknown[]>; webhook
       const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all();
       // The webhook log records every verified delivery, hostile ones included ("acknowledged and
       // logged"): rows may be added, existing ones must not change.
-      if (name === 'webhook_events') for (const row of rows as { dedupe_key: string }[]) webhookLog.set(row.dedupe_key, JSON.stringify(row));
+      if (name === 'webhook_events')
+        for (const row of rows as { dedupe_key: string }[]) webhookLog.set(row.dedupe_key, JSON.stringify(row));
       // Hostile traffic is meant to raise alerts (forged signatures): those are checked by code below.
       else if (name === 'alerts') alertCodes = (rows as { code: string }[]).map((r) => r.code);
       else if (name === 'sqlite_sequence') tables[name] = (rows as { name: string }[]).filter((r) => r.name !== 'alerts');
@@ -654,7 +982,8 @@ async function snapshot(server: TestServer, fixtures: Fixture[]): Promise<Snapsh
 }
 
 async function makeFixtures(server: TestServer): Promise<Fixture[]> {
-  const pix = async (c: CreatedCheckout) => (await (await server.browser(`/v1/checkouts/${c.id}/pix`, c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+  const pix = async (c: CreatedCheckout) =>
+    (await (await server.browser(`/v1/checkouts/${c.id}/pix`, c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
   const status = async (id: string) => ((await (await server.merchant(`/v1/checkouts/${id}`)).json()) as CheckoutView).status;
   const payAndWait = async (c: CreatedCheckout) => {
     const charge = await pix(c);
@@ -687,7 +1016,11 @@ async function makeFixtures(server: TestServer): Promise<Fixture[]> {
 function crashReport(crashes: Error[]): string[] {
   const counts = new Map<string, number>();
   for (const e of crashes) {
-    const where = e.stack?.split('\n').find((l) => l.includes('/server/'))?.trim() ?? '';
+    const where =
+      e.stack
+        ?.split('\n')
+        .find((l) => l.includes('/server/'))
+        ?.trim() ?? '';
     const key = `${(e as NodeJS.ErrnoException).code ?? e.name}: ${e.message} ${where}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
@@ -735,7 +1068,10 @@ describe(`fuzz: hostile requests to every route (seed ${SEED})`, () => {
     const timeByKind = new Map<string, number>();
     let sent = 0;
     const fail = (req: FuzzRequest, index: number, problem: string) => {
-      const key = `${req.kind}: ${problem.replace(/"requestId":"[^"]+"/, '').replace(/chk_[0-9A-Za-z]+/g, 'chk_…').slice(0, 160)}`;
+      const key = `${req.kind}: ${problem
+        .replace(/"requestId":"[^"]+"/, '')
+        .replace(/chk_[0-9A-Za-z]+/g, 'chk_…')
+        .slice(0, 160)}`;
       const entry = failures.get(key) ?? { count: 0, example: `#${index} ${describeRequest(req)}` };
       entry.count += 1;
       failures.set(key, entry);
@@ -768,14 +1104,21 @@ describe(`fuzz: hostile requests to every route (seed ${SEED})`, () => {
         sent += 1;
         rawStatuses.push(status);
         const problem = checkRaw(payload, status, raw);
-        if (problem) fail({ kind: 'raw socket', method: payload.split(' ', 1)[0]!.slice(0, 10), path: JSON.stringify(payload.slice(0, 80)), headers: {} }, -1, problem);
+        if (problem)
+          fail(
+            { kind: 'raw socket', method: payload.split(' ', 1)[0]!.slice(0, 10), path: JSON.stringify(payload.slice(0, 80)), headers: {} },
+            -1,
+            problem,
+          );
       }
     }
 
     const health = await fetch(`${server.url}/healthz`);
     const ready = await fetch(`${server.url}/readyz`);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`fuzz: ${sent} requests in ${seconds} s (seed ${SEED}); by kind ${JSON.stringify(Object.fromEntries(byKind))}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ms by kind ${JSON.stringify(Object.fromEntries([...timeByKind].map(([k, v]) => [k, Math.round(v)])))}; raw-socket statuses ${JSON.stringify(rawStatuses)}`);
+    console.log(
+      `fuzz: ${sent} requests in ${seconds} s (seed ${SEED}); by kind ${JSON.stringify(Object.fromEntries(byKind))}; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; ms by kind ${JSON.stringify(Object.fromEntries([...timeByKind].map(([k, v]) => [k, Math.round(v)])))}; raw-socket statuses ${JSON.stringify(rawStatuses)}`,
+    );
 
     const report = [
       ...crashReport(crashes).map((c) => `uncaught exception in the server (in production: the process dies): ${c}`),
@@ -791,17 +1134,26 @@ describe(`fuzz: hostile requests to every route (seed ${SEED})`, () => {
     const after_ = await snapshot(server, fixtures);
     assert.deepEqual(after_.views, before_.views, `merchant views changed (seed ${SEED})`);
     assert.deepEqual(after_.events, before_.events, `status events changed (seed ${SEED})`);
-    for (const name of Object.keys(before_.tables)) assert.deepEqual(after_.tables[name], before_.tables[name], `table ${name} changed (seed ${SEED})`);
+    for (const name of Object.keys(before_.tables))
+      assert.deepEqual(after_.tables[name], before_.tables[name], `table ${name} changed (seed ${SEED})`);
     assert.deepEqual(Object.keys(after_.tables).sort(), Object.keys(before_.tables).sort());
-    for (const [key, row] of before_.webhookLog) assert.equal(after_.webhookLog.get(key), row, `webhook log row ${key} changed (seed ${SEED})`);
-    assert.deepEqual([...new Set(after_.alertCodes)].filter((c) => c !== 'WEBHOOK_SIGNATURE_FAILURES'), [...new Set(before_.alertCodes)], `alerts other than forged signatures (seed ${SEED})`);
+    for (const [key, row] of before_.webhookLog)
+      assert.equal(after_.webhookLog.get(key), row, `webhook log row ${key} changed (seed ${SEED})`);
+    assert.deepEqual(
+      [...new Set(after_.alertCodes)].filter((c) => c !== 'WEBHOOK_SIGNATURE_FAILURES'),
+      [...new Set(before_.alertCodes)],
+      `alerts other than forged signatures (seed ${SEED})`,
+    );
   });
 
   it('a browser resuming with an old Last-Event-ID on a refunded checkout gets its history, and the server lives', async () => {
     // Regression found by the chaos run: the stream ended after `paid`, then wrote `refunded`.
     const refunded = fixtures.find((f) => f.name === 'refunded')!;
     const events = await server.store.eventsAfter(refunded.checkout.id, 0);
-    const res = await fetch(`${server.url}/v1/checkouts/${refunded.checkout.id}/events?client_secret=${enc(refunded.checkout.clientSecret)}`, { headers: { 'last-event-id': String(events[0]!.id) } });
+    const res = await fetch(
+      `${server.url}/v1/checkouts/${refunded.checkout.id}/events?client_secret=${enc(refunded.checkout.clientSecret)}`,
+      { headers: { 'last-event-id': String(events[0]!.id) } },
+    );
     assert.equal(res.status, 200);
     const text = await res.text();
     assert.match(text, /"status":"paid"/);

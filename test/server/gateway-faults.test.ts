@@ -27,7 +27,11 @@ const outboxTypes = async (server: TestServer, checkoutId: string) =>
 function signedWebhook(server: TestServer, body: string) {
   return fetch(server.url + ROUTES.connectpspWebhook, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken), 'x-event-id': crypto.randomUUID() },
+    headers: {
+      'content-type': 'application/json',
+      'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken),
+      'x-event-id': crypto.randomUUID(),
+    },
     body,
   });
 }
@@ -77,7 +81,16 @@ describe('CONFIRM_PAYMENTS: every money event is confirmed, and webhooks are ack
     JSON.stringify({
       eventType,
       eventAt: new Date().toISOString(),
-      data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId: 'E12345678202611301200abcdefghijk', status, amount: charge.amount / 100, payer: { name: 'Maria Silva', document: '12345678909', bankData: null }, ...extra },
+      data: {
+        transactionId: charge.transactionId,
+        internalCode: 'X',
+        externalReference: 'r',
+        endToEndId: 'E12345678202611301200abcdefghijk',
+        status,
+        amount: charge.amount / 100,
+        payer: { name: 'Maria Silva', document: '12345678909', bankData: null },
+        ...extra,
+      },
     });
   /** The webhook was tried and put off (no longer due now, still unprocessed). */
   const deferred = async (dedupeKey: string) =>
@@ -87,7 +100,11 @@ describe('CONFIRM_PAYMENTS: every money event is confirmed, and webhooks are ack
   it('a signed CASHIN_REFUNDED envelope carrying PAID for an unpaid charge pays nothing and queues no checkout.paid', async () => {
     const { checkout, charge } = await checkoutWithCharge(server);
     assert.equal((await signedWebhook(server, envelope(charge, 'CASHIN_REFUNDED', 'PAID'))).status, 200);
-    await eventually(() => deferred(`CASHIN_REFUNDED:${charge.transactionId}:PAID:E12345678202611301200abcdefghijk`), 10_000, 'the claim checked and put off');
+    await eventually(
+      () => deferred(`CASHIN_REFUNDED:${charge.transactionId}:PAID:E12345678202611301200abcdefghijk`),
+      10_000,
+      'the claim checked and put off',
+    );
     assert.equal((await view(server, checkout.id)).status, 'awaiting_payment');
     assert.ok(!(await outboxTypes(server, checkout.id)).includes('checkout.paid'));
   });
@@ -97,7 +114,11 @@ describe('CONFIRM_PAYMENTS: every money event is confirmed, and webhooks are ack
     await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
     await eventually(async () => (await view(server, checkout.id)).status === 'paid', 10_000, 'paid');
     assert.equal((await signedWebhook(server, envelope(charge, 'CASHIN_REFUNDED', 'EXPIRED'))).status, 200);
-    await eventually(() => deferred(`CASHIN_REFUNDED:${charge.transactionId}:EXPIRED:E12345678202611301200abcdefghijk`), 10_000, 'the claim checked and put off');
+    await eventually(
+      () => deferred(`CASHIN_REFUNDED:${charge.transactionId}:EXPIRED:E12345678202611301200abcdefghijk`),
+      10_000,
+      'the claim checked and put off',
+    );
     const after = await view(server, checkout.id);
     assert.equal(after.status, 'paid');
     assert.equal(after.charges[0]!.status, 'paid');
@@ -152,13 +173,43 @@ describe('refunds are operations with a life of their own (fault 8)', () => {
 
   it('a slow EXPIRED answer landing after the payment leaves the charge paid, so the refund still works (fault 5)', async () => {
     const { checkout, charge } = await paidCheckout();
-    await server.service.applyCashIn({ transactionId: charge.transactionId, internalCode: null, externalReference: 'r', status: 'EXPIRED', amount: charge.amount, payer: null, endToEndId: null, originalEndToEndId: null, pixData: null, paymentUrl: null, requestedAt: null, paidAt: null, refundedAt: null, expiredAt: new Date().toISOString() });
+    await server.service.applyCashIn({
+      transactionId: charge.transactionId,
+      internalCode: null,
+      externalReference: 'r',
+      status: 'EXPIRED',
+      amount: charge.amount,
+      payer: null,
+      endToEndId: null,
+      originalEndToEndId: null,
+      pixData: null,
+      paymentUrl: null,
+      requestedAt: null,
+      paidAt: null,
+      refundedAt: null,
+      expiredAt: new Date().toISOString(),
+    });
     const after = await view(server, checkout.id);
     assert.equal(after.status, 'paid');
     assert.equal(after.charges[0]!.status, 'paid');
     assert.equal((await refund(checkout.id)).status, 200);
     // And a late PAID after the refund leaves the charge refunded.
-    await server.service.applyCashIn({ transactionId: charge.transactionId, internalCode: null, externalReference: 'r', status: 'PAID', amount: charge.amount, payer: null, endToEndId: after.endToEndId, originalEndToEndId: null, pixData: null, paymentUrl: null, requestedAt: null, paidAt: after.paidAt, refundedAt: null, expiredAt: null });
+    await server.service.applyCashIn({
+      transactionId: charge.transactionId,
+      internalCode: null,
+      externalReference: 'r',
+      status: 'PAID',
+      amount: charge.amount,
+      payer: null,
+      endToEndId: after.endToEndId,
+      originalEndToEndId: null,
+      pixData: null,
+      paymentUrl: null,
+      requestedAt: null,
+      paidAt: after.paidAt,
+      refundedAt: null,
+      expiredAt: null,
+    });
     const last = await view(server, checkout.id);
     assert.equal(last.status, 'refunded');
     assert.equal(last.charges[0]!.status, 'refunded');
@@ -223,7 +274,11 @@ describe('refunds are operations with a life of their own (fault 8)', () => {
 describe('browser limits (fault 9)', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ CHECKOUT_RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '100000', SSE_MAX_STREAMS_PER_CHECKOUT: '2' });
+    server = await startTestServer({
+      CHECKOUT_RATE_LIMIT_PER_MINUTE: '5',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      SSE_MAX_STREAMS_PER_CHECKOUT: '2',
+    });
   });
   after(async () => {
     await server.destroy();

@@ -16,7 +16,6 @@ import { eventually, freePort, VALID_CPF } from './helpers.js';
 
 const API_KEY = 'sk_test_shutdown_0123456789';
 
-
 interface Started {
   child: ChildProcess;
   base: string;
@@ -27,7 +26,15 @@ interface Started {
 async function startCli(dir: string, env: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'start'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, CHECKOUT_API_KEY: API_KEY, LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      CHECKOUT_API_KEY: API_KEY,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,12 +44,23 @@ async function startCli(dir: string, env: Record<string, string> = {}): Promise<
     child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
   const base = `http://127.0.0.1:${port}`;
-  await eventually(() => fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false), 30_000, `the server on ${base} (output: ${out})`);
+  await eventually(
+    () =>
+      fetch(`${base}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    30_000,
+    `the server on ${base} (output: ${out})`,
+  );
   return { child, base, exit, output: () => out };
 }
 
 async function merchant(base: string, path: string, body: unknown): Promise<Response> {
-  return fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 /** GET over a given (keep-alive) agent; resolves with the status and the body text. */
@@ -85,12 +103,19 @@ function openStream(url: string): Promise<{ text: () => string; ended: Promise<'
 function postInFlight(url: string, secret: string, body: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -106,7 +131,11 @@ describe('graceful shutdown of `connectpsp-checkout-server start`', () => {
   it('SIGTERM: readyz 503 at once, the stream gets retry: and ends cleanly, the request in flight completes, exit 0 within the drain', async () => {
     const server = await startCli(dir, { SHUTDOWN_DRAIN_SECONDS: '10' });
     try {
-      const created = await merchant(server.base, '/v1/checkouts', { amount: 2500, externalReference: `shutdown-${Date.now()}`, payer: { name: 'Maria Silva', document: VALID_CPF } });
+      const created = await merchant(server.base, '/v1/checkouts', {
+        amount: 2500,
+        externalReference: `shutdown-${Date.now()}`,
+        payer: { name: 'Maria Silva', document: VALID_CPF },
+      });
       assert.equal(created.status, 201);
       const { id, clientSecret } = (await created.json()) as { id: string; clientSecret: string };
 
@@ -118,22 +147,34 @@ describe('graceful shutdown of `connectpsp-checkout-server start`', () => {
       assert.equal((await getOver(agent, `${server.base}/readyz`)).status, 200);
 
       // The gateway answers the charge creation slowly: that request is in flight at SIGTERM.
-      const faults = await fetch(`${server.base}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delayNext: { count: 1, ms: 1500, path: '/cash-in' } }) });
+      const faults = await fetch(`${server.base}/sandbox/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ delayNext: { count: 1, ms: 1500, path: '/cash-in' } }),
+      });
       assert.equal(faults.status, 200);
       const inFlight = postInFlight(`${server.base}/v1/checkouts/${id}/pix`, clientSecret, {});
       // The delay has been taken by the sandbox: the request is inside the gateway call.
-      await eventually(async () => {
-        const state = (await (await fetch(`${server.base}/sandbox/faults`)).json()) as { delayNext?: { count: number } | null };
-        return !state.delayNext || state.delayNext.count === 0;
-      }, 5000, 'the slow gateway call to start');
+      await eventually(
+        async () => {
+          const state = (await (await fetch(`${server.base}/sandbox/faults`)).json()) as { delayNext?: { count: number } | null };
+          return !state.delayNext || state.delayNext.count === 0;
+        },
+        5000,
+        'the slow gateway call to start',
+      );
 
       const signalledAt = Date.now();
       server.child.kill('SIGTERM');
 
-      const ready = await eventually(async () => {
-        const r = await getOver(agent, `${server.base}/readyz`).catch(() => undefined);
-        return r && r.status !== 200 ? r : undefined;
-      }, 2000, 'readyz to stop saying 200');
+      const ready = await eventually(
+        async () => {
+          const r = await getOver(agent, `${server.base}/readyz`).catch(() => undefined);
+          return r && r.status !== 200 ? r : undefined;
+        },
+        2000,
+        'readyz to stop saying 200',
+      );
       assert.equal(ready.status, 503);
       assert.match(ready.body, /draining/);
 
@@ -156,14 +197,26 @@ describe('graceful shutdown of `connectpsp-checkout-server start`', () => {
   it('a second signal exits at once, without waiting for the drain', async () => {
     const server = await startCli(dir, { SHUTDOWN_DRAIN_SECONDS: '60' });
     try {
-      const created = await merchant(server.base, '/v1/checkouts', { amount: 1200, externalReference: `shutdown-twice-${Date.now()}`, payer: { name: 'Maria Silva', document: VALID_CPF } });
+      const created = await merchant(server.base, '/v1/checkouts', {
+        amount: 1200,
+        externalReference: `shutdown-twice-${Date.now()}`,
+        payer: { name: 'Maria Silva', document: VALID_CPF },
+      });
       const { id, clientSecret } = (await created.json()) as { id: string; clientSecret: string };
-      await fetch(`${server.base}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delayNext: { count: 1, ms: 30_000, path: '/cash-in' } }) });
+      await fetch(`${server.base}/sandbox/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ delayNext: { count: 1, ms: 30_000, path: '/cash-in' } }),
+      });
       const inFlight = postInFlight(`${server.base}/v1/checkouts/${id}/pix`, clientSecret, {}).catch(() => 'cut');
-      await eventually(async () => {
-        const state = (await (await fetch(`${server.base}/sandbox/faults`)).json()) as { delayNext?: { count: number } | null };
-        return !state.delayNext || state.delayNext.count === 0;
-      }, 5000, 'the slow gateway call to start');
+      await eventually(
+        async () => {
+          const state = (await (await fetch(`${server.base}/sandbox/faults`)).json()) as { delayNext?: { count: number } | null };
+          return !state.delayNext || state.delayNext.count === 0;
+        },
+        5000,
+        'the slow gateway call to start',
+      );
 
       server.child.kill('SIGTERM');
       await eventually(async () => /draining/.test(server.output()), 5000, 'the drain to start');

@@ -26,7 +26,10 @@ let counter = 0;
  * A whole companion server on a random port with its embedded sandbox and a SQLite file in a fresh
  * temp directory: the same code path `npm start` runs.
  */
-export async function startTestServer(env: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'cpc-test-'))): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dir = mkdtempSync(join(tmpdir(), 'cpc-test-')),
+): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -37,7 +40,10 @@ export async function startTestServer(env: Record<string, string> = {}, dir = mk
   });
   const running = await startServer(config, { logger: createLogger('silent') });
   const merchant = (path: string, init: RequestInit = {}) =>
-    fetch(running.url + path, { ...init, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+    fetch(running.url + path, {
+      ...init,
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+    });
   return {
     ...running,
     dir,
@@ -45,13 +51,22 @@ export async function startTestServer(env: Record<string, string> = {}, dir = mk
     async createCheckout(body = {}) {
       const res = await merchant('/v1/checkouts', {
         method: 'POST',
-        body: JSON.stringify({ amount: 1050, externalReference: `order-${process.pid}-${Date.now()}-${++counter}`, description: 'Pedido de teste', payer: { name: 'Maria Silva', document: VALID_CPF }, ...body }),
+        body: JSON.stringify({
+          amount: 1050,
+          externalReference: `order-${process.pid}-${Date.now()}-${++counter}`,
+          description: 'Pedido de teste',
+          payer: { name: 'Maria Silva', document: VALID_CPF },
+          ...body,
+        }),
       });
       if (res.status !== 201) throw new Error(`create checkout: ${res.status} ${await res.text()}`);
       return (await res.json()) as CreatedCheckout;
     },
     browser(path, secret, init = {}) {
-      return fetch(running.url + path, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+      return fetch(running.url + path, {
+        ...init,
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+      });
     },
     async destroy() {
       await running.close();

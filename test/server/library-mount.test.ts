@@ -36,7 +36,13 @@ describe('createCheckoutServer mounted in an existing Express app at /pay', () =
     const { port } = server.address() as AddressInfo;
     base = `http://127.0.0.1:${port}`;
     checkout = await createCheckoutServer(
-      loadConfig({ PORT: '0', CHECKOUT_API_KEY: API_KEY, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LOG_LEVEL: 'silent', RECONCILE_INTERVAL_SECONDS: '1' }),
+      loadConfig({
+        PORT: '0',
+        CHECKOUT_API_KEY: API_KEY,
+        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+        LOG_LEVEL: 'silent',
+        RECONCILE_INTERVAL_SECONDS: '1',
+      }),
       { selfUrl: `${base}/pay` },
     );
     app.use('/pay', checkout.handler);
@@ -59,30 +65,49 @@ describe('createCheckoutServer mounted in an existing Express app at /pay', () =
     const created = await fetch(`${base}/pay/v1/checkouts`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: 4990, externalReference: `mounted-${Date.now()}`, payer: { name: 'Maria Silva', document: VALID_CPF } }),
+      body: JSON.stringify({
+        amount: 4990,
+        externalReference: `mounted-${Date.now()}`,
+        payer: { name: 'Maria Silva', document: VALID_CPF },
+      }),
     });
     assert.equal(created.status, 201);
     const { id, clientSecret } = (await created.json()) as { id: string; clientSecret: string };
 
-    const pix = await fetch(`${base}/pay/v1/checkouts/${id}/pix`, { method: 'POST', headers: { authorization: `Bearer ${clientSecret}`, 'content-type': 'application/json' }, body: '{}' });
+    const pix = await fetch(`${base}/pay/v1/checkouts/${id}/pix`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clientSecret}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(pix.status, 200);
     const charge = (await pix.json()) as { transactionId: string; copyAndPaste: string };
     assert.match(charge.copyAndPaste, /^000201/);
 
-    const paid = await fetch(`${base}/pay/sandbox/cash-in/${charge.transactionId}/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const paid = await fetch(`${base}/pay/sandbox/cash-in/${charge.transactionId}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(paid.status, 200);
 
-    const view = await eventually(async () => {
-      const r = await fetch(`${base}/pay/v1/checkouts/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } });
-      const body = (await r.json()) as { status: string };
-      return body.status === 'paid' ? body : undefined;
-    }, 10_000, 'the checkout to be paid');
+    const view = await eventually(
+      async () => {
+        const r = await fetch(`${base}/pay/v1/checkouts/${id}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+        const body = (await r.json()) as { status: string };
+        return body.status === 'paid' ? body : undefined;
+      },
+      10_000,
+      'the checkout to be paid',
+    );
     assert.equal(view.status, 'paid');
   });
 
   it('stop() turns readiness off and is idempotent', async () => {
     // A second instance on the same app path, stopped here: the first keeps serving the other tests.
-    const other = await createCheckoutServer(loadConfig({ PORT: '0', CHECKOUT_API_KEY: API_KEY, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }), { selfUrl: `${base}/other` });
+    const other = await createCheckoutServer(
+      loadConfig({ PORT: '0', CHECKOUT_API_KEY: API_KEY, DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }),
+      { selfUrl: `${base}/other` },
+    );
     const app = express();
     app.use('/other', other.handler);
     const s = await new Promise<Server>((resolve) => {

@@ -46,25 +46,54 @@ describe('Standard Webhooks signing', () => {
   it('our signature verifies with the Standard Webhooks reference library, and theirs with ours', () => {
     const body = JSON.stringify({ type: 'checkout.paid', timestamp: new Date().toISOString(), data: { x: 1 } });
     const ts = Math.floor(Date.now() / 1000);
-    const headers = { 'webhook-id': 'msg_abc', 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(SECRET, 'msg_abc', ts, body) };
+    const headers = {
+      'webhook-id': 'msg_abc',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook(SECRET, 'msg_abc', ts, body),
+    };
     assert.deepEqual(new Webhook(SECRET).verify(body, headers), JSON.parse(body));
     const theirs = new Webhook(SECRET).sign('msg_xyz', new Date(ts * 1000), body);
-    assert.deepEqual(verifyWebhook(body, { 'webhook-id': 'msg_xyz', 'webhook-timestamp': String(ts), 'webhook-signature': theirs }, SECRET), JSON.parse(body));
+    assert.deepEqual(
+      verifyWebhook(body, { 'webhook-id': 'msg_xyz', 'webhook-timestamp': String(ts), 'webhook-signature': theirs }, SECRET),
+      JSON.parse(body),
+    );
   });
 
   it('rejects a wrong secret, a changed body, a missing header and an old or future timestamp', () => {
     const body = '{"a":1}';
     const ts = Math.floor(Date.now() / 1000);
-    const h = (over: Record<string, string> = {}) => ({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(SECRET, 'msg_1', ts, body), ...over });
-    assert.throws(() => verifyWebhook(body, h(), 'whsec_' + Buffer.from('another-secret-of-24-bytes!!').toString('base64')), WebhookVerificationError);
+    const h = (over: Record<string, string> = {}) => ({
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook(SECRET, 'msg_1', ts, body),
+      ...over,
+    });
+    assert.throws(
+      () => verifyWebhook(body, h(), 'whsec_' + Buffer.from('another-secret-of-24-bytes!!').toString('base64')),
+      WebhookVerificationError,
+    );
     assert.throws(() => verifyWebhook('{"a":2}', h(), SECRET), /No matching signature/);
     assert.throws(() => verifyWebhook(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts) }, SECRET), /Missing/);
     const old = ts - 600;
-    assert.throws(() => verifyWebhook(body, h({ 'webhook-timestamp': String(old), 'webhook-signature': signWebhook(SECRET, 'msg_1', old, body) }), SECRET), /too old/);
+    assert.throws(
+      () =>
+        verifyWebhook(body, h({ 'webhook-timestamp': String(old), 'webhook-signature': signWebhook(SECRET, 'msg_1', old, body) }), SECRET),
+      /too old/,
+    );
     const future = ts + 600;
-    assert.throws(() => verifyWebhook(body, h({ 'webhook-timestamp': String(future), 'webhook-signature': signWebhook(SECRET, 'msg_1', future, body) }), SECRET), /too new/);
+    assert.throws(
+      () =>
+        verifyWebhook(
+          body,
+          h({ 'webhook-timestamp': String(future), 'webhook-signature': signWebhook(SECRET, 'msg_1', future, body) }),
+          SECRET,
+        ),
+      /too new/,
+    );
     // Key rotation: any one matching signature among several is enough.
-    assert.deepEqual(verifyWebhook(body, h({ 'webhook-signature': `v1,AAAA ${signWebhook(SECRET, 'msg_1', ts, body)}` }), SECRET), { a: 1 });
+    assert.deepEqual(verifyWebhook(body, h({ 'webhook-signature': `v1,AAAA ${signWebhook(SECRET, 'msg_1', ts, body)}` }), SECRET), {
+      a: 1,
+    });
   });
 });
 
@@ -77,15 +106,29 @@ describe('outbox worker', () => {
     const receiver = await startReceiver([500, 503]);
     try {
       const store = new SqliteStore(file, { now });
-      await store.enqueueMerchantEvent({ dedupeKey: 'k1', type: 'checkout.paid', data: { type: 'checkout.paid', timestamp: now().toISOString(), data: { n: 1 } } });
-      await store.enqueueMerchantEvent({ dedupeKey: 'k1', type: 'checkout.paid', data: { type: 'checkout.paid', timestamp: now().toISOString(), data: { n: 1 } } });
+      await store.enqueueMerchantEvent({
+        dedupeKey: 'k1',
+        type: 'checkout.paid',
+        data: { type: 'checkout.paid', timestamp: now().toISOString(), data: { n: 1 } },
+      });
+      await store.enqueueMerchantEvent({
+        dedupeKey: 'k1',
+        type: 'checkout.paid',
+        data: { type: 'checkout.paid', timestamp: now().toISOString(), data: { n: 1 } },
+      });
       const worker = new MerchantWebhookWorker({ store, url: receiver.url, secret: SECRET, logger: createLogger('silent'), now });
       assert.equal(await worker.runOnce(), 1); // 500
       assert.equal(await worker.runOnce(), 0); // not due yet
       await store.close();
 
       const reopened = new SqliteStore(file, { now });
-      const worker2 = new MerchantWebhookWorker({ store: reopened, url: receiver.url, secret: SECRET, logger: createLogger('silent'), now });
+      const worker2 = new MerchantWebhookWorker({
+        store: reopened,
+        url: receiver.url,
+        secret: SECRET,
+        logger: createLogger('silent'),
+        now,
+      });
       clock += 10 * 60_000;
       assert.equal(await worker2.runOnce(), 1); // 503
       clock += 10 * 60_000;
@@ -98,9 +141,16 @@ describe('outbox worker', () => {
       assert.equal(receiver.deliveries.length, 3);
       assert.equal(new Set(receiver.deliveries.map((d) => d.headers['webhook-id'])).size, 1);
       for (const d of receiver.deliveries) {
-        const headers = { 'webhook-id': String(d.headers['webhook-id']), 'webhook-timestamp': String(d.headers['webhook-timestamp']), 'webhook-signature': String(d.headers['webhook-signature']) };
+        const headers = {
+          'webhook-id': String(d.headers['webhook-id']),
+          'webhook-timestamp': String(d.headers['webhook-timestamp']),
+          'webhook-signature': String(d.headers['webhook-signature']),
+        };
         // Each attempt is signed at its own (fake) time; verify at that time.
-        assert.deepEqual(verifyWebhook(d.body, headers, SECRET, { now: () => Number(headers['webhook-timestamp']) * 1000 }), JSON.parse(d.body));
+        assert.deepEqual(
+          verifyWebhook(d.body, headers, SECRET, { now: () => Number(headers['webhook-timestamp']) * 1000 }),
+          JSON.parse(d.body),
+        );
       }
     } finally {
       await receiver.close();
@@ -129,7 +179,14 @@ describe('merchant notifications end to end', () => {
 
   const events = (checkoutId: string, type?: string) =>
     receiver.deliveries
-      .map((d) => ({ id: String(d.headers['webhook-id']), event: new Webhook(SANDBOX_MERCHANT_WEBHOOK_SECRET).verify(d.body, { 'webhook-id': String(d.headers['webhook-id']), 'webhook-timestamp': String(d.headers['webhook-timestamp']), 'webhook-signature': String(d.headers['webhook-signature']) }) as { type: string; data: { checkout: CheckoutView; transactionId?: string } } }))
+      .map((d) => ({
+        id: String(d.headers['webhook-id']),
+        event: new Webhook(SANDBOX_MERCHANT_WEBHOOK_SECRET).verify(d.body, {
+          'webhook-id': String(d.headers['webhook-id']),
+          'webhook-timestamp': String(d.headers['webhook-timestamp']),
+          'webhook-signature': String(d.headers['webhook-signature']),
+        }) as { type: string; data: { checkout: CheckoutView; transactionId?: string } },
+      }))
       .filter((e) => e.event.data.checkout?.id === checkoutId && (type === undefined || e.event.type === type));
 
   async function paidCheckout() {
@@ -194,7 +251,10 @@ describe('merchant notifications end to end', () => {
     assert.equal(events(c.id, 'checkout.paid').length, 1);
     assert.equal(events(c.id, 'checkout.payment_duplicated')[0]!.event.data.transactionId, first.transactionId);
 
-    const res = await server.merchant(ROUTES.refund(c.id), { method: 'POST', body: JSON.stringify({ transactionId: first.transactionId }) });
+    const res = await server.merchant(ROUTES.refund(c.id), {
+      method: 'POST',
+      body: JSON.stringify({ transactionId: first.transactionId }),
+    });
     assert.equal(res.status, 200);
     view = (await res.json()) as CheckoutView;
     assert.equal(view.status, 'paid', 'refunding the duplicate leaves the order paid');
@@ -206,24 +266,53 @@ describe('merchant notifications end to end', () => {
     const body = JSON.stringify({
       eventType: 'CASHOUT_COMPLETED',
       eventAt: new Date().toISOString(),
-      data: { transactionId: 'dd30446e-6cc5-4664-bf3f-6b7f5e55a1a9', internalCode: 'IVKPRMOCDY', externalReference: 'withdraw_1', endToEndId: 'E12345678202611301200abcdefghijk', status: 'COMPLETED', amount: 50, payee: { name: 'Maria Silva', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'CPF', pixKey: '12345678909' } } },
+      data: {
+        transactionId: 'dd30446e-6cc5-4664-bf3f-6b7f5e55a1a9',
+        internalCode: 'IVKPRMOCDY',
+        externalReference: 'withdraw_1',
+        endToEndId: 'E12345678202611301200abcdefghijk',
+        status: 'COMPLETED',
+        amount: 50,
+        payee: { name: 'Maria Silva', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'CPF', pixKey: '12345678909' } },
+      },
     });
-    const send = () => fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
+    const send = () =>
+      fetch(server.url + ROUTES.connectpspWebhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) },
+        body,
+      });
     assert.equal((await send()).status, 200);
     // Written before it is acknowledged: had it queued anything, the outbox would hold it now.
-    assert.equal((await server.store.getMerchantEvents(100_000)).some((m) => JSON.stringify(m.data).includes('withdraw_1')), false);
+    assert.equal(
+      (await server.store.getMerchantEvents(100_000)).some((m) => JSON.stringify(m.data).includes('withdraw_1')),
+      false,
+    );
 
     const res = await server.merchant('/v1/payouts', {
       method: 'POST',
       headers: { 'idempotency-key': `mw-payout-${process.pid}` },
-      body: JSON.stringify({ amount: 50, externalReference: `mw-payout-${process.pid}`, payee: { name: 'Maria Silva', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'maria@example.com' } } }),
+      body: JSON.stringify({
+        amount: 50,
+        externalReference: `mw-payout-${process.pid}`,
+        payee: {
+          name: 'Maria Silva',
+          document: '12345678909',
+          destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'maria@example.com' },
+        },
+      }),
     });
     assert.equal(res.status, 202);
     const payout = (await res.json()) as { id: string; transactionId: string };
     assert.equal((await fetch(`${server.url}/sandbox/cash-out/${payout.transactionId}/complete`, { method: 'POST' })).status, 200);
     const completed = () => receiver.deliveries.filter((d) => d.body.includes('"payout.completed"') && d.body.includes(payout.id));
     await eventually(async () => completed().length >= 1, 5000, 'payout.completed');
-    assert.equal((await server.store.getMerchantEvents(100_000)).filter((m) => m.type === 'payout.completed' && JSON.stringify(m.data).includes(payout.id)).length, 1);
+    assert.equal(
+      (await server.store.getMerchantEvents(100_000)).filter(
+        (m) => m.type === 'payout.completed' && JSON.stringify(m.data).includes(payout.id),
+      ).length,
+      1,
+    );
   });
 });
 
@@ -232,9 +321,27 @@ describe('confirming payments with ConnectPSP', () => {
     const server = await startTestServer({ CONFIRM_PAYMENTS: 'true' });
     try {
       const c = await server.createCheckout();
-      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
-      const body = JSON.stringify({ eventType: 'CASHIN_PAID', eventAt: new Date().toISOString(), data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId: 'E12345678202611301200abcdefghijk', status: 'PAID', amount: 10.5, payer: { name: 'Maria Silva', document: '12345678909', bankData: null } } });
-      const res = await fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
+      const charge = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
+      const body = JSON.stringify({
+        eventType: 'CASHIN_PAID',
+        eventAt: new Date().toISOString(),
+        data: {
+          transactionId: charge.transactionId,
+          internalCode: 'X',
+          externalReference: 'r',
+          endToEndId: 'E12345678202611301200abcdefghijk',
+          status: 'PAID',
+          amount: 10.5,
+          payer: { name: 'Maria Silva', document: '12345678909', bankData: null },
+        },
+      });
+      const res = await fetch(server.url + ROUTES.connectpspWebhook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) },
+        body,
+      });
       assert.equal(res.status, 200);
       assert.equal(((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).status, 'awaiting_payment');
       // The real payment, confirmed by the GET, does apply.
@@ -249,19 +356,41 @@ describe('confirming payments with ConnectPSP', () => {
     const server = await startTestServer({ CONFIRM_PAYMENTS: 'true' });
     try {
       const c = await server.createCheckout();
-      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const charge = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       // Paid at ConnectPSP; its own webhook held back, so only the copy below arrives.
       await postJson(`${server.url}/sandbox/faults`, { webhooks: { hold: true } });
       await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
       await postJson(`${server.url}/sandbox/faults`, { failNext: { count: 1000, path: `/cash-in/${charge.transactionId}`, status: 503 } });
       const endToEndId = 'E12345678202611301200abcdefghijk';
-      const body = JSON.stringify({ eventType: 'CASHIN_PAID', eventAt: new Date().toISOString(), data: { transactionId: charge.transactionId, internalCode: 'X', externalReference: 'r', endToEndId, status: 'PAID', amount: 10.5, payer: { name: 'Maria Silva', document: '12345678909', bankData: null } } });
-      const send = () => fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) }, body });
+      const body = JSON.stringify({
+        eventType: 'CASHIN_PAID',
+        eventAt: new Date().toISOString(),
+        data: {
+          transactionId: charge.transactionId,
+          internalCode: 'X',
+          externalReference: 'r',
+          endToEndId,
+          status: 'PAID',
+          amount: 10.5,
+          payer: { name: 'Maria Silva', document: '12345678909', bankData: null },
+        },
+      });
+      const send = () =>
+        fetch(server.url + ROUTES.connectpspWebhook, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-connect-signature': webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken) },
+          body,
+        });
       const status = async () => ((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).status;
       const dedupeKey = `CASHIN_PAID:${charge.transactionId}:PAID:${endToEndId}`;
 
       assert.equal((await send()).status, 200, 'acknowledged once recorded, before any GET');
-      assert.ok((await server.store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey), 'kept for the reconciler to replay');
+      assert.ok(
+        (await server.store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey),
+        'kept for the reconciler to replay',
+      );
       assert.equal(await status(), 'awaiting_payment', 'the confirming GET fails in the background');
 
       await postJson(`${server.url}/sandbox/faults`, { failNext: { count: 0 } });
@@ -279,16 +408,24 @@ describe('automatic refund of duplicate payments', () => {
     const server = await startTestServer({ AUTO_REFUND_DUPLICATES: 'true' });
     try {
       const c = await server.createCheckout();
-      const first = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const first = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/expire`);
       await server.service.reconcileCharge((await server.store.getCharge(first.transactionId))!);
-      const second = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const second = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       await postJson(`${server.url}/sandbox/cash-in/${second.transactionId}/pay`);
       await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/pay`, { allowExpired: true });
-      const view = await eventually(async () => {
-        const v = (await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView;
-        return v.charges.find((ch) => ch.transactionId === first.transactionId)?.status === 'refunded' ? v : undefined;
-      }, 5000, 'the duplicate to be refunded');
+      const view = await eventually(
+        async () => {
+          const v = (await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView;
+          return v.charges.find((ch) => ch.transactionId === first.transactionId)?.status === 'refunded' ? v : undefined;
+        },
+        5000,
+        'the duplicate to be refunded',
+      );
       assert.equal(view.status, 'paid');
       assert.match(view.charges.find((ch) => ch.transactionId === first.transactionId)!.refundEndToEndId ?? '', /^D/);
       assert.equal(view.charges.find((ch) => ch.transactionId === second.transactionId)!.status, 'paid');
@@ -301,10 +438,14 @@ describe('automatic refund of duplicate payments', () => {
     const server = await startTestServer();
     try {
       const c = await server.createCheckout();
-      const first = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const first = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/expire`);
       await server.service.reconcileCharge((await server.store.getCharge(first.transactionId))!);
-      const second = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const second = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       await postJson(`${server.url}/sandbox/cash-in/${second.transactionId}/pay`);
       await postJson(`${server.url}/sandbox/cash-in/${first.transactionId}/pay`, { allowExpired: true });
       await eventually(async () => ((await (await server.merchant(ROUTES.checkout(c.id))).json()) as CheckoutView).duplicatePayments === 1);

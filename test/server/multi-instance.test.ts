@@ -8,7 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ROUTES, isFinalForPayer, type CreatedCheckout, type PixChargeView, type StatusEventData } from '../../widget/contract/wire-contract.js';
+import {
+  ROUTES,
+  isFinalForPayer,
+  type CreatedCheckout,
+  type PixChargeView,
+  type StatusEventData,
+} from '../../widget/contract/wire-contract.js';
 import { API_KEY, eventually } from './helpers.js';
 import { adminQuery, createTestSchema, pgSkip, type TestSchema } from './postgres-helpers.js';
 import { openSse } from './sse-reader.js';
@@ -32,7 +38,11 @@ async function freePort(): Promise<number> {
 
 /** Runs a TypeScript entry point as its own node process (no tsx wrapper: SIGKILL must hit the server itself). */
 function run(name: string, entry: string, url: string, env: Record<string, string>): Instance {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
@@ -42,7 +52,8 @@ function run(name: string, entry: string, url: string, env: Record<string, strin
 async function waitUntilUp(instance: Instance, path: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (instance.child.exitCode !== null) throw new Error(`${instance.name} exited with ${instance.child.exitCode}:\n${instance.output.join('')}`);
+    if (instance.child.exitCode !== null)
+      throw new Error(`${instance.name} exited with ${instance.child.exitCode}:\n${instance.output.join('')}`);
     const res = await fetch(instance.url + path).catch(() => undefined);
     if (res?.ok) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -108,7 +119,11 @@ describe('three instances on one PostgreSQL', { skip: pgSkip, timeout: 90_000 },
     const [sandboxPort, portA, portB, portC] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
     const webhookUrlOf = (port: number) => `http://127.0.0.1:${port}${ROUTES.connectpspWebhook}`;
-    sandbox = run('sandbox', 'server/sandbox/main.ts', sandboxUrl, { SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1', SANDBOX_WEBHOOK_URL: webhookUrlOf(portA) });
+    sandbox = run('sandbox', 'server/sandbox/main.ts', sandboxUrl, {
+      SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_WEBHOOK_URL: webhookUrlOf(portA),
+    });
     const instance = (name: string, port: number) =>
       run(name, 'server/main.ts', `http://127.0.0.1:${port}`, {
         PORT: String(port),
@@ -138,16 +153,25 @@ describe('three instances on one PostgreSQL', { skip: pgSkip, timeout: 90_000 },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const createCheckout = async (instance: Instance) => {
-    const res = await merchant(instance, '/v1/checkouts', { amount: 2590, externalReference: `multi-${Date.now()}-${Math.random()}`, payer: { name: 'Maria Silva', document: '12345678909' } });
+    const res = await merchant(instance, '/v1/checkouts', {
+      amount: 2590,
+      externalReference: `multi-${Date.now()}-${Math.random()}`,
+      payer: { name: 'Maria Silva', document: '12345678909' },
+    });
     assert.equal(res.status, 201);
     return (await res.json()) as CreatedCheckout;
   };
   const createCharge = async (instance: Instance, checkout: CreatedCheckout) => {
-    const res = await fetch(instance.url + ROUTES.pix(checkout.id), { method: 'POST', headers: { authorization: `Bearer ${checkout.clientSecret}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(instance.url + ROUTES.pix(checkout.id), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${checkout.clientSecret}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(res.status, 200);
     return (await res.json()) as PixChargeView;
   };
-  const pay = async (charge: PixChargeView) => assert.equal((await fetch(`${sandboxUrl}/sandbox/cash-in/${charge.transactionId}/pay`, { method: 'POST' })).status, 200);
+  const pay = async (charge: PixChargeView) =>
+    assert.equal((await fetch(`${sandboxUrl}/sandbox/cash-in/${charge.transactionId}/pay`, { method: 'POST' })).status, 200);
 
   it('migrated once although three instances started together', async () => {
     const versions = await adminQuery<{ version: number }>(`SELECT version FROM ${schema.name}.schema_migrations`);
@@ -167,11 +191,19 @@ describe('three instances on one PostgreSQL', { skip: pgSkip, timeout: 90_000 },
       assert.equal(JSON.parse(frame.data).status, 'paid');
     }
     // The sandbox logs an attempt once A has answered it, which can be after the streams got paid.
-    const paidWebhook = await eventually(async () => {
-      const deliveries = (await (await fetch(`${sandboxUrl}/sandbox/webhooks`)).json()) as { transactionId: string; url: string; status: number | null }[];
-      const forCharge = deliveries.filter((d) => d.transactionId === charge.transactionId);
-      return forCharge.length > 0 ? forCharge : undefined;
-    }, 5000, 'the sandbox to log the webhook');
+    const paidWebhook = await eventually(
+      async () => {
+        const deliveries = (await (await fetch(`${sandboxUrl}/sandbox/webhooks`)).json()) as {
+          transactionId: string;
+          url: string;
+          status: number | null;
+        }[];
+        const forCharge = deliveries.filter((d) => d.transactionId === charge.transactionId);
+        return forCharge.length > 0 ? forCharge : undefined;
+      },
+      5000,
+      'the sandbox to log the webhook',
+    );
     assert.ok(paidWebhook.length > 0 && paidWebhook.every((d) => d.url.startsWith(a.url)), 'the webhook landed on A');
     streams.forEach((s) => s.close());
   });
@@ -196,11 +228,23 @@ describe('three instances on one PostgreSQL', { skip: pgSkip, timeout: 90_000 },
     clients.forEach((client) => client.stop());
 
     for (const [i, client] of clients.entries()) {
-      const stored = await adminQuery<{ id: string }>(`SELECT id FROM ${schema.name}.checkout_events WHERE checkout_id = $1 ORDER BY id`, [checkouts[i]!.id]);
-      assert.deepEqual(client.received.map((r) => r.status), ['open', 'awaiting_payment', 'paid'], `client ${i} saw ${JSON.stringify(client.received)}`);
-      assert.deepEqual(client.received.map((r) => r.id), stored.map((s) => Number(s.id)));
+      const stored = await adminQuery<{ id: string }>(`SELECT id FROM ${schema.name}.checkout_events WHERE checkout_id = $1 ORDER BY id`, [
+        checkouts[i]!.id,
+      ]);
+      assert.deepEqual(
+        client.received.map((r) => r.status),
+        ['open', 'awaiting_payment', 'paid'],
+        `client ${i} saw ${JSON.stringify(client.received)}`,
+      );
+      assert.deepEqual(
+        client.received.map((r) => r.id),
+        stored.map((s) => Number(s.id)),
+      );
       assert.equal(client.received[0]!.via, 'B');
-      assert.ok(client.received.slice(1).every((r) => r.via !== 'B'), 'resumed elsewhere');
+      assert.ok(
+        client.received.slice(1).every((r) => r.via !== 'B'),
+        'resumed elsewhere',
+      );
     }
   });
 });

@@ -7,7 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { ROUTES, type CheckoutSession, type CheckoutView, type OpenFinanceChargeView, type PixChargeView } from '../../widget/contract/wire-contract.js';
+import {
+  ROUTES,
+  type CheckoutSession,
+  type CheckoutView,
+  type OpenFinanceChargeView,
+  type PixChargeView,
+} from '../../widget/contract/wire-contract.js';
 import { eventually, startTestServer, type TestServer } from './helpers.js';
 
 const E2E = /^E\d{8}\d{12}[A-Za-z0-9]{11}$/;
@@ -71,11 +77,15 @@ describe('Pix via Open Finance through the sandbox bank', () => {
     assert.deepEqual([...location.searchParams.keys()].sort(), ['connectpsp_checkout', 'order'], 'no invented status parameter');
 
     // The merchant learns it from the server (the CASHIN_PAID webhook, confirmed with ConnectPSP).
-    const paid = await eventually(async () => {
-      const res = await server.merchant(ROUTES.checkout(checkout.id));
-      const view = (await res.json()) as CheckoutView;
-      return view.status === 'paid' && view;
-    }, 5000, 'checkout paid');
+    const paid = await eventually(
+      async () => {
+        const res = await server.merchant(ROUTES.checkout(checkout.id));
+        const view = (await res.json()) as CheckoutView;
+        return view.status === 'paid' && view;
+      },
+      5000,
+      'checkout paid',
+    );
     assert.match(paid.endToEndId ?? '', E2E);
     assert.equal(paid.endToEndId!.slice(1, 9), '60701190', 'paid from the chosen institution');
     assert.ok(paid.paidAt);

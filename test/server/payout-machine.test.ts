@@ -1,28 +1,65 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CashOut } from '../../server/connectpsp/types.js';
-import { canPayoutTransition, decodeCursor, encodeCursor, maskDestination, planPayoutFromCashOut, planPayoutRefused, PAYOUT_STATUSES, type PayoutRecord, type PayoutStatus } from '../../server/payouts/payout.js';
+import {
+  canPayoutTransition,
+  decodeCursor,
+  encodeCursor,
+  maskDestination,
+  planPayoutFromCashOut,
+  planPayoutRefused,
+  PAYOUT_STATUSES,
+  type PayoutRecord,
+  type PayoutStatus,
+} from '../../server/payouts/payout.js';
 
 const NOW = '2026-12-01T12:00:00.000Z';
 
 function payout(status: PayoutStatus, transactionId: string | null = 'tx-1'): PayoutRecord {
   return {
-    id: 'po_000000000000000000000001', amount: 1000, externalReference: 'r', description: null,
+    id: 'po_000000000000000000000001',
+    amount: 1000,
+    externalReference: 'r',
+    description: null,
     payee: { name: 'Ana', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'CPF', pixKey: '12345678909' } },
-    status, idempotencyKey: 'k', requestHash: 'h', gatewayIdempotencyKey: 'g', gatewayReference: 'po_1', transactionId,
-    endToEndId: null, originalEndToEndId: null, failureCode: null, failureMessage: null, reconcileAttempts: 0, nextReconcileAt: null,
-    createdAt: NOW, updatedAt: NOW,
+    status,
+    idempotencyKey: 'k',
+    requestHash: 'h',
+    gatewayIdempotencyKey: 'g',
+    gatewayReference: 'po_1',
+    transactionId,
+    endToEndId: null,
+    originalEndToEndId: null,
+    failureCode: null,
+    failureMessage: null,
+    reconcileAttempts: 0,
+    nextReconcileAt: null,
+    createdAt: NOW,
+    updatedAt: NOW,
   };
 }
 
 const cashOut = (status: CashOut['status'], extra: Partial<CashOut> = {}): CashOut => ({
-  transactionId: 'tx-1', internalCode: null, externalReference: 'po_1', status, amount: 1000, endToEndId: null, originalEndToEndId: null, failure: null, payee: null, ...extra,
+  transactionId: 'tx-1',
+  internalCode: null,
+  externalReference: 'po_1',
+  status,
+  amount: 1000,
+  endToEndId: null,
+  originalEndToEndId: null,
+  failure: null,
+  payee: null,
+  ...extra,
 });
 
 describe('payout machine', () => {
   it('is one-way: nothing leaves failed, refunded or cancelled; completed only becomes refunded', () => {
-    for (const end of ['failed', 'refunded', 'cancelled'] as const) for (const to of PAYOUT_STATUSES) assert.equal(canPayoutTransition(end, to), false, `${end} → ${to}`);
-    assert.deepEqual(PAYOUT_STATUSES.filter((to) => canPayoutTransition('completed', to)), ['refunded']);
+    for (const end of ['failed', 'refunded', 'cancelled'] as const)
+      for (const to of PAYOUT_STATUSES) assert.equal(canPayoutTransition(end, to), false, `${end} → ${to}`);
+    assert.deepEqual(
+      PAYOUT_STATUSES.filter((to) => canPayoutTransition('completed', to)),
+      ['refunded'],
+    );
   });
 
   it('a late or replayed event changes nothing and writes no message', () => {
@@ -34,7 +71,11 @@ describe('payout machine', () => {
   });
 
   it('a failure carries its reason and one payout.failed', () => {
-    const plan = planPayoutFromCashOut(payout('processing'), cashOut('FAILED', { failure: { code: 'PIX_KEY_NOT_FOUND', message: 'no' } }), NOW)!;
+    const plan = planPayoutFromCashOut(
+      payout('processing'),
+      cashOut('FAILED', { failure: { code: 'PIX_KEY_NOT_FOUND', message: 'no' } }),
+      NOW,
+    )!;
     assert.equal(plan.payout.status, 'failed');
     assert.equal(plan.payout.failureCode, 'PIX_KEY_NOT_FOUND');
     assert.equal(plan.outbox?.type, 'payout.failed');

@@ -20,8 +20,13 @@ after(async () => {
 });
 
 let n = 0;
-const payee = { name: 'João Souza', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'EVP', pixKey: '123e4567-e89b-42d3-a456-426614174000' } };
-const create = (body: unknown, key: string) => server.merchant('/v1/payouts', { method: 'POST', headers: { 'idempotency-key': key }, body: JSON.stringify(body) });
+const payee = {
+  name: 'João Souza',
+  document: '12345678909',
+  destination: { type: 'PIX', pixKeyType: 'EVP', pixKey: '123e4567-e89b-42d3-a456-426614174000' },
+};
+const create = (body: unknown, key: string) =>
+  server.merchant('/v1/payouts', { method: 'POST', headers: { 'idempotency-key': key }, body: JSON.stringify(body) });
 const transactional = async () => ((await (await server.merchant('/v1/balance')).json()) as Balance).consolidated.transactionalBalance;
 const outage = () => postJson(`${server.url}/sandbox/faults`, { failNext: { count: 50, path: '/cash-out', status: 503 } });
 const clear = () => fetch(`${server.url}/sandbox/faults`, { method: 'DELETE' });
@@ -42,7 +47,9 @@ describe('payouts when ConnectPSP does not answer', () => {
     const res = await create(body, key);
     await clear();
     assert.equal(res.status, 502);
-    const kept = ((await (await server.merchant('/v1/payouts?status=processing&limit=100')).json()) as { data: PayoutView[] }).data.find((p) => p.externalReference === body.externalReference);
+    const kept = ((await (await server.merchant('/v1/payouts?status=processing&limit=100')).json()) as { data: PayoutView[] }).data.find(
+      (p) => p.externalReference === body.externalReference,
+    );
     assert.ok(kept, 'the payout is kept');
     assert.equal(kept.transactionId, null);
     assert.equal(await transactional(), before);
@@ -65,7 +72,9 @@ describe('payouts when ConnectPSP does not answer', () => {
     await clear();
     const reconciler = reconcilerOnTheSameStore();
     await reconciler.pass();
-    const sent = ((await (await server.merchant('/v1/payouts?limit=100')).json()) as { data: PayoutView[] }).data.find((p) => p.externalReference === body.externalReference)!;
+    const sent = ((await (await server.merchant('/v1/payouts?limit=100')).json()) as { data: PayoutView[] }).data.find(
+      (p) => p.externalReference === body.externalReference,
+    )!;
     assert.ok(sent.transactionId, 'sent by the reconciler');
     assert.equal(await transactional(), before - 999);
 
@@ -79,7 +88,9 @@ describe('payouts when ConnectPSP does not answer', () => {
     assert.equal(((await (await server.merchant(`/v1/payouts/${sent.id}`)).json()) as PayoutView).status, 'completed');
     // The held webhook arriving late changes nothing, and payout.completed is written once.
     await clear();
-    const types = (await server.store.getMerchantEvents(100_000)).filter((m) => JSON.stringify(m.data).includes(sent.id)).map((m) => m.type);
+    const types = (await server.store.getMerchantEvents(100_000))
+      .filter((m) => JSON.stringify(m.data).includes(sent.id))
+      .map((m) => m.type);
     assert.deepEqual(types, ['payout.completed']);
     await reconciler.stop();
   });
@@ -92,7 +103,9 @@ describe('payouts when ConnectPSP does not answer', () => {
     assert.equal((await create(body, key)).status, 502);
     await clear();
     await reconcilerOnTheSameStore().pass();
-    const failed = ((await (await server.merchant('/v1/payouts?status=failed&limit=100')).json()) as { data: PayoutView[] }).data.find((p) => p.externalReference === body.externalReference);
+    const failed = ((await (await server.merchant('/v1/payouts?status=failed&limit=100')).json()) as { data: PayoutView[] }).data.find(
+      (p) => p.externalReference === body.externalReference,
+    );
     assert.equal(failed?.failure?.code, 'INSUFFICIENT_FUNDS');
     assert.equal(await transactional(), balance);
   });

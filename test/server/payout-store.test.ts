@@ -17,7 +17,13 @@ const implementations: { name: string; skip: string | false; setup: () => Promis
     async setup() {
       const dir = mkdtempSync(join(tmpdir(), 'cpc-payouts-'));
       const store = new SqliteStore(join(dir, 'store.db'));
-      return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
   },
   {
@@ -26,7 +32,13 @@ const implementations: { name: string; skip: string | false; setup: () => Promis
     async setup() {
       const schema = await createTestSchema();
       const store = await PgStore.open(schema.url());
-      return { store, cleanup: async () => { await store.close(); await schema.drop(); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await schema.drop();
+        },
+      };
     },
   },
 ];
@@ -36,11 +48,26 @@ function record(overrides: Partial<PayoutRecord> = {}): PayoutRecord {
   const i = ++n;
   const at = new Date(Date.UTC(2026, 11, 1, 12, 0, i)).toISOString();
   return {
-    id: `po_${String(i).padStart(24, '0')}`, amount: 100 + i, externalReference: `ref-${i}`, description: null,
+    id: `po_${String(i).padStart(24, '0')}`,
+    amount: 100 + i,
+    externalReference: `ref-${i}`,
+    description: null,
     payee: { name: 'Ana', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'a@b.co' } },
-    status: 'processing', idempotencyKey: `key-${i}`, requestHash: 'h', gatewayIdempotencyKey: `g-${i}`, gatewayReference: `po_${i}`,
-    transactionId: null, endToEndId: null, originalEndToEndId: null, failureCode: null, failureMessage: null, reconcileAttempts: 0, nextReconcileAt: null,
-    createdAt: at, updatedAt: at, ...overrides,
+    status: 'processing',
+    idempotencyKey: `key-${i}`,
+    requestHash: 'h',
+    gatewayIdempotencyKey: `g-${i}`,
+    gatewayReference: `po_${i}`,
+    transactionId: null,
+    endToEndId: null,
+    originalEndToEndId: null,
+    failureCode: null,
+    failureMessage: null,
+    reconcileAttempts: 0,
+    nextReconcileAt: null,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
   };
 }
 
@@ -53,7 +80,10 @@ for (const impl of implementations) {
 
     it('one merchant key is one payout, even when two inserts race; a reused reference is refused', async () => {
       const first = record();
-      const [a, b] = await Promise.all([store.insertPayout(first), store.insertPayout({ ...record(), idempotencyKey: first.idempotencyKey })]);
+      const [a, b] = await Promise.all([
+        store.insertPayout(first),
+        store.insertPayout({ ...record(), idempotencyKey: first.idempotencyKey }),
+      ]);
       assert.deepEqual([a.created, b.created].sort(), [false, true]);
       assert.equal(a.payout.id, b.payout.id);
       assert.deepEqual((await store.getPayout(first.id))?.payee, first.payee);
@@ -62,19 +92,37 @@ for (const impl of implementations) {
 
     it('changes are planned under the lock and written with their message once', async () => {
       const p = (await store.insertPayout(record())).payout;
-      const cashOut = { transactionId: `tx-${p.id}`, internalCode: null, externalReference: p.gatewayReference, status: 'COMPLETED' as const, amount: p.amount, endToEndId: 'E1', originalEndToEndId: null, failure: null, payee: null };
+      const cashOut = {
+        transactionId: `tx-${p.id}`,
+        internalCode: null,
+        externalReference: p.gatewayReference,
+        status: 'COMPLETED' as const,
+        amount: p.amount,
+        endToEndId: 'E1',
+        originalEndToEndId: null,
+        failure: null,
+        payee: null,
+      };
       const now = new Date().toISOString();
-      const results = await Promise.all([1, 2, 3].map(() => store.changePayout(p.id, (current) => planPayoutFromCashOut(current, cashOut, now))));
+      const results = await Promise.all(
+        [1, 2, 3].map(() => store.changePayout(p.id, (current) => planPayoutFromCashOut(current, cashOut, now))),
+      );
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal((await store.findPayout({ transactionId: cashOut.transactionId }))?.status, 'completed');
-      assert.equal((await store.getMerchantEvents(1000)).filter((m) => m.type === 'payout.completed' && JSON.stringify(m.data).includes(p.id)).length, 1);
+      assert.equal(
+        (await store.getMerchantEvents(1000)).filter((m) => m.type === 'payout.completed' && JSON.stringify(m.data).includes(p.id)).length,
+        1,
+      );
     });
 
     it('lists newest first by cursor and status; only a payout never accepted can be discarded', async () => {
       const made: PayoutRecord[] = [];
       for (let i = 0; i < 3; i++) made.push((await store.insertPayout(record())).payout);
       const page = await store.listPayouts({ limit: 2 });
-      assert.deepEqual(page.map((p) => p.id), [made[2]!.id, made[1]!.id]);
+      assert.deepEqual(
+        page.map((p) => p.id),
+        [made[2]!.id, made[1]!.id],
+      );
       const next = await store.listPayouts({ limit: 2, beforeSeq: page[1]!.seq });
       assert.equal(next[0]!.id, made[0]!.id);
       assert.ok((await store.listPayouts({ limit: 100, status: 'completed' })).every((p) => p.status === 'completed'));

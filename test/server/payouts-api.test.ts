@@ -17,7 +17,11 @@ after(async () => {
 let n = 0;
 const key = () => `payout-key-${process.pid}-${++n}`;
 const ref = () => `payout-ref-${process.pid}-${++n}`;
-const pixPayee = { name: 'João Souza', document: '12345678909', destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'joao@example.com' } };
+const pixPayee = {
+  name: 'João Souza',
+  document: '12345678909',
+  destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'joao@example.com' },
+};
 
 async function createPayout(body: Record<string, unknown>, idempotencyKey = key()): Promise<Response> {
   return server.merchant('/v1/payouts', { method: 'POST', headers: { 'idempotency-key': idempotencyKey }, body: JSON.stringify(body) });
@@ -33,7 +37,8 @@ async function transactional(): Promise<number> {
   return ((await res.json()) as Balance).consolidated.transactionalBalance;
 }
 
-const payoutEvents = async (id: string) => (await server.store.getMerchantEvents(100_000)).filter((m) => JSON.stringify(m.data).includes(id)).map((m) => m.type);
+const payoutEvents = async (id: string) =>
+  (await server.store.getMerchantEvents(100_000)).filter((m) => JSON.stringify(m.data).includes(id)).map((m) => m.type);
 
 describe('POST /v1/payouts', () => {
   it('answers 202 processing, moves the money at ConnectPSP, and completes by webhook with payout.completed', async () => {
@@ -63,7 +68,11 @@ describe('POST /v1/payouts', () => {
     const res = await createPayout({
       amount: 500,
       externalReference: ref(),
-      payee: { name: 'Empresa Ltda', document: '11222333000181', destination: { type: 'BANK_ACCOUNT', bankAccount: { ispb: '60701190', branch: '0001', account: '123456' } } },
+      payee: {
+        name: 'Empresa Ltda',
+        document: '11222333000181',
+        destination: { type: 'BANK_ACCOUNT', bankAccount: { ispb: '60701190', branch: '0001', account: '123456' } },
+      },
     });
     assert.equal(res.status, 202);
     const payout = (await res.json()) as PayoutView;
@@ -76,7 +85,12 @@ describe('POST /v1/payouts', () => {
     const before = await transactional();
     const [a, b] = await Promise.all([createPayout(body, k), createPayout(body, k)]);
     const c = await createPayout(body, k);
-    const ids = await Promise.all([a, b, c].map(async (r) => { assert.equal(r.status, 202); return ((await r.json()) as PayoutView).id; }));
+    const ids = await Promise.all(
+      [a, b, c].map(async (r) => {
+        assert.equal(r.status, 202);
+        return ((await r.json()) as PayoutView).id;
+      }),
+    );
     assert.equal(new Set(ids).size, 1);
     assert.equal(await transactional(), before - 777);
     const other = await createPayout({ ...body, amount: 778 }, k);
@@ -103,7 +117,10 @@ describe('POST /v1/payouts', () => {
     assert.match(error.message, /INSUFFICIENT_FUNDS/);
     assert.equal(await transactional(), before);
     const list = (await (await server.merchant('/v1/payouts?limit=100')).json()) as { data: PayoutView[] };
-    assert.equal(list.data.some((p) => p.externalReference === externalReference), false);
+    assert.equal(
+      list.data.some((p) => p.externalReference === externalReference),
+      false,
+    );
     // Nothing kept: once funds allow it, the same key and reference make a new payout.
     const retry = await createPayout({ amount: 100, externalReference, payee: pixPayee }, k);
     assert.equal(retry.status, 202);
@@ -153,10 +170,34 @@ describe('POST /v1/payouts', () => {
     ['zero amount', { amount: 0, externalReference: 'x2', payee: pixPayee }, 'amount'],
     ['missing payee', { amount: 100, externalReference: 'x3' }, 'payee'],
     ['an invalid payee CPF', { amount: 100, externalReference: 'x4', payee: { ...pixPayee, document: '12345678900' } }, 'payee.document'],
-    ['an e-mail key that is not one', { amount: 100, externalReference: 'x5', payee: { ...pixPayee, destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'nope' } } }, 'payee.destination.pixKey'],
-    ['a phone key without +55', { amount: 100, externalReference: 'x6', payee: { ...pixPayee, destination: { type: 'PIX', pixKeyType: 'PHONE', pixKey: '11999998888' } } }, 'payee.destination.pixKey'],
-    ['an unknown destination type', { amount: 100, externalReference: 'x7', payee: { ...pixPayee, destination: { type: 'TED' } } }, 'payee.destination.type'],
-    ['a bad ISPB', { amount: 100, externalReference: 'x8', payee: { ...pixPayee, destination: { type: 'BANK_ACCOUNT', bankAccount: { ispb: '123', branch: '1', account: '2' } } } }, 'payee.destination.bankAccount.ispb'],
+    [
+      'an e-mail key that is not one',
+      { amount: 100, externalReference: 'x5', payee: { ...pixPayee, destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'nope' } } },
+      'payee.destination.pixKey',
+    ],
+    [
+      'a phone key without +55',
+      {
+        amount: 100,
+        externalReference: 'x6',
+        payee: { ...pixPayee, destination: { type: 'PIX', pixKeyType: 'PHONE', pixKey: '11999998888' } },
+      },
+      'payee.destination.pixKey',
+    ],
+    [
+      'an unknown destination type',
+      { amount: 100, externalReference: 'x7', payee: { ...pixPayee, destination: { type: 'TED' } } },
+      'payee.destination.type',
+    ],
+    [
+      'a bad ISPB',
+      {
+        amount: 100,
+        externalReference: 'x8',
+        payee: { ...pixPayee, destination: { type: 'BANK_ACCOUNT', bankAccount: { ispb: '123', branch: '1', account: '2' } } },
+      },
+      'payee.destination.bankAccount.ispb',
+    ],
     ['an unknown field', { amount: 100, externalReference: 'x9', payee: pixPayee, amout: 1 }, 'amout'],
   ];
   for (const [what, body, field] of bad) {
@@ -168,10 +209,17 @@ describe('POST /v1/payouts', () => {
   }
 
   it('requires an Idempotency-Key and the API key', async () => {
-    const res = await server.merchant('/v1/payouts', { method: 'POST', body: JSON.stringify({ amount: 100, externalReference: ref(), payee: pixPayee }) });
+    const res = await server.merchant('/v1/payouts', {
+      method: 'POST',
+      body: JSON.stringify({ amount: 100, externalReference: ref(), payee: pixPayee }),
+    });
     assert.equal(res.status, 400);
     assert.equal((await errorOf(res)).field, 'Idempotency-Key');
-    const anon = await fetch(`${server.url}/v1/payouts`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key() }, body: '{}' });
+    const anon = await fetch(`${server.url}/v1/payouts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key() },
+      body: '{}',
+    });
     assert.equal(anon.status, 401);
     assert.equal((await fetch(`${server.url}/v1/balance`)).status, 401);
   });
@@ -180,7 +228,8 @@ describe('POST /v1/payouts', () => {
 describe('GET /v1/payouts', () => {
   it('pages newest first with a cursor, each payout once, and filters by status', async () => {
     const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push(((await (await createPayout({ amount: 10 + i, externalReference: ref(), payee: pixPayee })).json()) as PayoutView).id);
+    for (let i = 0; i < 5; i++)
+      made.push(((await (await createPayout({ amount: 10 + i, externalReference: ref(), payee: pixPayee })).json()) as PayoutView).id);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -230,7 +279,10 @@ describe('balance and rebalance', () => {
 
   it('a top-up beyond the proprietary reserve is a 422 and moves nothing; bad targets are 400', async () => {
     const before = (await (await server.merchant('/v1/balance')).json()) as Balance;
-    const res = await server.merchant('/v1/balance/rebalance', { method: 'POST', body: JSON.stringify({ targetAmount: before.consolidated.totalBalance + 1 }) });
+    const res = await server.merchant('/v1/balance/rebalance', {
+      method: 'POST',
+      body: JSON.stringify({ targetAmount: before.consolidated.totalBalance + 1 }),
+    });
     assert.equal(res.status, 422);
     assert.equal((await errorOf(res)).field, 'targetAmount');
     assert.equal(await transactional(), before.consolidated.transactionalBalance);

@@ -10,7 +10,10 @@ describe('planTransition (the rules both stores persist)', () => {
   it('a charge is a one-way machine: nothing leaves refunded, paid only goes to refunded', () => {
     const all = Object.keys(CHARGE_TRANSITIONS) as ChargeStatus[];
     for (const to of all) assert.equal(canChargeTransition('refunded', to), false, `refunded → ${to}`);
-    assert.deepEqual(all.filter((to) => canChargeTransition('paid', to)), ['refunded']);
+    assert.deepEqual(
+      all.filter((to) => canChargeTransition('paid', to)),
+      ['refunded'],
+    );
     // Money that arrives after the gateway said expired is still money.
     assert.equal(canChargeTransition('expired', 'paid'), true);
     assert.equal(canChargeTransition('expired', 'awaiting_payment'), false);
@@ -28,13 +31,19 @@ describe('planTransition (the rules both stores persist)', () => {
     const first = chargeRecord(checkout.id, { status: 'paid', endToEndId: 'E1', paidAt: NOW });
     const second = chargeRecord(checkout.id);
     const seen: unknown[] = [];
-    const plan = planTransition(checkout, [first, second], 'paid', {
-      charge: { transactionId: second.transactionId, status: 'paid', endToEndId: 'E2', paidAt: NOW },
-      merchantEvent: ({ changed, chargeChanged, charges }) => {
-        seen.push({ changed, chargeChanged, statuses: charges.map((c) => c.status) });
-        return { dedupeKey: 'k', type: 'checkout.payment_duplicated', data: {} };
+    const plan = planTransition(
+      checkout,
+      [first, second],
+      'paid',
+      {
+        charge: { transactionId: second.transactionId, status: 'paid', endToEndId: 'E2', paidAt: NOW },
+        merchantEvent: ({ changed, chargeChanged, charges }) => {
+          seen.push({ changed, chargeChanged, statuses: charges.map((c) => c.status) });
+          return { dedupeKey: 'k', type: 'checkout.payment_duplicated', data: {} };
+        },
       },
-    }, NOW);
+      NOW,
+    );
     assert.equal(plan.checkout, null);
     assert.equal(plan.event, null);
     assert.equal(plan.charge?.transactionId, second.transactionId);
@@ -45,7 +54,13 @@ describe('planTransition (the rules both stores persist)', () => {
   it('a move writes the patched checkout and its status event, with the previous status', () => {
     const checkout = checkoutRecord({ status: 'awaiting_payment' });
     const charge = chargeRecord(checkout.id);
-    const plan = planTransition(checkout, [charge], 'paid', { patch: { endToEndId: 'E1', paidAt: NOW }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } }, NOW);
+    const plan = planTransition(
+      checkout,
+      [charge],
+      'paid',
+      { patch: { endToEndId: 'E1', paidAt: NOW }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } },
+      NOW,
+    );
     assert.equal(plan.checkout?.status, 'paid');
     assert.equal(plan.checkout?.endToEndId, 'E1');
     assert.equal(plan.event?.previous, 'awaiting_payment');

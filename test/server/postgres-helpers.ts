@@ -30,7 +30,12 @@ export async function createTestSchema(): Promise<TestSchema> {
     name,
     url(settings = {}) {
       const url = new URL(base);
-      url.searchParams.set('options', Object.entries({ search_path: name, ...settings }).map(([k, v]) => `-c ${k}=${v}`).join(' '));
+      url.searchParams.set(
+        'options',
+        Object.entries({ search_path: name, ...settings })
+          .map(([k, v]) => `-c ${k}=${v}`)
+          .join(' '),
+      );
       return url.href;
     },
     drop: () => adminQuery(`DROP SCHEMA IF EXISTS ${name} CASCADE`).then(() => undefined),

@@ -29,13 +29,20 @@ describe('server on PostgreSQL', { skip: pgSkip }, () => {
   });
 
   it('creates idempotently, charges, takes the paid webhook and streams it, with replay by Last-Event-ID', async () => {
-    const body = JSON.stringify({ amount: 1990, externalReference: `pg-order-${Date.now()}`, payer: { name: 'Ana Souza', document: '12345678909' } });
-    const create = () => server.merchant('/v1/checkouts', { method: 'POST', headers: { 'idempotency-key': `pg-key-${body.length}-${schema.name}` }, body });
+    const body = JSON.stringify({
+      amount: 1990,
+      externalReference: `pg-order-${Date.now()}`,
+      payer: { name: 'Ana Souza', document: '12345678909' },
+    });
+    const create = () =>
+      server.merchant('/v1/checkouts', { method: 'POST', headers: { 'idempotency-key': `pg-key-${body.length}-${schema.name}` }, body });
     const [one, two] = await Promise.all([create(), create()]);
     const checkout = (await one.json()) as { id: string; clientSecret: string };
     assert.equal(((await two.json()) as { id: string }).id, checkout.id, 'two racing requests with one key create one checkout');
 
-    const charge = (await (await server.browser(ROUTES.pix(checkout.id), checkout.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+    const charge = (await (
+      await server.browser(ROUTES.pix(checkout.id), checkout.clientSecret, { method: 'POST', body: '{}' })
+    ).json()) as PixChargeView;
     const eventsUrl = `${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`;
     const stream = await openSse(eventsUrl);
     const first = (await stream.next())!;
@@ -64,7 +71,9 @@ describe('server on PostgreSQL', { skip: pgSkip }, () => {
 
   it('a redelivered webhook changes nothing', async () => {
     const checkout = await server.createCheckout();
-    const charge = (await (await server.browser(ROUTES.pix(checkout.id), checkout.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+    const charge = (await (
+      await server.browser(ROUTES.pix(checkout.id), checkout.clientSecret, { method: 'POST', body: '{}' })
+    ).json()) as PixChargeView;
     await postJson(`${server.url}/sandbox/faults`, { webhooks: { duplicate: true } });
     await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
     await eventually(async () => ((await (await server.merchant(ROUTES.checkout(checkout.id))).json()) as CheckoutView).status === 'paid');

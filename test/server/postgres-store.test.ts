@@ -28,7 +28,10 @@ describe('PgStore across instances', { skip: pgSkip }, () => {
     try {
       const stores = await Promise.all([1, 2, 3].map(() => PgStore.open(fresh.url())));
       const versions = await adminQuery<{ version: number }>(`SELECT version FROM ${fresh.name}.schema_migrations ORDER BY version`);
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4]);
+      assert.deepEqual(
+        versions.map((v) => v.version),
+        [1, 2, 3, 4],
+      );
       assert.deepEqual(await Promise.all(stores.map((s) => s.ping())), [true, true, true]);
       await Promise.all(stores.map((s) => s.close()));
     } finally {
@@ -43,7 +46,8 @@ describe('PgStore across instances', { skip: pgSkip }, () => {
         store.transition(checkout.id, 'paid', {
           patch: { endToEndId: 'E1', paidAt: new Date().toISOString() },
           charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
-          merchantEvent: ({ changed, checkout: c }) => (changed ? { dedupeKey: `${c.id}:checkout.paid`, type: 'checkout.paid', data: { id: c.id } } : null),
+          merchantEvent: ({ changed, checkout: c }) =>
+            changed ? { dedupeKey: `${c.id}:checkout.paid`, type: 'checkout.paid', data: { id: c.id } } : null,
         });
       const results = await Promise.all([pay(a), pay(b), pay(a), pay(b)]);
       assert.equal(results.filter((r) => r.changed).length, 1, `round ${round}: exactly one instance applies paid`);
@@ -86,7 +90,10 @@ describe('PgStore across instances', { skip: pgSkip }, () => {
     const now = new Date().toISOString();
     const lease = new Date(Date.now() + 60_000).toISOString();
     const claims = await Promise.all([a, b, a, b].map((s) => s.claimDueMerchantEvents(now, lease, 25)));
-    const ids = claims.flat().filter((m) => (m.data as { tag?: string }).tag === tag).map((m) => m.id);
+    const ids = claims
+      .flat()
+      .filter((m) => (m.data as { tag?: string }).tag === tag)
+      .map((m) => m.id);
     assert.equal(ids.length, 60);
     assert.equal(new Set(ids).size, 60);
   });
@@ -118,7 +125,11 @@ describe('PgStore prepared statements', { skip: pgSkip }, () => {
       const { checkout, charge } = await checkoutAwaitingPayment(store);
       // Many at once, so that most of the pool's connections prepare the reads.
       const readAll = () =>
-        Promise.all(Array.from({ length: 30 }, () => Promise.all([store.getCheckout(checkout.id), store.getCharge(charge.transactionId), store.listCharges(checkout.id)])));
+        Promise.all(
+          Array.from({ length: 30 }, () =>
+            Promise.all([store.getCheckout(checkout.id), store.getCharge(charge.transactionId), store.listCharges(checkout.id)]),
+          ),
+        );
       await readAll();
       await adminQuery(`ALTER TABLE ${schema.name}.checkouts ADD COLUMN added_by_a_newer_version text`);
       await adminQuery(`ALTER TABLE ${schema.name}.charges ADD COLUMN added_by_a_newer_version text`);

@@ -41,21 +41,49 @@ describe('Reconciler', () => {
       async getCashIn(id) {
         asked.push(id);
         if (!paidAtGateway.has(id)) throw new ConnectPspInvalidRequestError({ status: 404, code: 'CASH_IN_NOT_FOUND' });
-        return { transactionId: id, internalCode: null, externalReference: 'r', status: 'PAID', amount: 1050, payer: null, endToEndId: 'E1', originalEndToEndId: null, pixData: null, paymentUrl: null, requestedAt: null, paidAt: clock().toISOString(), refundedAt: null, expiredAt: null } satisfies CashIn;
+        return {
+          transactionId: id,
+          internalCode: null,
+          externalReference: 'r',
+          status: 'PAID',
+          amount: 1050,
+          payer: null,
+          endToEndId: 'E1',
+          originalEndToEndId: null,
+          pixData: null,
+          paymentUrl: null,
+          requestedAt: null,
+          paidAt: clock().toISOString(),
+          refundedAt: null,
+          expiredAt: null,
+        } satisfies CashIn;
       },
     };
     const lines: string[] = [];
     const logger = createLogger('debug', {}, (l) => lines.push(l));
-    const service = new CheckoutService({ store, bus: new LocalEventBus(), gateway, logger, webhookUrl: 'http://127.0.0.1/hook', defaultExpiresInMinutes: 30, now: clock });
+    const service = new CheckoutService({
+      store,
+      bus: new LocalEventBus(),
+      gateway,
+      logger,
+      webhookUrl: 'http://127.0.0.1/hook',
+      defaultExpiresInMinutes: 30,
+      now: clock,
+    });
     const reconciler = new Reconciler({ service, store, logger, intervalMs: 1000, batchSize: 3, backoffBaseMs: 1000, now: clock });
 
     // Six charges the gateway has never heard of, overdue the longest…
     const unknown: string[] = [];
     for (let i = 0; i < 6; i++) {
       const { charge } = await checkoutAwaitingPayment(store, {});
-      const ghost = chargeRecord(charge.checkoutId, { transactionId: `ghost_${i}_${charge.transactionId}`, expiresAt: new Date(now - 3_600_000 + i).toISOString() });
+      const ghost = chargeRecord(charge.checkoutId, {
+        transactionId: `ghost_${i}_${charge.transactionId}`,
+        expiresAt: new Date(now - 3_600_000 + i).toISOString(),
+      });
       await store.saveCharge(ghost, 'unused');
-      await store.transition(charge.checkoutId, 'awaiting_payment', { charge: { transactionId: charge.transactionId, status: 'cancelled' } });
+      await store.transition(charge.checkoutId, 'awaiting_payment', {
+        charge: { transactionId: charge.transactionId, status: 'cancelled' },
+      });
       unknown.push(ghost.transactionId);
     }
     // …and one paid at the gateway, overdue the least: last in line by expiry.

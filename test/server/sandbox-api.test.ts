@@ -103,8 +103,16 @@ describe('auth', () => {
   });
 
   test('a missing or unknown ApplicationToken gets 401 INVALID_APPLICATION_TOKEN', async () => {
-    assertProblem(await api.request('GET', '/account/balance', { headers: { applicationtoken: undefined } }), 401, 'INVALID_APPLICATION_TOKEN');
-    assertProblem(await api.request('GET', '/account/balance', { headers: { applicationtoken: randomUUID() } }), 401, 'INVALID_APPLICATION_TOKEN');
+    assertProblem(
+      await api.request('GET', '/account/balance', { headers: { applicationtoken: undefined } }),
+      401,
+      'INVALID_APPLICATION_TOKEN',
+    );
+    assertProblem(
+      await api.request('GET', '/account/balance', { headers: { applicationtoken: randomUUID() } }),
+      401,
+      'INVALID_APPLICATION_TOKEN',
+    );
     assert.equal((await api.request('GET', '/account/balance')).status, 200);
   });
 
@@ -137,9 +145,17 @@ describe('DigitalSignature', () => {
       const idempotencyKey = randomUUID();
       assertProblem(await api.request(method, path, { body: body(), idempotencyKey }), 422, 'INVALID_SIGNATURE');
       const wrongKey = hmacSha256Hex('another-crypto-token', token);
-      assertProblem(await api.request(method, path, { body: body(), idempotencyKey, headers: { digitalsignature: wrongKey } }), 422, 'INVALID_SIGNATURE');
+      assertProblem(
+        await api.request(method, path, { body: body(), idempotencyKey, headers: { digitalsignature: wrongKey } }),
+        422,
+        'INVALID_SIGNATURE',
+      );
       const upper = hmacSha256Hex(running.credentials.cryptoToken, token).toUpperCase();
-      assertProblem(await api.request(method, path, { body: body(), idempotencyKey, headers: { digitalsignature: upper } }), 422, 'INVALID_SIGNATURE');
+      assertProblem(
+        await api.request(method, path, { body: body(), idempotencyKey, headers: { digitalsignature: upper } }),
+        422,
+        'INVALID_SIGNATURE',
+      );
       const signed = await api.request(method, path, { body: body(), idempotencyKey, signed: true });
       assert.notEqual(signed.body?.code, 'INVALID_SIGNATURE');
     });
@@ -225,7 +241,11 @@ describe('POST /cash-in', () => {
   });
 
   test('control routes and unknown paths answer problem+json too', async () => {
-    const malformed = await fetch(`${running.publicUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const malformed = await fetch(`${running.publicUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
     assert.equal(malformed.status, 400);
     assert.equal((await malformed.json()).code, 'MALFORMED_JSON');
     assertProblem(await api.request('GET', '/no-such-endpoint'), 404, 'NOT_FOUND');
@@ -253,7 +273,10 @@ describe('X-Idempotency-Key', () => {
     const key = randomUUID();
     const body = cashInBody();
     const answers = await Promise.all([1, 2, 3].map(() => api.request('POST', '/cash-in', { body, idempotencyKey: key })));
-    assert.deepEqual(answers.map((a) => a.status), [201, 201, 201]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [201, 201, 201],
+    );
     assert.equal(new Set(answers.map((a) => a.body.transactionId)).size, 1);
   });
 
@@ -311,7 +334,10 @@ describe('GET /cash-in/:id', () => {
 describe('paying (control routes)', () => {
   test('POST /sandbox/cash-in/:id/pay marks it PAID with a BACEN E2E id and the payer bank', async () => {
     const created = await createCashIn();
-    const paid = await postControl(running.publicUrl, `/cash-in/${created.internalCode}/pay`, { bankIspb: '18236120', payerName: 'Ana Paga' });
+    const paid = await postControl(running.publicUrl, `/cash-in/${created.internalCode}/pay`, {
+      bankIspb: '18236120',
+      payerName: 'Ana Paga',
+    });
     assert.equal(paid.status, 200);
     assert.equal(paid.body.status, 'PAID');
     assert.match(paid.body.endToEndId, E2E);
@@ -368,7 +394,10 @@ describe('POST /cash-in/:id/refund', () => {
     // GET finds it by either id.
     assert.deepEqual((await api.request('GET', `/cash-in/${refund.body.endToEndId}`)).body, refund.body);
     assert.deepEqual((await api.request('GET', `/cash-in/${paid.endToEndId}`)).body, refund.body);
-    const again = await api.request('POST', `/cash-in/${created.transactionId}/refund`, { body: { reason: 'CUSTOMER_REQUEST' }, signed: true });
+    const again = await api.request('POST', `/cash-in/${created.transactionId}/refund`, {
+      body: { reason: 'CUSTOMER_REQUEST' },
+      signed: true,
+    });
     assertProblem(again, 422, 'CASH_IN_ALREADY_REFUNDED');
   });
 
@@ -419,8 +448,16 @@ describe('cash-out', () => {
   test('a duplicate externalReference gets 409, more than the balance 422 INSUFFICIENT_FUNDS', async () => {
     const body = cashOutBody();
     assert.equal((await api.request('POST', '/cash-out', { body, signed: true, idempotencyKey: randomUUID() })).status, 202);
-    assertProblem(await api.request('POST', '/cash-out', { body, signed: true, idempotencyKey: randomUUID() }), 409, 'DUPLICATE_EXTERNAL_REFERENCE');
-    const tooMuch = await api.request('POST', '/cash-out', { body: cashOutBody({ amount: 9_999_999 }), signed: true, idempotencyKey: randomUUID() });
+    assertProblem(
+      await api.request('POST', '/cash-out', { body, signed: true, idempotencyKey: randomUUID() }),
+      409,
+      'DUPLICATE_EXTERNAL_REFERENCE',
+    );
+    const tooMuch = await api.request('POST', '/cash-out', {
+      body: cashOutBody({ amount: 9_999_999 }),
+      signed: true,
+      idempotencyKey: randomUUID(),
+    });
     assertProblem(tooMuch, 422, 'INSUFFICIENT_FUNDS');
     assert.match(tooMuch.body.detail, /^The requested amount of R\$ 9999999\.00 exceeds available balance of R\$ \d+\.\d\d\.$/);
   });
@@ -429,7 +466,9 @@ describe('cash-out', () => {
     const noKey = await api.request('POST', '/cash-out', { body: cashOutBody(), signed: true });
     assertProblem(noKey, 400, 'VALIDATION_ERROR');
     assert.match(noKey.body.detail, /^X-Idempotency-Key:/);
-    const badKey = cashOutBody({ payee: { ...cashOutBody().payee, destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'not-an-email' } } });
+    const badKey = cashOutBody({
+      payee: { ...cashOutBody().payee, destination: { type: 'PIX', pixKeyType: 'EMAIL', pixKey: 'not-an-email' } },
+    });
     const response = await api.request('POST', '/cash-out', { body: badKey, signed: true, idempotencyKey: randomUUID() });
     assertProblem(response, 400, 'VALIDATION_ERROR');
     assert.match(response.body.detail, /^payee\.destination\.pixKey: must be an e-mail address/);
@@ -443,7 +482,10 @@ describe('cash-out', () => {
       const two = await client.request('POST', '/cash-out', { body: cashOutBody(), signed: true, idempotencyKey: randomUUID() });
       const completed = await postControl(slow.publicUrl, `/cash-out/${one.body.transactionId}/complete`);
       assert.equal(completed.body.status, 'COMPLETED');
-      const failed = await postControl(slow.publicUrl, `/cash-out/${two.body.transactionId}/fail`, { code: 'ACCOUNT_BLOCKED', message: 'Blocked.' });
+      const failed = await postControl(slow.publicUrl, `/cash-out/${two.body.transactionId}/fail`, {
+        code: 'ACCOUNT_BLOCKED',
+        message: 'Blocked.',
+      });
       assert.deepEqual(failed.body.failure, { code: 'ACCOUNT_BLOCKED', message: 'Blocked.' });
       assertProblem(await postControl(slow.publicUrl, `/cash-out/${one.body.transactionId}/fail`), 409, 'CASH_OUT_NOT_PROCESSING');
     } finally {
@@ -462,7 +504,10 @@ describe('account', () => {
       assert.match(balance.referenceDate, /^\d{4}-\d\d-\d\d$/);
       assert.match(balance.updatedAt, UTC_TIME);
       assert.deepEqual(balance.consolidated, { totalBalance: 1_500_000, transactionalBalance: 500_000, proprietaryBalance: 1_000_000 });
-      assert.deepEqual(balance.banks.map((b: any) => b.bank), ['BANCO DELBANK S.A.', 'CELCOIN IP S.A.', 'STARK BANK S.A.']);
+      assert.deepEqual(
+        balance.banks.map((b: any) => b.bank),
+        ['BANCO DELBANK S.A.', 'CELCOIN IP S.A.', 'STARK BANK S.A.'],
+      );
       const celcoin = balance.banks[1];
       assert.deepEqual(celcoin.accounts.transactional, { branch: '0001', account: '123456', balance: 200_000 });
       assert.equal(typeof celcoin.accounts.proprietary.balance, 'number');

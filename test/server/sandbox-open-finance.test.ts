@@ -94,7 +94,14 @@ describe('bank picker', () => {
     assert.equal(status, 200);
     assert.match(headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
     const csp = headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'none'", "style-src 'self'", "img-src 'self'", "script-src 'self'", "form-action 'self' https://shop.example", "frame-ancestors 'none'"]) {
+    for (const directive of [
+      "default-src 'none'",
+      "style-src 'self'",
+      "img-src 'self'",
+      "script-src 'self'",
+      "form-action 'self' https://shop.example",
+      "frame-ancestors 'none'",
+    ]) {
       assert.ok(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
     }
     assert.equal(headers.get('cache-control'), 'no-store');
@@ -143,7 +150,9 @@ describe('bank picker', () => {
   });
 
   test('unknown ids, PIX cash-ins and other ids of the cash-in answer a plain 404 page', async () => {
-    const pix = await api.request('POST', '/cash-in', { body: { amount: 5, externalReference: `pix-${randomUUID()}`, payer: { name: 'Ana', document: '12345678909' } } });
+    const pix = await api.request('POST', '/cash-in', {
+      body: { amount: 5, externalReference: `pix-${randomUUID()}`, payer: { name: 'Ana', document: '12345678909' } },
+    });
     const intent = await createIntent();
     for (const id of ['nope', pix.body.transactionId as string, intent.internalCode]) {
       for (const path of ['', '/consent?bank=bb']) {
@@ -180,7 +189,12 @@ describe('consent screen', () => {
     assert.match(body, /<script src="\/sandbox\/open-finance\/assets\/countdown\.js" defer><\/script>/);
     assert.match(body, /SANDBOX/);
     // Three plain forms with real buttons.
-    assert.match(body, new RegExp(`<form method="post" action="/sandbox/open-finance/${intent.transactionId}/approve">\\s*<input type="hidden" name="bank" value="nubank">\\s*<button type="submit"`));
+    assert.match(
+      body,
+      new RegExp(
+        `<form method="post" action="/sandbox/open-finance/${intent.transactionId}/approve">\\s*<input type="hidden" name="bank" value="nubank">\\s*<button type="submit"`,
+      ),
+    );
     assert.match(body, new RegExp(`<form method="post" action="/sandbox/open-finance/${intent.transactionId}/reject">`));
     assert.match(body, new RegExp(`<form method="get" action="/sandbox/open-finance/${intent.transactionId}">`));
   });
@@ -263,7 +277,10 @@ describe('approve', () => {
   test('approving twice pays once', async () => {
     const intent = await createIntent();
     await page(`${intent.paymentUrl}/consent?bank=bb`);
-    const [first, second] = await Promise.all([submit(`${intent.paymentUrl}/approve`, { bank: 'bb' }), submit(`${intent.paymentUrl}/approve`, { bank: 'itau' })]);
+    const [first, second] = await Promise.all([
+      submit(`${intent.paymentUrl}/approve`, { bank: 'bb' }),
+      submit(`${intent.paymentUrl}/approve`, { bank: 'itau' }),
+    ]);
     assert.equal(first.status, 303);
     assert.equal(second.status, 303);
     const paid = await cashIn(intent.transactionId);

@@ -19,7 +19,12 @@ after(() => rmSync(directory, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function cashInBody(overrides: Record<string, unknown> = {}) {
-  return { amount: 99.9, externalReference: `order-${randomUUID()}`, payer: { name: 'Maria Silva', document: '12345678000199' }, ...overrides };
+  return {
+    amount: 99.9,
+    externalReference: `order-${randomUUID()}`,
+    payer: { name: 'Maria Silva', document: '12345678000199' },
+    ...overrides,
+  };
 }
 
 describe('expiry', () => {

@@ -156,7 +156,8 @@ describe('webhook retries', () => {
     assert.equal(receiver.received.length, 3, 'no attempt after the 2xx');
     assert.equal(new Set(hooks.map((h) => h.rawBody)).size, 1);
     assert.equal(new Set(hooks.map((h) => h.headers['x-event-id'])).size, 3);
-    for (const hook of hooks) assert.equal(hook.headers['x-connect-signature'], hmacSha256Hex(running.credentials.cryptoToken, hook.rawBody));
+    for (const hook of hooks)
+      assert.equal(hook.headers['x-connect-signature'], hmacSha256Hex(running.credentials.cryptoToken, hook.rawBody));
 
     const attempts = (await postControl(running.publicUrl, '/webhooks', undefined, 'GET')).body;
     assert.deepEqual(
@@ -167,7 +168,10 @@ describe('webhook retries', () => {
         ['CASHIN_PAID', created.transactionId, 3, 200],
       ],
     );
-    assert.deepEqual(attempts.map((a: any) => a.eventId), hooks.map((h) => h.headers['x-event-id']));
+    assert.deepEqual(
+      attempts.map((a: any) => a.eventId),
+      hooks.map((h) => h.headers['x-event-id']),
+    );
     assert.ok(attempts.every((a: any) => a.url === receiver.url && typeof a.at === 'string'));
   });
 
@@ -190,7 +194,9 @@ describe('webhook retries', () => {
   });
 
   test('waits longer between later attempts (exponential backoff)', async () => {
-    const { receiver, running, api } = await setup({ webhookRetry: { baseDelayMs: 40, maxDelayMs: 10_000, maxAttempts: 4, timeoutMs: 1000 } });
+    const { receiver, running, api } = await setup({
+      webhookRetry: { baseDelayMs: 40, maxDelayMs: 10_000, maxAttempts: 4, timeoutMs: 1000 },
+    });
     const times: number[] = [];
     receiver.respondWith(() => {
       times.push(Date.now());
@@ -212,7 +218,10 @@ describe('webhook retries', () => {
     await receiver.waitFor(1);
     await refund(api, created.transactionId);
     const hooks = await receiver.waitFor(3);
-    assert.deepEqual(hooks.map((h) => h.body.eventType), ['CASHIN_PAID', 'CASHIN_PAID', 'CASHIN_REFUNDED']);
+    assert.deepEqual(
+      hooks.map((h) => h.body.eventType),
+      ['CASHIN_PAID', 'CASHIN_PAID', 'CASHIN_REFUNDED'],
+    );
   });
 
   test('a slow receiver for one transaction does not hold up another', async () => {
@@ -229,7 +238,10 @@ describe('webhook retries', () => {
     await receiver.waitFor(1);
     await pay(running, fast.transactionId);
     const hooks = await receiver.waitFor(2, 1000);
-    assert.deepEqual(hooks.map((h) => h.path), ['/slow', '/fast']);
+    assert.deepEqual(
+      hooks.map((h) => h.path),
+      ['/slow', '/fast'],
+    );
     releaseSlow();
   });
 
@@ -271,7 +283,10 @@ describe('webhook faults', () => {
     const released = await postControl(running.publicUrl, '/webhooks/release', { order: 'reverse' });
     assert.deepEqual(released.body, { released: 2 });
     const hooks = await receiver.waitFor(2);
-    assert.deepEqual(hooks.map((h) => h.body.eventType), ['CASHIN_REFUNDED', 'CASHIN_PAID']);
+    assert.deepEqual(
+      hooks.map((h) => h.body.eventType),
+      ['CASHIN_REFUNDED', 'CASHIN_PAID'],
+    );
   });
 
   test('release in fifo order keeps the original order; DELETE /faults releases what is held', async () => {
@@ -283,7 +298,10 @@ describe('webhook faults', () => {
     await pay(running, second.transactionId);
     await postControl(running.publicUrl, '/webhooks/release', { order: 'fifo' });
     const hooks = await receiver.waitFor(2);
-    assert.deepEqual(hooks.map((h) => h.body.data.transactionId), [first.transactionId, second.transactionId]);
+    assert.deepEqual(
+      hooks.map((h) => h.body.data.transactionId),
+      [first.transactionId, second.transactionId],
+    );
 
     await refund(api, first.transactionId);
     await sleep(50);

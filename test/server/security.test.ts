@@ -59,7 +59,11 @@ describe('headers', () => {
       const api = await fetch(server.url + '/v1/checkouts/chk_x/session');
       assert.match(api.headers.get('content-security-policy') ?? '', /default-src 'none'/);
       // The webhook route never sends CORS headers, even to a browser that asks.
-      const hook = await fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { origin: 'https://evil.example' }, body: '{}' });
+      const hook = await fetch(server.url + ROUTES.connectpspWebhook, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example' },
+        body: '{}',
+      });
       assert.equal(hook.headers.get('access-control-allow-origin'), null);
     } finally {
       await server.destroy();
@@ -85,9 +89,13 @@ describe('metrics', () => {
     const server = await startTestServer();
     try {
       const c = await server.createCheckout();
-      const charge = (await (await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })).json()) as PixChargeView;
+      const charge = (await (
+        await server.browser(ROUTES.pix(c.id), c.clientSecret, { method: 'POST', body: '{}' })
+      ).json()) as PixChargeView;
       await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
-      await eventually(async () => (await (await fetch(server.url + '/metrics')).text()).includes('connectpsp_webhook_ingest_seconds_count{outcome="applied"} 1'));
+      await eventually(async () =>
+        (await (await fetch(server.url + '/metrics')).text()).includes('connectpsp_webhook_ingest_seconds_count{outcome="applied"} 1'),
+      );
       const text = await (await fetch(server.url + '/metrics')).text();
       assert.match(text, /connectpsp_sse_open_streams \d+/);
       assert.match(text, /connectpsp_gateway_calls_total\{path="\/cash-in",outcome="ok",code=""\} 1/);
@@ -112,15 +120,33 @@ describe('logs', () => {
   it('a whole payment, with errors along the way, writes no secret, client secret or full document to any log line', async () => {
     const lines: string[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'cpc-logs-'));
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', CHECKOUT_API_KEY: API_KEY, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LOG_LEVEL: 'debug' });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CHECKOUT_API_KEY: API_KEY,
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      LOG_LEVEL: 'debug',
+    });
     const server = await startServer(config, { logger: createLogger('debug', {}, (l) => lines.push(l)) });
     try {
       const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
-      const c = (await (await fetch(server.url + '/v1/checkouts', { method: 'POST', headers: auth, body: JSON.stringify({ amount: 990, externalReference: 'log-1', payer: { name: 'Maria Silva', document: VALID_CPF } }) })).json()) as { id: string; clientSecret: string };
-      const charge = (await (await fetch(server.url + ROUTES.pix(c.id), { method: 'POST', headers: { authorization: `Bearer ${c.clientSecret}` } })).json()) as PixChargeView;
+      const c = (await (
+        await fetch(server.url + '/v1/checkouts', {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ amount: 990, externalReference: 'log-1', payer: { name: 'Maria Silva', document: VALID_CPF } }),
+        })
+      ).json()) as { id: string; clientSecret: string };
+      const charge = (await (
+        await fetch(server.url + ROUTES.pix(c.id), { method: 'POST', headers: { authorization: `Bearer ${c.clientSecret}` } })
+      ).json()) as PixChargeView;
       const stream = await fetch(`${server.url}${ROUTES.events(c.id)}?client_secret=${c.clientSecret}`);
       await fetch(server.url + ROUTES.session(c.id) + '?client_secret=wrong');
-      await fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'x-connect-signature': 'f'.repeat(64) }, body: '{}' });
+      await fetch(server.url + ROUTES.connectpspWebhook, {
+        method: 'POST',
+        headers: { 'x-connect-signature': 'f'.repeat(64) },
+        body: '{}',
+      });
       await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
       await eventually(async () => lines.some((l) => l.includes('webhook applied')));
       await stream.body?.cancel();
@@ -131,7 +157,14 @@ describe('logs', () => {
     const text = lines.join('\n');
     assert.ok(lines.length > 5);
     for (const l of lines) JSON.parse(l); // every line is JSON
-    for (const secret of [API_KEY, SANDBOX_CREDENTIALS.clientSecret, SANDBOX_CREDENTIALS.cryptoToken, SANDBOX_CREDENTIALS.applicationToken, VALID_CPF, '_secret_']) {
+    for (const secret of [
+      API_KEY,
+      SANDBOX_CREDENTIALS.clientSecret,
+      SANDBOX_CREDENTIALS.cryptoToken,
+      SANDBOX_CREDENTIALS.applicationToken,
+      VALID_CPF,
+      '_secret_',
+    ]) {
       assert.ok(!text.includes(secret), `log contains ${secret}`);
     }
   });

@@ -59,7 +59,10 @@ describe('SqliteStore group commit', () => {
         store.createCheckout(first, firstEvent(first), { key: 'same-key', requestHash: 'h', response }),
         store.createCheckout(late, firstEvent(late), { key: 'same-key', requestHash: 'h', response }),
       ]);
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected'],
+      );
       assert.equal(await store.getCheckout(late.id), undefined);
       assert.deepEqual(await store.eventsAfter(late.id, 0), []);
       assert.deepEqual(await store.getCheckout(first.id), first);
@@ -73,7 +76,12 @@ describe('SqliteStore group commit', () => {
     const reader = new Database(file, { readonly: true });
     try {
       const checkouts = Array.from({ length: 20 }, () => checkoutRecord());
-      const count = () => (reader.prepare(`SELECT COUNT(*) AS n FROM checkouts WHERE id IN (${checkouts.map(() => '?').join(',')})`).get(...checkouts.map((c) => c.id)) as { n: number }).n;
+      const count = () =>
+        (
+          reader
+            .prepare(`SELECT COUNT(*) AS n FROM checkouts WHERE id IN (${checkouts.map(() => '?').join(',')})`)
+            .get(...checkouts.map((c) => c.id)) as { n: number }
+        ).n;
       const writes = checkouts.map((c) => store.createCheckout(c, firstEvent(c)));
       assert.equal(count(), 0, 'nothing is committed within the turn that asked for it');
       await Promise.all(writes);

@@ -25,7 +25,10 @@ const implementations: { name: string; skip: string | false; setup: () => Promis
     skip: false,
     async setup() {
       const dir = mkdtempSync(join(tmpdir(), 'cpc-contract-'));
-      return { open: async () => new SqliteStore(join(dir, 'store.db')), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        open: async () => new SqliteStore(join(dir, 'store.db')),
+        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
   },
   {
@@ -38,7 +41,8 @@ const implementations: { name: string; skip: string | false; setup: () => Promis
   },
 ];
 
-const paidRule: MerchantEventRule = ({ changed, checkout }) => (changed ? { dedupeKey: `${checkout.id}:checkout.paid`, type: 'checkout.paid', data: { id: checkout.id } } : null);
+const paidRule: MerchantEventRule = ({ changed, checkout }) =>
+  changed ? { dedupeKey: `${checkout.id}:checkout.paid`, type: 'checkout.paid', data: { id: checkout.id } } : null;
 
 for (const impl of implementations) {
   describe(`Store contract: ${impl.name}`, { skip: impl.skip }, () => {
@@ -55,7 +59,11 @@ for (const impl of implementations) {
 
     describe('checkouts', () => {
       it('reads back a created checkout exactly, with its first event', async () => {
-        const checkout = checkoutRecord({ returnUrl: 'https://shop.example.com/back', methods: ['pix', 'open_finance'], metadata: { b: '2', a: '1' } });
+        const checkout = checkoutRecord({
+          returnUrl: 'https://shop.example.com/back',
+          methods: ['pix', 'open_finance'],
+          metadata: { b: '2', a: '1' },
+        });
         assert.deepEqual(await store.createCheckout(checkout, firstEvent(checkout)), checkout);
         assert.deepEqual(await store.getCheckout(checkout.id), checkout);
         const events = await store.eventsAfter(checkout.id, 0);
@@ -91,8 +99,16 @@ for (const impl of implementations) {
       it('stores the idempotent response with the checkout and answers it back', async () => {
         const checkout = checkoutRecord();
         const key = `idem-${checkout.id}`;
-        await store.createCheckout(checkout, firstEvent(checkout), { key, requestHash: 'h1', response: (c) => ({ status: 201, body: { id: c.id, nested: { n: 1 } }, requestHash: 'h1' }) });
-        assert.deepEqual(await store.getIdempotentResponse(key), { requestHash: 'h1', status: 201, body: { id: checkout.id, nested: { n: 1 } } });
+        await store.createCheckout(checkout, firstEvent(checkout), {
+          key,
+          requestHash: 'h1',
+          response: (c) => ({ status: 201, body: { id: c.id, nested: { n: 1 } }, requestHash: 'h1' }),
+        });
+        assert.deepEqual(await store.getIdempotentResponse(key), {
+          requestHash: 'h1',
+          status: 201,
+          body: { id: checkout.id, nested: { n: 1 } },
+        });
         assert.equal(await store.getIdempotentResponse('idem-unknown'), undefined);
       });
 
@@ -129,7 +145,12 @@ for (const impl of implementations) {
         await store.createCheckout(checkout, firstEvent(checkout));
         let n = 0;
         const attempts = await Promise.all(
-          Array.from({ length: 8 }, () => store.openChargeAttempt(checkout.id, 'pix', () => ({ idempotencyKey: `k-${checkout.id}-${++n}`, gatewayReference: `${checkout.id}-r${n}` }))),
+          Array.from({ length: 8 }, () =>
+            store.openChargeAttempt(checkout.id, 'pix', () => ({
+              idempotencyKey: `k-${checkout.id}-${++n}`,
+              gatewayReference: `${checkout.id}-r${n}`,
+            })),
+          ),
         );
         assert.equal(new Set(attempts.map((a) => a.idempotencyKey)).size, 1);
       });
@@ -144,7 +165,10 @@ for (const impl of implementations) {
         assert.equal(latest.data.status, 'awaiting_payment');
         assert.equal(latest.data.previous, 'open');
         assert.equal(latest.data.activeCharge?.transactionId, charge.transactionId);
-        const next = await store.openChargeAttempt(checkout.id, 'pix', () => ({ idempotencyKey: `after-${checkout.id}`, gatewayReference: `${checkout.id}-after` }));
+        const next = await store.openChargeAttempt(checkout.id, 'pix', () => ({
+          idempotencyKey: `after-${checkout.id}`,
+          gatewayReference: `${checkout.id}-after`,
+        }));
         assert.equal(next.idempotencyKey, `after-${checkout.id}`);
       });
 
@@ -154,7 +178,10 @@ for (const impl of implementations) {
         const result = await store.saveCharge(newer, 'unused-key');
         assert.equal(result.changed, false);
         assert.equal(result.event?.data.activeCharge?.transactionId, newer.transactionId);
-        assert.deepEqual((await store.listCharges(checkout.id)).map((c) => c.transactionId), [charge.transactionId, newer.transactionId]);
+        assert.deepEqual(
+          (await store.listCharges(checkout.id)).map((c) => c.transactionId),
+          [charge.transactionId, newer.transactionId],
+        );
       });
 
       it('saving the same charge twice keeps one row', async () => {
@@ -181,7 +208,10 @@ for (const impl of implementations) {
         const again = await store.transition(checkout.id, 'paid', { patch, charge: update, merchantEvent: paidRule });
         assert.equal(again.changed, false);
         assert.equal(again.event, null);
-        assert.deepEqual((await store.eventsAfter(checkout.id, 0)).map((e) => e.data.status), ['open', 'awaiting_payment', 'paid']);
+        assert.deepEqual(
+          (await store.eventsAfter(checkout.id, 0)).map((e) => e.data.status),
+          ['open', 'awaiting_payment', 'paid'],
+        );
         assert.equal((await store.getMerchantEvents(1000)).filter((m) => (m.data as { id: string }).id === checkout.id).length, 1);
       });
 
@@ -198,8 +228,13 @@ for (const impl of implementations) {
         const { checkout, charge } = await checkoutAwaitingPayment(store);
         const second = chargeRecord(checkout.id);
         await store.saveCharge(second, 'unused');
-        await store.transition(checkout.id, 'paid', { patch: { endToEndId: 'E1', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
-        const late = await store.transition(checkout.id, 'paid', { charge: { transactionId: second.transactionId, status: 'paid', endToEndId: 'E2' } });
+        await store.transition(checkout.id, 'paid', {
+          patch: { endToEndId: 'E1', paidAt: new Date().toISOString() },
+          charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
+        });
+        const late = await store.transition(checkout.id, 'paid', {
+          charge: { transactionId: second.transactionId, status: 'paid', endToEndId: 'E2' },
+        });
         assert.equal(late.changed, false);
         assert.equal((await store.getCharge(second.transactionId))!.status, 'paid');
         const duplicates = await store.unrefundedDuplicatePayments(1000);
@@ -209,28 +244,70 @@ for (const impl of implementations) {
 
       it('a charge never moves backwards either: a late expiry leaves it paid, a late payment leaves it refunded', async () => {
         const { checkout, charge } = await checkoutAwaitingPayment(store);
-        await store.transition(checkout.id, 'paid', { patch: { endToEndId: 'E1', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
+        await store.transition(checkout.id, 'paid', {
+          patch: { endToEndId: 'E1', paidAt: new Date().toISOString() },
+          charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
+        });
         const late = await store.transition(checkout.id, 'expired', { charge: { transactionId: charge.transactionId, status: 'expired' } });
         assert.equal(late.changed, false);
         assert.equal(late.chargeChanged, false);
         assert.equal((await store.getCharge(charge.transactionId))!.status, 'paid');
-        await store.transition(checkout.id, 'refunded', { patch: { refundEndToEndId: 'D1' }, charge: { transactionId: charge.transactionId, status: 'refunded', refundEndToEndId: 'D1' } });
-        const latePaid = await store.transition(checkout.id, 'paid', { charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
+        await store.transition(checkout.id, 'refunded', {
+          patch: { refundEndToEndId: 'D1' },
+          charge: { transactionId: charge.transactionId, status: 'refunded', refundEndToEndId: 'D1' },
+        });
+        const latePaid = await store.transition(checkout.id, 'paid', {
+          charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
+        });
         assert.equal(latePaid.chargeChanged, false);
         assert.equal((await store.getCharge(charge.transactionId))!.status, 'refunded');
       });
 
       it('keeps a refund operation one-way: requested, processing, failed; settled clears it', async () => {
         const { checkout, charge } = await checkoutAwaitingPayment(store);
-        await store.transition(checkout.id, 'paid', { patch: { endToEndId: 'E1', paidAt: new Date().toISOString() }, charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' } });
-        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'requested', idempotencyKey: 'k1', reason: 'CUSTOMER_REQUEST', requestedAt: new Date().toISOString(), onlyFrom: [null, 'failed'] }), true);
-        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'requested', idempotencyKey: 'k2', onlyFrom: [null, 'failed'] }), false, 'one operation at a time');
-        assert.deepEqual((await store.refundsInFlight(10_000)).filter((c) => c.transactionId === charge.transactionId).map((c) => c.refundIdempotencyKey), ['k1']);
-        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'processing', onlyFrom: ['requested'] }), true);
-        await store.transition(checkout.id, 'refunded', { charge: { transactionId: charge.transactionId, status: 'refunded', refundEndToEndId: 'D1' } });
+        await store.transition(checkout.id, 'paid', {
+          patch: { endToEndId: 'E1', paidAt: new Date().toISOString() },
+          charge: { transactionId: charge.transactionId, status: 'paid', endToEndId: 'E1' },
+        });
+        assert.equal(
+          await store.setRefundState({
+            transactionId: charge.transactionId,
+            status: 'requested',
+            idempotencyKey: 'k1',
+            reason: 'CUSTOMER_REQUEST',
+            requestedAt: new Date().toISOString(),
+            onlyFrom: [null, 'failed'],
+          }),
+          true,
+        );
+        assert.equal(
+          await store.setRefundState({
+            transactionId: charge.transactionId,
+            status: 'requested',
+            idempotencyKey: 'k2',
+            onlyFrom: [null, 'failed'],
+          }),
+          false,
+          'one operation at a time',
+        );
+        assert.deepEqual(
+          (await store.refundsInFlight(10_000)).filter((c) => c.transactionId === charge.transactionId).map((c) => c.refundIdempotencyKey),
+          ['k1'],
+        );
+        assert.equal(
+          await store.setRefundState({ transactionId: charge.transactionId, status: 'processing', onlyFrom: ['requested'] }),
+          true,
+        );
+        await store.transition(checkout.id, 'refunded', {
+          charge: { transactionId: charge.transactionId, status: 'refunded', refundEndToEndId: 'D1' },
+        });
         const settled = (await store.getCharge(charge.transactionId))!;
         assert.equal(settled.refundStatus, null);
-        assert.equal(await store.setRefundState({ transactionId: charge.transactionId, status: 'failed', failure: 'late' }), false, 'a settled refund cannot fail');
+        assert.equal(
+          await store.setRefundState({ transactionId: charge.transactionId, status: 'failed', failure: 'late' }),
+          false,
+          'a settled refund cannot fail',
+        );
       });
 
       it('throws for an unknown checkout', async () => {
@@ -242,7 +319,11 @@ for (const impl of implementations) {
         const soon = new Date(Date.parse(charge.expiresAt) + 1).toISOString();
         const due = await store.chargesAwaitingPaymentExpiringBefore(soon, 10_000);
         assert.ok(due.some((c) => c.transactionId === charge.transactionId));
-        assert.ok(!(await store.chargesAwaitingPaymentExpiringBefore(charge.expiresAt, 10_000)).some((c) => c.transactionId === charge.transactionId));
+        assert.ok(
+          !(await store.chargesAwaitingPaymentExpiringBefore(charge.expiresAt, 10_000)).some(
+            (c) => c.transactionId === charge.transactionId,
+          ),
+        );
       });
     });
 
@@ -252,7 +333,10 @@ for (const impl of implementations) {
         await store.transition(checkout.id, 'expired');
         await store.transition(checkout.id, 'paid', { patch: { paidAt: new Date().toISOString() } });
         const all = await store.eventsAfter(checkout.id, 0);
-        assert.deepEqual(all.map((e) => e.data.status), ['open', 'awaiting_payment', 'expired', 'paid']);
+        assert.deepEqual(
+          all.map((e) => e.data.status),
+          ['open', 'awaiting_payment', 'expired', 'paid'],
+        );
         for (let i = 1; i < all.length; i++) assert.ok(all[i]!.id > all[i - 1]!.id);
         assert.deepEqual(await store.eventsAfter(checkout.id, all[1]!.id), all.slice(2));
         assert.deepEqual(await store.latestEvent(checkout.id), all.at(-1));
@@ -274,7 +358,10 @@ for (const impl of implementations) {
         await store.recordWebhook(record, false);
         await store.recordWebhook(record, false); // a redelivery that failed again: still one record
         assert.equal(await store.isWebhookProcessed(record.dedupeKey), false);
-        assert.deepEqual((await store.unprocessedWebhooks()).filter((w) => w.dedupeKey === record.dedupeKey), [record]);
+        assert.deepEqual(
+          (await store.unprocessedWebhooks()).filter((w) => w.dedupeKey === record.dedupeKey),
+          [record],
+        );
         await store.markWebhookProcessed(record.dedupeKey);
         assert.equal(await store.isWebhookProcessed(record.dedupeKey), true);
         assert.ok(!(await store.unprocessedWebhooks()).some((w) => w.dedupeKey === record.dedupeKey));
@@ -293,7 +380,12 @@ for (const impl of implementations) {
         const { checkout, charge } = await checkoutAwaitingPayment(store);
         const receipt = { record: webhookRecord(charge.transactionId), written: false };
         const paidAt = new Date().toISOString();
-        const result = await store.transition(checkout.id, 'paid', { patch: { paidAt }, charge: { transactionId: charge.transactionId, status: 'paid', paidAt }, merchantEvent: paidRule, receipt });
+        const result = await store.transition(checkout.id, 'paid', {
+          patch: { paidAt },
+          charge: { transactionId: charge.transactionId, status: 'paid', paidAt },
+          merchantEvent: paidRule,
+          receipt,
+        });
         assert.equal(result.changed, true);
         assert.equal(receipt.written, true);
         assert.equal(await store.isWebhookProcessed(receipt.record.dedupeKey), true);

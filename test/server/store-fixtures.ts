@@ -65,10 +65,16 @@ export function chargeRecord(checkoutId: string, overrides: Partial<ChargeRecord
 }
 
 /** A checkout with one charge, awaiting payment: what a webhook for that charge finds. */
-export async function checkoutAwaitingPayment(store: Store, overrides: Partial<CheckoutRecord> = {}): Promise<{ checkout: CheckoutRecord; charge: ChargeRecord }> {
+export async function checkoutAwaitingPayment(
+  store: Store,
+  overrides: Partial<CheckoutRecord> = {},
+): Promise<{ checkout: CheckoutRecord; charge: ChargeRecord }> {
   const checkout = checkoutRecord(overrides);
   await store.createCheckout(checkout, firstEvent(checkout));
-  const attempt = await store.openChargeAttempt(checkout.id, 'pix', () => ({ idempotencyKey: `key-${unique()}`, gatewayReference: `${checkout.id}-${unique()}` }));
+  const attempt = await store.openChargeAttempt(checkout.id, 'pix', () => ({
+    idempotencyKey: `key-${unique()}`,
+    gatewayReference: `${checkout.id}-${unique()}`,
+  }));
   const charge = chargeRecord(checkout.id, { gatewayReference: attempt.gatewayReference });
   const result = await store.saveCharge(charge, attempt.idempotencyKey);
   return { checkout: result.checkout, charge };

@@ -37,7 +37,11 @@ function cashInBody(charge: PixChargeView, checkoutRef: string, overrides: Recor
       endToEndId: 'E12345678202611301200abcdefghijk',
       status: 'PAID',
       amount: charge.amount / 100,
-      payer: { name: 'Maria Silva', document: '12345678909', bankData: { ispb: '00000000', bank: 'Banco do Brasil S.A.', branch: '0001', account: '123456' } },
+      payer: {
+        name: 'Maria Silva',
+        document: '12345678909',
+        bankData: { ispb: '00000000', bank: 'Banco do Brasil S.A.', branch: '0001', account: '123456' },
+      },
       requestedAt: '2026-11-30T10:00:00-03:00',
       paidAt: '2026-11-30T10:01:00-03:00',
       ...overrides,
@@ -73,10 +77,18 @@ describe('ConnectPSP webhook', () => {
     const body = cashInBody(charge, checkout.externalReference);
     const forged = await sendWebhook(body, 'not-the-crypto-token');
     assert.equal(forged.status, 401);
-    const missing = await fetch(server.url + ROUTES.connectpspWebhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const missing = await fetch(server.url + ROUTES.connectpspWebhook, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     assert.equal(missing.status, 401);
     // A valid signature over other bytes: tampering with the amount after signing.
-    const tampered = await sendWebhook(body.replace('"status":"PAID"', '"status":"PAID" '), undefined, webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken));
+    const tampered = await sendWebhook(
+      body.replace('"status":"PAID"', '"status":"PAID" '),
+      undefined,
+      webhookSignature(body, SANDBOX_CREDENTIALS.cryptoToken),
+    );
     assert.equal(tampered.status, 401);
     assert.equal((await view(checkout.id)).status, 'awaiting_payment');
   });
@@ -95,14 +107,25 @@ describe('ConnectPSP webhook', () => {
     const { checkout, charge } = await checkoutWithCharge();
     const body = cashInBody(charge, checkout.externalReference);
     const answers = await Promise.all([sendWebhook(body), sendWebhook(body), sendWebhook(body)]);
-    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200],
+    );
     const events = await server.store.eventsAfter(checkout.id, 0);
-    assert.deepEqual(events.map((e) => e.data.status), ['open', 'awaiting_payment', 'paid']);
+    assert.deepEqual(
+      events.map((e) => e.data.status),
+      ['open', 'awaiting_payment', 'paid'],
+    );
   });
 
   it('out-of-order events never move a checkout backwards: a refund that overtakes its payment implies it, the late payment changes nothing', async () => {
     const { checkout, charge } = await checkoutWithCharge();
-    const refunded = cashInBody(charge, checkout.externalReference, { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' }, 'CASHIN_REFUNDED');
+    const refunded = cashInBody(
+      charge,
+      checkout.externalReference,
+      { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' },
+      'CASHIN_REFUNDED',
+    );
     assert.equal((await sendWebhook(refunded)).status, 200);
     const afterRefund = await view(checkout.id);
     assert.equal(afterRefund.status, 'refunded');
@@ -110,12 +133,20 @@ describe('ConnectPSP webhook', () => {
     assert.equal((await sendWebhook(cashInBody(charge, checkout.externalReference))).status, 200);
     assert.equal((await view(checkout.id)).status, 'refunded');
     const events = await server.store.eventsAfter(checkout.id, 0);
-    assert.deepEqual(events.map((e) => e.data.status), ['open', 'awaiting_payment', 'paid', 'refunded']);
+    assert.deepEqual(
+      events.map((e) => e.data.status),
+      ['open', 'awaiting_payment', 'paid', 'refunded'],
+    );
   });
 
   it('a webhook half applied is not noted as applied: its redelivery finishes the job', async () => {
     const { checkout, charge } = await checkoutWithCharge();
-    const refunded = cashInBody(charge, checkout.externalReference, { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' }, 'CASHIN_REFUNDED');
+    const refunded = cashInBody(
+      charge,
+      checkout.externalReference,
+      { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' },
+      'CASHIN_REFUNDED',
+    );
     // The refund overtakes its payment, so applying it takes two changes; the second one fails.
     const store = server.store;
     const transition = store.transition;
@@ -131,7 +162,10 @@ describe('ConnectPSP webhook', () => {
     assert.equal((await view(checkout.id)).status, 'paid', 'the first change is in');
     const dedupeKey = `CASHIN_REFUNDED:${charge.transactionId}:REFUNDED:D12345678202611301300abcdefghijk`;
     assert.equal(await store.isWebhookProcessed(dedupeKey), false);
-    assert.ok((await store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey), 'kept for the reconciler to replay');
+    assert.ok(
+      (await store.unprocessedWebhooks()).some((w) => w.dedupeKey === dedupeKey),
+      'kept for the reconciler to replay',
+    );
     const again = await sendWebhook(refunded);
     assert.equal(again.status, 200);
     assert.equal(((await again.json()) as { duplicate?: boolean }).duplicate, undefined);
@@ -142,12 +176,20 @@ describe('ConnectPSP webhook', () => {
   it('a late payment webhook after a refund changes nothing', async () => {
     const { checkout, charge } = await checkoutWithCharge();
     assert.equal((await sendWebhook(cashInBody(charge, checkout.externalReference))).status, 200);
-    const refunded = cashInBody(charge, checkout.externalReference, { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' }, 'CASHIN_REFUNDED');
+    const refunded = cashInBody(
+      charge,
+      checkout.externalReference,
+      { status: 'REFUNDED', endToEndId: 'D12345678202611301300abcdefghijk', originalEndToEndId: 'E12345678202611301200abcdefghijk' },
+      'CASHIN_REFUNDED',
+    );
     assert.equal((await sendWebhook(refunded)).status, 200);
     assert.equal((await sendWebhook(cashInBody(charge, checkout.externalReference, { paidAt: '2026-11-30T11:00:00-03:00' }))).status, 200);
     assert.equal((await view(checkout.id)).status, 'refunded');
     const events = await server.store.eventsAfter(checkout.id, 0);
-    assert.deepEqual(events.map((e) => e.data.status), ['open', 'awaiting_payment', 'paid', 'refunded']);
+    assert.deepEqual(
+      events.map((e) => e.data.status),
+      ['open', 'awaiting_payment', 'paid', 'refunded'],
+    );
   });
 
   it('a payment of another amount does not mark the checkout paid', async () => {
@@ -218,7 +260,10 @@ describe('GET /v1/checkouts/:id/events (SSE)', () => {
 
     // The EventSource sees refunded, its stream ends, its reconnect gets 204 and it closes for good.
     await eventually(async () => es.readyState === EventSource.CLOSED, 10_000, 'EventSource closed by the 204');
-    assert.deepEqual(received.map((r) => r.status), ['awaiting_payment', 'paid', 'refunded']);
+    assert.deepEqual(
+      received.map((r) => r.status),
+      ['awaiting_payment', 'paid', 'refunded'],
+    );
     assert.match(received[2]!.refundEndToEndId ?? '', /^D/);
     const reconnect = await fetch(url, { headers: { 'last-event-id': ids[2]! } });
     assert.equal(reconnect.status, 204);
@@ -230,7 +275,9 @@ describe('GET /v1/checkouts/:id/events (SSE)', () => {
     const openId = events[0]!.id;
     await postJson(`${server.url}/sandbox/cash-in/${charge.transactionId}/pay`);
     await eventually(async () => (await view(checkout.id)).status === 'paid');
-    const sse = await openSse(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, { 'last-event-id': String(openId) });
+    const sse = await openSse(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, {
+      'last-event-id': String(openId),
+    });
     const statuses: string[] = [];
     for (let i = 0; i < 2; i++) statuses.push((JSON.parse((await sse.next())!.data) as StatusEventData).status);
     assert.deepEqual(statuses, ['awaiting_payment', 'paid']);
@@ -242,7 +289,9 @@ describe('GET /v1/checkouts/:id/events (SSE)', () => {
   it('refuses a bad secret with 401 and a malformed Last-Event-ID with 400', async () => {
     const { checkout } = await checkoutWithCharge();
     assert.equal((await fetch(`${server.url}${ROUTES.events(checkout.id)}?client_secret=nope`)).status, 401);
-    const bad = await fetch(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, { headers: { 'last-event-id': 'abc' } });
+    const bad = await fetch(`${server.url}${ROUTES.events(checkout.id)}?client_secret=${encodeURIComponent(checkout.clientSecret)}`, {
+      headers: { 'last-event-id': 'abc' },
+    });
     assert.equal(bad.status, 400);
   });
 

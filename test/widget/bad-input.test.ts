@@ -63,7 +63,11 @@ describe('<connectpsp-checkout> bad input', () => {
     ['no attributes at all', {}, 'missing_attributes'],
     ['no client-secret', { 'checkout-id': 'chk_1', server: SERVER }, 'missing_attributes'],
     ['no checkout-id', { 'client-secret': SECRET, server: SERVER }, 'missing_attributes'],
-    ['a server that is not http(s)', { 'checkout-id': 'chk_1', 'client-secret': SECRET, server: 'javascript:alert(1)' }, 'missing_attributes'],
+    [
+      'a server that is not http(s)',
+      { 'checkout-id': 'chk_1', 'client-secret': SECRET, server: 'javascript:alert(1)' },
+      'missing_attributes',
+    ],
     ['an unknown method', { ...VALID(), method: 'boleto' }, 'unsupported_method'],
   ];
   for (const [what, attributes, reason] of cases) {

@@ -2,12 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import sinon from 'sinon';
 
 import type { ConnectpspCheckout } from '../../widget/connectpsp-checkout.js';
-import type {
-  ConnectpspErrorEvent,
-  ConnectpspExpiredEvent,
-  ConnectpspPaidEvent,
-  ConnectpspStatusEvent,
-} from '../../widget/events.js';
+import type { ConnectpspErrorEvent, ConnectpspExpiredEvent, ConnectpspPaidEvent, ConnectpspStatusEvent } from '../../widget/events.js';
 import * as entry from '../../widget/index.js';
 import {
   FakeEventSource,
@@ -281,10 +276,9 @@ describe('<connectpsp-checkout>', () => {
 
   describe('events', () => {
     it('fires connectpsp-status on each change, bubbling and composed', async () => {
-      const { el, seen } = await mountWithListeners(
-        { 'checkout-id': newCheckoutId(), 'client-secret': SECRET, server: SERVER },
-        ['connectpsp-status'],
-      );
+      const { el, seen } = await mountWithListeners({ 'checkout-id': newCheckoutId(), 'client-secret': SECRET, server: SERVER }, [
+        'connectpsp-status',
+      ]);
       await untilStatus(el, 'awaiting_payment');
       const events = seen['connectpsp-status'] as ConnectpspStatusEvent[];
       expect(events.map((e) => [e.detail.previous, e.detail.status])).to.deep.equal([
@@ -389,7 +383,11 @@ describe('<connectpsp-checkout>', () => {
       await untilStatus(el, 'awaiting_payment');
       const stream = FakeEventSource.latest!;
       stream.open();
-      stream.emitStatus(2, { status: 'expired', previous: 'awaiting_payment', activeCharge: makeCharge({ transactionId: 'txn_1', status: 'cancelled' }) });
+      stream.emitStatus(2, {
+        status: 'expired',
+        previous: 'awaiting_payment',
+        activeCharge: makeCharge({ transactionId: 'txn_1', status: 'cancelled' }),
+      });
       await untilStatus(el, 'expired');
       expect(text(el)).to.contain('não reconhece mais este código').and.not.contain('Nenhum pagamento foi feito com este código');
 
@@ -399,7 +397,11 @@ describe('<connectpsp-checkout>', () => {
 
       // A code that merely ran out of time keeps the plain expired message.
       FakeEventSource.latest!.open();
-      FakeEventSource.latest!.emitStatus(3, { status: 'expired', previous: 'awaiting_payment', activeCharge: makeCharge({ transactionId: 'txn_2', status: 'expired' }) });
+      FakeEventSource.latest!.emitStatus(3, {
+        status: 'expired',
+        previous: 'awaiting_payment',
+        activeCharge: makeCharge({ transactionId: 'txn_2', status: 'expired' }),
+      });
       await untilStatus(el, 'expired');
       expect(text(el)).to.contain('Nenhum pagamento foi feito com este código').and.not.contain('não reconhece');
     });
@@ -466,10 +468,9 @@ describe('<connectpsp-checkout>', () => {
       const code = brCodeFor(4990);
       const corrupt = code.slice(0, 40) + (code[40] === 'a' ? 'b' : 'a') + code.slice(41);
       server.pix = () => ({ status: 200, body: makeCharge({ copyAndPaste: corrupt }) });
-      const { el, seen } = await mountWithListeners(
-        { 'checkout-id': newCheckoutId(), 'client-secret': SECRET, server: SERVER },
-        ['connectpsp-error'],
-      );
+      const { el, seen } = await mountWithListeners({ 'checkout-id': newCheckoutId(), 'client-secret': SECRET, server: SERVER }, [
+        'connectpsp-error',
+      ]);
       await untilStatus(el, 'error');
       expect((seen['connectpsp-error']![0] as ConnectpspErrorEvent).detail.reason).to.equal('invalid_brcode');
       expect(el.shadowRoot!.querySelector('svg.qr')).to.equal(null);

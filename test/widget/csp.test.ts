@@ -44,7 +44,11 @@ describe('<connectpsp-checkout> under a strict CSP', () => {
     await untilStatus(el, 'awaiting_payment');
     expect(el.shadowRoot!.querySelector('svg.qr')).to.exist;
     FakeEventSource.latest!.open();
-    FakeEventSource.latest!.emitStatus(1, { status: 'paid', endToEndId: 'E1234567820261130120000000000001', paidAt: new Date().toISOString() });
+    FakeEventSource.latest!.emitStatus(1, {
+      status: 'paid',
+      endToEndId: 'E1234567820261130120000000000001',
+      paidAt: new Date().toISOString(),
+    });
     await untilStatus(el, 'paid');
     // Violation events are queued as tasks; give them a moment.
     await new Promise((resolve) => setTimeout(resolve, 50));

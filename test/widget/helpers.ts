@@ -114,8 +114,16 @@ export class FakeServer {
       const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
       this.calls.push({ method, path: url.pathname, search: url.search, body, authorization: headers.get('authorization') });
       const path = url.pathname;
-      const handler = path.endsWith('/session') ? this.session : path.endsWith('/pix') ? this.pix : path.endsWith('/open-finance') ? this.openFinance : null;
-      const reply: Reply = handler ? await handler({ method, url, body, headers }) : { status: 404, body: { error: { type: 'not_found', message: 'no route' } } };
+      const handler = path.endsWith('/session')
+        ? this.session
+        : path.endsWith('/pix')
+          ? this.pix
+          : path.endsWith('/open-finance')
+            ? this.openFinance
+            : null;
+      const reply: Reply = handler
+        ? await handler({ method, url, body, headers })
+        : { status: 404, body: { error: { type: 'not_found', message: 'no route' } } };
       if (reply === 'network_error') throw new TypeError('Failed to fetch');
       if (reply === 'hang') {
         return new Promise<Response>((_, reject) => {

@@ -90,7 +90,10 @@ describe('<connectpsp-checkout> live status', () => {
     expect(el.connection, 'still following after paid: a refund may follow').to.equal('polling');
     expect(text(el)).to.contain(E2E);
 
-    server.session = () => ({ status: 200, body: makeSession({ status: 'refunded', endToEndId: E2E, refundedAt: new Date().toISOString() }) });
+    server.session = () => ({
+      status: 200,
+      body: makeSession({ status: 'refunded', endToEndId: E2E, refundedAt: new Date().toISOString() }),
+    });
     await flush(clock!, el, 2_000);
     expect(el.status).to.equal('refunded');
     expect(el.connection, 'nothing can change after refunded').to.equal('closed');

@@ -71,7 +71,10 @@ describe('<connectpsp-checkout> Open Finance', () => {
       server.session = () => ({ status: 200, body: makeSession(BOTH) });
       const el = await renderCheckout({ checkoutId: id(), locale: 'en' });
       await untilStatus(el, 'open');
-      expect(buttons(el).map((b) => b.textContent!.trim())).to.deep.equal(['Pix with QR code or Copy and Paste', 'Pix in your bank app (Open Finance)']);
+      expect(buttons(el).map((b) => b.textContent!.trim())).to.deep.equal([
+        'Pix with QR code or Copy and Paste',
+        'Pix in your bank app (Open Finance)',
+      ]);
       await expect(el).to.be.accessible();
 
       button(el, 'Pix in your bank app (Open Finance)').click();
@@ -146,11 +149,18 @@ describe('<connectpsp-checkout> Open Finance', () => {
   describe('back from the bank', () => {
     it('pending payment in storage: confirming → paid, with the receipt Open Finance asks for', async () => {
       const checkoutId = id();
-      localStorage.setItem(pendingKey(checkoutId), JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }));
+      localStorage.setItem(
+        pendingKey(checkoutId),
+        JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }),
+      );
       let answer!: () => void;
       server.session = () =>
         new Promise((resolve) => {
-          answer = () => resolve({ status: 200, body: makeSession({ ...BOTH, payerName: 'Maria Souza', status: 'awaiting_payment', activeCharge: makeOpenFinanceCharge() }) });
+          answer = () =>
+            resolve({
+              status: 200,
+              body: makeSession({ ...BOTH, payerName: 'Maria Souza', status: 'awaiting_payment', activeCharge: makeOpenFinanceCharge() }),
+            });
         });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
       await settle(el);
@@ -173,7 +183,18 @@ describe('<connectpsp-checkout> Open Finance', () => {
       FakeEventSource.latest!.emitStatus(1, { status: 'paid', endToEndId: E2E, paidAt });
       await untilStatus(el, 'paid');
       const shown = text(el);
-      for (const part of ['Amount', 'R$', 'Payment method', 'Pix in your bank app (Open Finance)', 'Recipient', 'Loja Exemplo', 'Payer', 'Maria Souza', 'Date and time', E2E]) {
+      for (const part of [
+        'Amount',
+        'R$',
+        'Payment method',
+        'Pix in your bank app (Open Finance)',
+        'Recipient',
+        'Loja Exemplo',
+        'Payer',
+        'Maria Souza',
+        'Date and time',
+        E2E,
+      ]) {
         expect(shown).to.contain(part);
       }
       expect(shown.split('Amount').length - 1, '"Amount" once: in the summary, not again in the receipt').to.equal(1);
@@ -186,7 +207,10 @@ describe('<connectpsp-checkout> Open Finance', () => {
       const original = location.href;
       history.replaceState(null, '', `?connectpsp_checkout=${checkoutId}`);
       try {
-        server.session = () => ({ status: 200, body: makeSession({ ...BOTH, status: 'paid', endToEndId: E2E, paidAt: new Date().toISOString() }) });
+        server.session = () => ({
+          status: 200,
+          body: makeSession({ ...BOTH, status: 'paid', endToEndId: E2E, paidAt: new Date().toISOString() }),
+        });
         const el = await renderCheckout({ checkoutId, locale: 'en' });
         await untilStatus(el, 'paid');
         expect(server.calls[0]!.search).to.equal('?refresh=true');
@@ -198,7 +222,10 @@ describe('<connectpsp-checkout> Open Finance', () => {
 
     it('refused or timed out (expired): a plain message, retry Open Finance, or pay with the QR code', async () => {
       const checkoutId = id();
-      localStorage.setItem(pendingKey(checkoutId), JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }));
+      localStorage.setItem(
+        pendingKey(checkoutId),
+        JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }),
+      );
       server.session = () => ({ status: 200, body: makeSession({ ...BOTH, status: 'expired' }) });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
       const statuses = record<ConnectpspStatusEvent>(el, 'connectpsp-status');
@@ -222,7 +249,10 @@ describe('<connectpsp-checkout> Open Finance', () => {
 
     it('after a refusal, the QR code replaces the Open Finance payment', async () => {
       const checkoutId = id();
-      localStorage.setItem(pendingKey(checkoutId), JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }));
+      localStorage.setItem(
+        pendingKey(checkoutId),
+        JSON.stringify({ checkoutId, transactionId: 'txn_of_1', startedAt: new Date().toISOString() }),
+      );
       server.session = () => ({ status: 200, body: makeSession({ ...BOTH, status: 'expired' }) });
       const el = await renderCheckout({ checkoutId, locale: 'en' });
       await untilStatus(el, 'declined');
@@ -232,7 +262,10 @@ describe('<connectpsp-checkout> Open Finance', () => {
       await untilStatus(el, 'awaiting_payment');
       await settle(el);
       expect(query(el, 'svg.qr')).to.exist;
-      expect(statuses.map((e) => e.detail.status), 'declined, then the code: never "expired"').to.deep.equal(['awaiting_payment']);
+      expect(
+        statuses.map((e) => e.detail.status),
+        'declined, then the code: never "expired"',
+      ).to.deep.equal(['awaiting_payment']);
       expect(expired).to.have.length(0);
       expect(localStorage.getItem(pendingKey(checkoutId)), 'no longer an Open Finance payment').to.equal(null);
     });

@@ -73,7 +73,7 @@ describe('qr', () => {
     ];
 
     /** The bits qrcode writes for some segments: mode, character count and data of each. */
-    function bits(segments: unknown[], version = 10): number[] {
+    function bits(segments: unknown[]): number[] {
       const buffer = new BitBuffer();
       for (const segment of segments as { mode: { bit: number; ccBits: number[] }; getLength(): number; write(b: BitBuffer): void }[]) {
         buffer.put(segment.mode.bit, 4);
@@ -94,9 +94,11 @@ describe('qr', () => {
       }
     });
 
-    it('reaches the QR version of qrcode\'s own optimal split for dynamic BR Codes', () => {
+    it("reaches the QR version of qrcode's own optimal split for dynamic BR Codes", () => {
       for (const code of codes.slice(0, 2)) {
-        expect(create(qrSegments(code), { errorCorrectionLevel: 'M' }).version).to.equal(create(code, { errorCorrectionLevel: 'M' }).version);
+        expect(create(qrSegments(code), { errorCorrectionLevel: 'M' }).version).to.equal(
+          create(code, { errorCorrectionLevel: 'M' }).version,
+        );
       }
     });
 

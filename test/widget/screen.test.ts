@@ -9,10 +9,22 @@ import { APPROVAL_WINDOW_MS, deadline, reduce, screenKey, widgetStatus, type Act
 import { makeCharge, makeOpenFinanceCharge, makeSession } from './helpers.js';
 
 const T0 = Date.parse('2026-12-01T12:00:00.000Z');
-const pix = makeCharge({ transactionId: 'pix_1', createdAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + 15 * 60_000).toISOString() });
-const pix2 = makeCharge({ transactionId: 'pix_2', createdAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + 30 * 60_000).toISOString() });
+const pix = makeCharge({
+  transactionId: 'pix_1',
+  createdAt: new Date(T0).toISOString(),
+  expiresAt: new Date(T0 + 15 * 60_000).toISOString(),
+});
+const pix2 = makeCharge({
+  transactionId: 'pix_2',
+  createdAt: new Date(T0).toISOString(),
+  expiresAt: new Date(T0 + 30 * 60_000).toISOString(),
+});
 /** The intent carries the checkout's 15 minutes; the bank gives 5 to approve. */
-const of = makeOpenFinanceCharge({ transactionId: 'of_1', createdAt: new Date(T0).toISOString(), expiresAt: new Date(T0 + 15 * 60_000).toISOString() });
+const of = makeOpenFinanceCharge({
+  transactionId: 'of_1',
+  createdAt: new Date(T0).toISOString(),
+  expiresAt: new Date(T0 + 15 * 60_000).toISOString(),
+});
 
 const loading: State = { screen: { kind: 'loading' }, checkout: null };
 const confirming: State = { screen: { kind: 'open_finance', phase: 'confirming', charge: null }, checkout: null };
@@ -55,14 +67,39 @@ const ROWS: Row[] = [
   ['open, payer known, both methods: the choice', loading, session({ payerRequired: true }, { payerKnown: true }), choice],
   ['open, method="pix": straight to making the code', loading, session({}, { method: 'pix' }), creating],
   ['open, method="open_finance": the Open Finance intro', loading, session({}, { method: 'open_finance' }), intro],
-  ['open, a method the checkout lacks: an error', loading, session({ methods: ['pix'] }, { method: 'open_finance' }), {
-    screen: { kind: 'error', error: { reason: 'unsupported_method', message: 'this checkout does not offer open_finance' } },
-    checkout: null,
-  }],
-  ['awaiting with the charge made at checkout creation: the QR at once (one round trip)', loading, session({ status: 'awaiting_payment', activeCharge: pix }), showingPix],
-  ['awaiting, past the code expiry: expired, whatever the server has not said yet', loading, session({ status: 'awaiting_payment', activeCharge: pix }, { now: T0 + 15 * 60_000 }), expired],
-  ['back from the bank, not approved: waiting, not "confirming"', confirming, session({ status: 'awaiting_payment', activeCharge: of }), waiting],
-  ['back from the bank, refused: declined, not expired', confirming, session({ status: 'expired' }), { screen: { kind: 'open_finance', phase: 'declined', charge: null }, checkout: 'expired' }],
+  [
+    'open, a method the checkout lacks: an error',
+    loading,
+    session({ methods: ['pix'] }, { method: 'open_finance' }),
+    {
+      screen: { kind: 'error', error: { reason: 'unsupported_method', message: 'this checkout does not offer open_finance' } },
+      checkout: null,
+    },
+  ],
+  [
+    'awaiting with the charge made at checkout creation: the QR at once (one round trip)',
+    loading,
+    session({ status: 'awaiting_payment', activeCharge: pix }),
+    showingPix,
+  ],
+  [
+    'awaiting, past the code expiry: expired, whatever the server has not said yet',
+    loading,
+    session({ status: 'awaiting_payment', activeCharge: pix }, { now: T0 + 15 * 60_000 }),
+    expired,
+  ],
+  [
+    'back from the bank, not approved: waiting, not "confirming"',
+    confirming,
+    session({ status: 'awaiting_payment', activeCharge: of }),
+    waiting,
+  ],
+  [
+    'back from the bank, refused: declined, not expired',
+    confirming,
+    session({ status: 'expired' }),
+    { screen: { kind: 'open_finance', phase: 'declined', charge: null }, checkout: 'expired' },
+  ],
   ['back from the bank, approved: the Open Finance receipt', confirming, session({ status: 'paid' }), paidOf],
   ['a PIX checkout that expired: expired', loading, session({ status: 'expired' }), expired],
   ['a paid session replaces any screen (the truth, not a frame)', showingPix, session({ status: 'paid' }), paid],
@@ -71,11 +108,21 @@ const ROWS: Row[] = [
   ['paid', showingPix, frame('paid'), paid],
   ['paid after Open Finance: its receipt', waiting, frame('paid'), paidOf],
   ['refunded after paid: seen live', paid, frame('refunded'), refunded],
-  ['refunded keeps the Open Finance flag', paidOf, frame('refunded'), { screen: { kind: 'result', status: 'refunded', openFinance: true }, checkout: 'refunded' }],
+  [
+    'refunded keeps the Open Finance flag',
+    paidOf,
+    frame('refunded'),
+    { screen: { kind: 'result', status: 'refunded', openFinance: true }, checkout: 'refunded' },
+  ],
   ['expired while showing the code', showingPix, frame('expired'), expired],
   ['the bank refused while waiting: declined', waiting, frame('expired'), declined],
   ['a late payment on an expired code', expired, frame('paid'), paid],
-  ['a new code made in another tab replaces the shown one', showingPix, frame('awaiting_payment', pix2), { screen: { kind: 'pix', charge: pix2 }, checkout: 'awaiting_payment' }],
+  [
+    'a new code made in another tab replaces the shown one',
+    showingPix,
+    frame('awaiting_payment', pix2),
+    { screen: { kind: 'pix', charge: pix2 }, checkout: 'awaiting_payment' },
+  ],
   ['cancelled by the store', showingPix, frame('cancelled'), cancelled],
   // Duplicate frames
   ['the same code again (a duplicate, a poll after a frame)', showingPix, frame('awaiting_payment', pix), 'unchanged'],
@@ -84,7 +131,12 @@ const ROWS: Row[] = [
   ['the Open Finance payment again', waiting, frame('awaiting_payment', of), 'unchanged'],
   ['declined, then the same expiry again', declined, frame('expired'), 'unchanged'],
   ['still open', form, frame('open'), 'unchanged'],
-  ['expired again while a new code is being made', { screen: { kind: 'pix', charge: null }, checkout: 'expired' }, frame('expired'), 'unchanged'],
+  [
+    'expired again while a new code is being made',
+    { screen: { kind: 'pix', charge: null }, checkout: 'expired' },
+    frame('expired'),
+    'unchanged',
+  ],
   // Stale and out-of-order frames: the stale-frame guard
   ['paid, then a stale "awaiting" with a code: stays paid', paid, frame('awaiting_payment', pix2), 'unchanged'],
   ['refunded, then a late "paid": stays refunded', refunded, frame('paid'), 'unchanged'],
@@ -101,25 +153,50 @@ const ROWS: Row[] = [
   ['the payer gives their details, pix only: the code is made', form, { type: 'payer', methods: ['pix'], method: '' }, creating],
   ['the payer picks the QR code', choice, { type: 'choose', method: 'pix' }, creating],
   ['the payer picks Open Finance', choice, { type: 'choose', method: 'open_finance' }, intro],
-  ['a new code after expiry: made while the checkout is still expired', expired, { type: 'choose', method: 'pix' }, { screen: { kind: 'pix', charge: null }, checkout: 'expired' }],
-  ['declined, then the QR code instead: still declined (nothing expired) while it is made', declined, { type: 'choose', method: 'pix' }, { screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }],
-  ['the QR code after a refusal arrives', { screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }, { type: 'charge', charge: pix, now: T0 }, showingPix],
+  [
+    'a new code after expiry: made while the checkout is still expired',
+    expired,
+    { type: 'choose', method: 'pix' },
+    { screen: { kind: 'pix', charge: null }, checkout: 'expired' },
+  ],
+  [
+    'declined, then the QR code instead: still declined (nothing expired) while it is made',
+    declined,
+    { type: 'choose', method: 'pix' },
+    { screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' },
+  ],
+  [
+    'the QR code after a refusal arrives',
+    { screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' },
+    { type: 'charge', charge: pix, now: T0 },
+    showingPix,
+  ],
   ['a double click on "new code" makes one', creating, { type: 'choose', method: 'pix' }, 'unchanged'],
   ['nothing to choose once paid', paid, { type: 'choose', method: 'pix' }, 'unchanged'],
   ['the server refuses the payer: back to the form', creating, { type: 'payer_refused' }, form],
   // Answers of POST …/pix and …/open-finance
   ['the code arrives', creating, { type: 'charge', charge: pix, now: T0 }, showingPix],
   ['the Open Finance payment starts: waiting for the approval', intro, { type: 'charge', charge: of, now: T0 }, waiting],
-  ['retry after a refusal: a new payment', declined, { type: 'charge', charge: { ...of, transactionId: 'of_2' }, now: T0 }, {
-    screen: { kind: 'open_finance', phase: 'waiting', charge: { ...of, transactionId: 'of_2' } },
-    checkout: 'awaiting_payment',
-  }],
+  [
+    'retry after a refusal: a new payment',
+    declined,
+    { type: 'charge', charge: { ...of, transactionId: 'of_2' }, now: T0 },
+    {
+      screen: { kind: 'open_finance', phase: 'waiting', charge: { ...of, transactionId: 'of_2' } },
+      checkout: 'awaiting_payment',
+    },
+  ],
   ['a code answered after the checkout was paid changes nothing', paid, { type: 'charge', charge: pix, now: T0 }, 'unchanged'],
   // The countdown
   ['the code reaches its expiry: expired', showingPix, { type: 'tick', now: T0 + 15 * 60_000 }, expired],
   ['a tick before the expiry changes nothing', showingPix, { type: 'tick', now: T0 + 15 * 60_000 - 1 }, 'unchanged'],
   ['the 5 minutes to approve run out: declined, not expired', waiting, { type: 'tick', now: T0 + APPROVAL_WINDOW_MS }, declined],
-  ['a stale "awaiting" with the intent after its 5 minutes: declined', waiting, frame('awaiting_payment', of, T0 + APPROVAL_WINDOW_MS), declined],
+  [
+    'a stale "awaiting" with the intent after its 5 minutes: declined',
+    waiting,
+    frame('awaiting_payment', of, T0 + APPROVAL_WINDOW_MS),
+    declined,
+  ],
   // Failures
   ['any failure: the error screen', showingPix, { type: 'fail', error: { reason: 'network_error', message: 'x' } }, failed],
 ];
@@ -135,7 +212,10 @@ describe('screen reducer', () => {
 
   it('tells the page apart: declined is its own status, confirming is loading', () => {
     expect(widgetStatus(declined)).to.equal('declined');
-    expect(widgetStatus({ screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }), 'the QR being made after a refusal').to.equal('declined');
+    expect(
+      widgetStatus({ screen: { kind: 'pix', charge: null, declined: true }, checkout: 'expired' }),
+      'the QR being made after a refusal',
+    ).to.equal('declined');
     expect(widgetStatus({ screen: { kind: 'pix', charge: null }, checkout: 'expired' }), 'a new code after an expiry').to.equal('expired');
     expect(widgetStatus(confirming)).to.equal('loading');
     expect(widgetStatus(waiting)).to.equal('awaiting_payment');
@@ -144,7 +224,7 @@ describe('screen reducer', () => {
     expect(widgetStatus(failed)).to.equal('error');
   });
 
-  it('gives an Open Finance payment the bank\'s 5 minutes, never more than the intent', () => {
+  it("gives an Open Finance payment the bank's 5 minutes, never more than the intent", () => {
     expect(deadline(of)).to.equal(T0 + APPROVAL_WINDOW_MS);
     expect(deadline({ ...of, expiresAt: new Date(T0 + 60_000).toISOString() })).to.equal(T0 + 60_000);
     expect(deadline(pix)).to.equal(T0 + 15 * 60_000);
@@ -152,6 +232,10 @@ describe('screen reducer', () => {
 
   it('keys each screen, so focus and announcements move only when it changes', () => {
     expect(screenKey(showingPix)).to.equal(screenKey({ ...showingPix, screen: { kind: 'pix', charge: pix2 } }));
-    expect(new Set([loading, form, choice, creating, showingPix, intro, confirming, waiting, declined, paid, expired, refunded, failed].map(screenKey)).size).to.equal(13);
+    expect(
+      new Set(
+        [loading, form, choice, creating, showingPix, intro, confirming, waiting, declined, paid, expired, refunded, failed].map(screenKey),
+      ).size,
+    ).to.equal(13);
   });
 });

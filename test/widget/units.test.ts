@@ -34,7 +34,11 @@ describe('wire', () => {
   });
 
   it('reads error bodies, and nothing else', () => {
-    expect(parseErrorBody({ error: { type: 'conflict', message: 'paid', field: 'x' } })).to.deep.equal({ type: 'conflict', message: 'paid', field: 'x' });
+    expect(parseErrorBody({ error: { type: 'conflict', message: 'paid', field: 'x' } })).to.deep.equal({
+      type: 'conflict',
+      message: 'paid',
+      field: 'x',
+    });
     expect(parseErrorBody({ error: { type: 'teapot', message: 'x' } })).to.equal(null);
     expect(parseErrorBody('<html>')).to.equal(null);
   });
@@ -77,9 +81,9 @@ describe('brcode check', () => {
 
 describe('timing', () => {
   it('measures clock skew from the midpoint of the request', () => {
-    expect(measureClockOffset('2026-01-01T00:10:00.000Z', Date.parse('2026-01-01T00:00:00.000Z'), Date.parse('2026-01-01T00:00:00.200Z'))).to.equal(
-      10 * 60_000 - 100,
-    );
+    expect(
+      measureClockOffset('2026-01-01T00:10:00.000Z', Date.parse('2026-01-01T00:00:00.000Z'), Date.parse('2026-01-01T00:00:00.200Z')),
+    ).to.equal(10 * 60_000 - 100);
     expect(measureClockOffset('nope', 0, 0)).to.equal(null);
   });
 
@@ -119,8 +123,18 @@ describe('once', () => {
 
 describe('error messages', () => {
   const REASONS: ConnectpspErrorReason[] = [
-    'missing_attributes', 'unauthorized', 'not_found', 'network_error', 'invalid_response', 'invalid_request',
-    'conflict', 'gateway_error', 'rate_limited', 'server_error', 'invalid_brcode', 'unsupported_method',
+    'missing_attributes',
+    'unauthorized',
+    'not_found',
+    'network_error',
+    'invalid_response',
+    'invalid_request',
+    'conflict',
+    'gateway_error',
+    'rate_limited',
+    'server_error',
+    'invalid_brcode',
+    'unsupported_method',
   ];
   it('gives every reason a message in every locale, its own where the payer can act on it', () => {
     for (const msg of Object.values(LOCALES)) {

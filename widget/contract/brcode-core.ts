@@ -53,7 +53,7 @@ export function crc16(text: string): string {
  */
 export function readTlv(text: string): DataObject[] | TlvProblem {
   const objects: DataObject[] = [];
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     if (text.length - at < 4) return ['truncated', at];
     const id = text.slice(at, at + 2);
     const lengthText = text.slice(at + 2, at + 4);

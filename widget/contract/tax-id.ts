@@ -45,7 +45,10 @@ export function isValidTaxId(value: string): boolean {
 export function formatTaxId(value: string): string {
   const d = onlyDigits(value).slice(0, 14);
   if (d.length <= 11) {
-    return d.replace(/^(\d{3})(\d)/, '$1.$2').replace(/^(\d{3})\.(\d{3})(\d)/, '$1.$2.$3').replace(/\.(\d{3})(\d{1,2})$/, '.$1-$2');
+    return d
+      .replace(/^(\d{3})(\d)/, '$1.$2')
+      .replace(/^(\d{3})\.(\d{3})(\d)/, '$1.$2.$3')
+      .replace(/\.(\d{3})(\d{1,2})$/, '.$1-$2');
   }
   return d
     .replace(/^(\d{2})(\d)/, '$1.$2')

@@ -95,11 +95,7 @@ const TABLE: Record<keyof Messages, Row> = {
   nameLabel: ['Nome completo', 'Full name', 'Nombre completo'],
   documentLabel: ['CPF ou CNPJ', 'CPF or CNPJ', 'CPF o CNPJ'],
   nameRequired: ['Informe seu nome completo.', 'Enter your full name.', 'Ingresa tu nombre completo.'],
-  documentIncomplete: [
-    'O CPF tem 11 dígitos; o CNPJ, 14.',
-    'A CPF has 11 digits; a CNPJ, 14.',
-    'El CPF tiene 11 dígitos; el CNPJ, 14.',
-  ],
+  documentIncomplete: ['O CPF tem 11 dígitos; o CNPJ, 14.', 'A CPF has 11 digits; a CNPJ, 14.', 'El CPF tiene 11 dígitos; el CNPJ, 14.'],
   documentInvalid: [
     'CPF ou CNPJ inválido. Confira os dígitos.',
     'Not a valid CPF or CNPJ. Check the digits.',
@@ -180,11 +176,7 @@ const TABLE: Record<keyof Messages, Row> = {
     'Nothing was paid with this code. Generate a new one to continue.',
     'No se pagó nada con este código. Genera uno nuevo para continuar.',
   ],
-  unknownCodeMessage: [
-    'O Pix não reconhece mais este código.',
-    'Pix no longer knows this code.',
-    'El Pix ya no reconoce este código.',
-  ],
+  unknownCodeMessage: ['O Pix não reconhece mais este código.', 'Pix no longer knows this code.', 'El Pix ya no reconoce este código.'],
   newCode: ['Gerar novo código', 'Generate a new code', 'Generar un código nuevo'],
   refundedTitle: ['Pagamento devolvido', 'Payment refunded', 'Pago devuelto'],
   refundedMessage: [
@@ -227,21 +219,13 @@ const TABLE: Record<keyof Messages, Row> = {
     'The payment server gave an odd answer.',
     'El servidor de pagos respondió algo inesperado.',
   ],
-  errorGateway: [
-    'O provedor de pagamento está fora do ar.',
-    'The payment provider is down.',
-    'El proveedor de pagos no responde.',
-  ],
+  errorGateway: ['O provedor de pagamento está fora do ar.', 'The payment provider is down.', 'El proveedor de pagos no responde.'],
   errorRateLimited: [
     'Muitas tentativas. Aguarde um instante.',
     'Too many attempts. Wait a moment.',
     'Demasiados intentos. Espera un momento.',
   ],
-  errorServer: [
-    'O servidor de pagamento teve um problema.',
-    'The payment server had a problem.',
-    'El servidor de pagos tuvo un problema.',
-  ],
+  errorServer: ['O servidor de pagamento teve um problema.', 'The payment server had a problem.', 'El servidor de pagos tuvo un problema.'],
   errorUnsupportedMethod: [
     'Esta forma de pagamento não está disponível aqui.',
     'This payment method is not available here.',

@@ -4,7 +4,14 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { Messages } from '../translations/index.js';
 
 /** One field: its name, label, value, error, and input and blur handlers. */
-export type PayerField = [name: 'name' | 'document', label: string, value: string, error: string | null, onInput: (event: Event) => void, onBlur: () => void];
+export type PayerField = [
+  name: 'name' | 'document',
+  label: string,
+  value: string,
+  error: string | null,
+  onInput: (event: Event) => void,
+  onBlur: () => void,
+];
 
 export function payerFormView(msg: Messages, busy: boolean, onSubmit: (event: SubmitEvent) => void, fields: PayerField[]): TemplateResult {
   return html`<form part="form" class="stack" novalidate aria-labelledby="form-title" @submit=${onSubmit}>

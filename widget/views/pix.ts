@@ -48,9 +48,11 @@ export function pixView(
 
   return html`<section class="stack pix" part="pix" aria-labelledby="pix-title">
     <h2 id="pix-title" tabindex="-1" data-autofocus>${msg.pixTitle}</h2>
-    ${reconnecting
-      ? html`<p part="status" class="status-line reconnecting">${msg.reconnecting}</p>`
-      : html`<p part="status" class="status-line"><span class="spinner" aria-hidden="true"></span>${msg.waiting}</p>`}
+    ${
+      reconnecting
+        ? html`<p part="status" class="status-line reconnecting">${msg.reconnecting}</p>`
+        : html`<p part="status" class="status-line"><span class="spinner" aria-hidden="true"></span>${msg.waiting}</p>`
+    }
     ${handheld ? [codeBlock, qrBlock] : [qrBlock, codeBlock]}
     <p class="muted">${msg.recipientLabel}: ${receiver.merchantName} (${receiver.merchantCity})</p>
   </section>`;
