@@ -12,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { EventBus } from '../bus/event-bus.js';
@@ -30,6 +31,16 @@ import { FixedWindowLimiter } from '../rate-limit.js';
 import type { OutboxMessage, Store } from '../store/store.js';
 import { checkoutIdSchema, parseBody, refundRequestSchema } from '../validation.js';
 import { ConsoleSessions, readCookie, SESSION_COOKIE, SESSION_TTL_MS } from './console-session.js';
+
+/**
+ * The console's page: copied beside its built code (the package), else the repository's
+ * console/index.html (running from source before a build). Its script and styles come from
+ * /console/assets either way.
+ */
+function consolePage(assetsDir: string): string {
+  const built = join(assetsDir, 'index.html');
+  return existsSync(built) ? built : fileURLToPath(new URL('../../console/index.html', import.meta.url));
+}
 
 /** The demo's policy (server/demo/demo-router.ts): own files only, nothing inline, no framing. */
 export const CONSOLE_CSP = [
@@ -79,7 +90,7 @@ export function consoleRouter(o: ConsoleRouterOptions): Router {
     next();
   });
   router.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-store').sendFile(join(o.assetsDir, 'index.html'));
+    res.set('Cache-Control', 'no-store').sendFile(consolePage(o.assetsDir));
   });
   router.use('/assets', express.static(o.assetsDir, { index: false, maxAge: 0 }));
   router.use('/assets', (_req, res) => {
