@@ -389,7 +389,8 @@ describe('<connectpsp-checkout>', () => {
         activeCharge: makeCharge({ transactionId: 'txn_1', status: 'cancelled' }),
       });
       await untilStatus(el, 'expired');
-      expect(text(el)).to.contain('não reconhece mais este código').and.not.contain('Nenhum pagamento foi feito com este código');
+      // The reason first, then what the plain expired screen says (nothing was paid, get a new code).
+      expect(text(el)).to.contain('O Pix não reconhece mais este código. Nada foi pago com este código.');
 
       query<HTMLButtonElement>(el, 'button[part~=new-code-button]').click();
       await untilStatus(el, 'awaiting_payment');
@@ -403,7 +404,7 @@ describe('<connectpsp-checkout>', () => {
         activeCharge: makeCharge({ transactionId: 'txn_2', status: 'expired' }),
       });
       await untilStatus(el, 'expired');
-      expect(text(el)).to.contain('Nenhum pagamento foi feito com este código').and.not.contain('não reconhece');
+      expect(text(el)).to.contain('Nada foi pago com este código').and.not.contain('não reconhece');
     });
 
     it('moves focus to the new screen only when the payer was working in the widget', async () => {
