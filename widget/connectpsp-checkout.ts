@@ -207,8 +207,11 @@ export class ConnectpspCheckout extends LitElement {
     (ms) => (this._announcement = this._timeLeft(this._msg, ms)),
   );
 
-  /** Touch or narrow screen; repaints when that changes (a rotated phone, a resized window). */
-  private readonly _handheld = matchMedia(HANDHELD_QUERY);
+  /**
+   * Touch or narrow screen; repaints when that changes (a rotated phone, a resized window). Made on
+   * connect, not in the constructor: a server render (@lit-labs/ssr) has no `matchMedia`.
+   */
+  private _handheld?: MediaQueryList;
 
   // ---------------------------------------------------------------------------------------------
   // Public, read-only state
@@ -242,7 +245,7 @@ export class ConnectpspCheckout extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this._handheld.onchange = () => this.requestUpdate();
+    (this._handheld ??= matchMedia(HANDHELD_QUERY)).onchange = () => this.requestUpdate();
     // Moved in the DOM, or re-attached by a framework: pick up where the server is now.
     if (this.hasUpdated) void this._load();
   }
@@ -454,7 +457,7 @@ export class ConnectpspCheckout extends LitElement {
    * in this tab. Subclasses (and tests) may override it.
    */
   protected navigate(url: string): void {
-    if (this.redirectMode === 'popup' && !this._handheld.matches) window.open(url, '_blank', 'popup,noopener');
+    if (this.redirectMode === 'popup' && !this._handheld?.matches) window.open(url, '_blank', 'popup,noopener');
     else location.assign(url);
   }
 
@@ -696,7 +699,7 @@ export class ConnectpspCheckout extends LitElement {
               msg,
               this._pix.view,
               this._pix.receiver,
-              this._handheld.matches,
+              !!this._handheld?.matches,
               this.connection === 'reconnecting',
               this._copyState,
               this._onCopy,
