@@ -27,6 +27,7 @@ import type { Logger } from '../logger.js';
 import { decodeCursor, encodeCursor, toPayoutView } from '../payouts/payout.js';
 import { createPayoutSchema, idempotencyKeySchema, rebalanceSchema } from '../payouts/payout-schemas.js';
 import type { PayoutService } from '../payouts/payout-service.js';
+import { DEMO_CSP } from '../demo/demo-router.js';
 import { FixedWindowLimiter } from '../rate-limit.js';
 import type { OutboxMessage, Store } from '../store/store.js';
 import { checkoutIdSchema, parseBody, refundRequestSchema } from '../validation.js';
@@ -42,18 +43,8 @@ function consolePage(assetsDir: string): string {
   return existsSync(built) ? built : fileURLToPath(new URL('../../console/index.html', import.meta.url));
 }
 
-/** The demo's policy (server/demo/demo-router.ts): own files only, nothing inline, no framing. */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The demo's policy, one definition for both pages: own files only, nothing inline, no framing. */
+export const CONSOLE_CSP = DEMO_CSP;
 
 export interface ConsoleRouterOptions {
   password: string;
